@@ -1,0 +1,82 @@
+"""minigru: a from-scratch deep-learning mini-framework on NumPy, SciPy and Numba, built
+around the GRU.
+
+>>> import minigru as mg
+>>> x = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype="float64")
+>>> (x.tanh() @ x).sum().backward()
+>>> x.grad.shape
+(2, 2)
+"""
+
+__version__ = "0.1.0"
+
+import numpy as np
+
+from . import random
+from .autograd import (
+    Context,
+    Function,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .gradcheck import GradcheckError, gradcheck
+from .ops import (
+    abs,
+    add,
+    argmax,
+    argmin,
+    broadcast_to,
+    cast,
+    clip,
+    concat,
+    div,
+    exp,
+    flatten,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    sub,
+    sum,
+    swapaxes,
+    tanh,
+    transpose,
+    unsqueeze,
+    where,
+)
+from .random import manual_seed
+from .tensor import Tensor, tensor
+
+float32 = np.float32
+float64 = np.float64
+int64 = np.int64
+
+__all__ = [
+    "Context", "Function", "GradcheckError", "Tensor", "__version__", "abs", "add", "arange",
+    "argmax", "argmin", "broadcast_to", "cast", "clip", "concat", "div", "enable_grad", "exp",
+    "flatten", "float32", "float64", "full", "grad", "gradcheck", "int64", "is_grad_enabled",
+    "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mul", "neg", "no_grad", "ones", "ones_like", "pow", "rand", "randn", "random",
+    "relu", "reshape", "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze", "stack",
+    "sub", "sum", "swapaxes", "tanh", "tensor", "transpose", "unsqueeze", "where", "zeros",
+    "zeros_like",
+]
