@@ -49,7 +49,7 @@ def main() -> None:
     y = ((W @ x + b).tanh() ** 2).sum()
     y.backward()
     print(f"   y = {y.item():.6f}")
-    for name, t, ref in zip("Wxb", (W, x, b), hand_gradients(W.data, x.data, b.data)):
+    for name, t, ref in zip("Wxb", (W, x, b), hand_gradients(W.data, x.data, b.data), strict=True):
         err = np.max(np.abs(t.grad - ref))
         print(f"   d y/d{name}: backward() vs chain rule by hand, max |difference| = {err:.1e}")
 

@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 import numpy as np
 
-from . import random
+from . import nn, optim, random
 from .autograd import (
     Context,
     Function,
@@ -22,6 +22,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .checkpoint import load, save
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck
 from .ops import (
@@ -74,9 +75,9 @@ __all__ = [
     "Context", "Function", "GradcheckError", "Tensor", "__version__", "abs", "add", "arange",
     "argmax", "argmin", "broadcast_to", "cast", "clip", "concat", "div", "enable_grad", "exp",
     "flatten", "float32", "float64", "full", "grad", "gradcheck", "int64", "is_grad_enabled",
-    "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mul", "neg", "no_grad", "ones", "ones_like", "pow", "rand", "randn", "random",
-    "relu", "reshape", "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze", "stack",
-    "sub", "sum", "swapaxes", "tanh", "tensor", "transpose", "unsqueeze", "where", "zeros",
-    "zeros_like",
+    "load", "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum",
+    "mean", "min", "minimum", "mul", "neg", "nn", "no_grad", "ones", "ones_like", "optim",
+    "pow", "rand", "randn", "random", "relu", "reshape", "save", "set_grad_enabled", "sigmoid",
+    "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "tensor",
+    "transpose", "unsqueeze", "where", "zeros", "zeros_like",
 ]
