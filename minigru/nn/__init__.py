@@ -2,6 +2,7 @@
 
 from . import functional, init, utils
 from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .cells import GRUCell, LSTMCell, RNNCell
 from .conv import AvgPool1d, Conv1d, Conv2d, MaxPool1d, MaxPool2d
 from .dropout import Dropout
 from .embedding import Embedding
@@ -9,11 +10,12 @@ from .linear import Flatten, Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Parameter, Sequential
 from .normalization import BatchNorm1d, LayerNorm
+from .recurrent import GRU, LSTM, RNN, RNNBase
 
 __all__ = [
     "AvgPool1d", "BCEWithLogitsLoss", "BatchNorm1d", "CTCLoss", "Conv1d", "Conv2d",
-    "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "Identity", "LayerNorm", "Linear",
-    "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Module", "ModuleList", "NLLLoss",
-    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
-    "utils",
+    "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "GRU", "GRUCell", "Identity",
+    "LSTM", "LSTMCell", "LayerNorm", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
+    "MaxPool2d", "Module", "ModuleList", "NLLLoss", "Parameter", "RNN", "RNNBase", "RNNCell",
+    "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
 ]

@@ -1,0 +1,242 @@
+"""The GRU: forward over a whole sequence, and backpropagation through time, by hand.
+
+Shapes: T steps, B sequences, I input features, H hidden units; gate blocks are stacked in
+PyTorch's order r, z, n, so ``w_ih`` is (3H, I), ``w_hh`` (3H, H), ``b_ih`` and ``b_hh`` (3H,).
+Subscripts r, z, n pick a block (``W_ir = w_ih[0:H]``, ``W_hz = w_hh[H:2H]``, ...).
+
+Forward, for each step t (``reset_after=True``, PyTorch's and cuDNN's form):
+
+    a_r = W_ir x_t + b_ir + W_hr h + b_hr          r = sigmoid(a_r)       reset gate
+    a_z = W_iz x_t + b_iz + W_hz h + b_hz          z = sigmoid(a_z)       update gate
+    q   = W_hn h + b_hn                                                   (saved)
+    a_n = W_in x_t + b_in + r * q                  n = tanh(a_n)          candidate
+    h'  = (1 - z) * n + z * h
+
+With ``reset_after=False`` (Cho et al., 2014) the reset gate acts before the product:
+``a_n = W_in x_t + b_in + W_hn (r * h) + b_hn``.
+
+The input terms ``W_i* x_t + b_i*`` of every step are one matrix product before the loop
+(``xg``); inside the loop the only product is ``h @ W_hh^T`` (for ``reset_after=False``, one
+for the r, z blocks and one for ``(r * h) @ W_hn^T``), then the gates of every unit are computed
+in one fused pass.
+
+Variable lengths: sequence b is active at step t when t < lengths[b]. An inactive step keeps
+the state (h' = h) and outputs zero, so ``h_n`` is each sequence's state after its own last
+step. In the reverse direction steps run t = T-1 ... 0; the padded steps come first and leave
+h0 untouched, so the recursion starts at each sequence's own last step.
+
+Backward. Let dh be dL/dh' arriving at step t: the gradient flowing back from step t+1 plus
+dL/dy_t from the output. Differentiating h' = (1 - z) n + z h:
+
+    dn = dh * (1 - z)          dz = dh * (h - n)          dh_prev = dh * z     (direct path)
+
+Through the nonlinearities (sigmoid' = s (1 - s), tanh' = 1 - t^2):
+
+    da_n = dn * (1 - n^2)      da_z = dz * z (1 - z)
+
+For ``reset_after=True``, a_n = ... + r * q gives dr = da_n * q and dq = da_n * r, so
+
+    da_r = da_n * q * r (1 - r)
+
+The pre-activation gradients split into an input part G_x = [da_r, da_z, da_n] (the
+gradient of ``W_i* x_t + b_i*``) and a recurrent part G_h = [da_r, da_z, da_n * r] (the
+gradient of ``W_h* h + b_h*``), and the state gradient gathers every path:
+
+    dh_prev += G_h @ W_hh                                  (B, 3H) @ (3H, H)
+
+For ``reset_after=False``, with u = r * h: du = da_n @ W_hn, dr = du * h, dh_prev += du * r,
+G_h = [da_r, da_z, da_n], and dh_prev += G_h[:, :2H] @ W_h[rz].
+
+Weight gradients are sums over steps of outer products, dW = sum_t G_t^T v_t; instead of T
+small products the kernel keeps every G_t and forms each as ONE matrix product after the loop:
+
+    dW_ih = G_x^T X        db_ih = sum G_x          dx = G_x W_ih       (over all T*B rows)
+    dW_hh = G_h^T H_prev   db_hh = sum G_h          (reset_after=False: the n block uses
+                                                      U = r * H_prev in place of H_prev)
+
+Inactive steps contribute nothing and pass dh through unchanged; dh after the first step is
+dL/dh0. ``docs/gru.md`` walks through this derivation line by line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid
+from .jit import kernel
+
+
+@kernel
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
+    """One GRU layer in one direction over the whole sequence.
+
+    Args:
+        x: (T, B, I) inputs, C-contiguous.
+        w_ih: (3H, I), w_hh: (3H, H), b_ih: (3H,), b_hh: (3H,) in gate order r, z, n.
+        h0: (B, H) initial state.
+        lengths: (B,) int64, 1 <= lengths[b] <= T.
+        reverse: run t = T-1 ... 0.
+        reset_after: PyTorch's candidate (True) or Cho et al.'s (False).
+
+    Returns:
+        y: (T, B, H) outputs (zero where t >= lengths[b]).
+        h_n: (B, H) state after each sequence's last step.
+        h_prev: (T, B, H) the state entering step t (saved for backward).
+        gates: (T, B, 3H) the activations r, z, n (zero at inactive steps).
+        q: (T, B, H) W_hn h + b_hn for reset_after=True; W_hn (r h) + b_hn otherwise.
+    """
+    T, B, I = x.shape
+    H = h0.shape[1]
+    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, 3 * H)
+    y = np.zeros((T, B, H), dtype=x.dtype)
+    h_prev = np.empty((T, B, H), dtype=x.dtype)
+    gates = np.zeros((T, B, 3 * H), dtype=x.dtype)
+    q = np.zeros((T, B, H), dtype=x.dtype)
+    h = h0.copy()
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    w_hrz_t = np.ascontiguousarray(w_hh[: 2 * H].T)
+    w_hn_t = np.ascontiguousarray(w_hh[2 * H:].T)
+    hg = np.empty((B, 3 * H), dtype=x.dtype)
+    hrz = np.empty((B, 2 * H), dtype=x.dtype)
+    u = np.zeros((B, H), dtype=x.dtype)
+    un = np.empty((B, H), dtype=x.dtype)
+    for step in range(T):
+        t = T - 1 - step if reverse else step
+        h_prev[t] = h
+        if reset_after:
+            np.dot(h, w_hh_t, hg)
+            for b in range(B):
+                if t >= lengths[b]:
+                    continue
+                for j in range(H):
+                    r = sigmoid(xg[t, b, j] + b_ih[j] + hg[b, j] + b_hh[j])
+                    z = sigmoid(xg[t, b, H + j] + b_ih[H + j] + hg[b, H + j] + b_hh[H + j])
+                    qn = hg[b, 2 * H + j] + b_hh[2 * H + j]
+                    n = np.tanh(xg[t, b, 2 * H + j] + b_ih[2 * H + j] + r * qn)
+                    hj = (1.0 - z) * n + z * h[b, j]
+                    gates[t, b, j] = r
+                    gates[t, b, H + j] = z
+                    gates[t, b, 2 * H + j] = n
+                    q[t, b, j] = qn
+                    y[t, b, j] = hj
+                    h[b, j] = hj
+        else:
+            np.dot(h, w_hrz_t, hrz)
+            for b in range(B):
+                if t >= lengths[b]:
+                    continue
+                for j in range(H):
+                    r = sigmoid(xg[t, b, j] + b_ih[j] + hrz[b, j] + b_hh[j])
+                    z = sigmoid(xg[t, b, H + j] + b_ih[H + j] + hrz[b, H + j] + b_hh[H + j])
+                    gates[t, b, j] = r
+                    gates[t, b, H + j] = z
+                    u[b, j] = r * h[b, j]
+            np.dot(u, w_hn_t, un)
+            for b in range(B):
+                if t >= lengths[b]:
+                    continue
+                for j in range(H):
+                    qn = un[b, j] + b_hh[2 * H + j]
+                    n = np.tanh(xg[t, b, 2 * H + j] + b_ih[2 * H + j] + qn)
+                    z = gates[t, b, H + j]
+                    hj = (1.0 - z) * n + z * h[b, j]
+                    gates[t, b, 2 * H + j] = n
+                    q[t, b, j] = qn
+                    y[t, b, j] = hj
+                    h[b, j] = hj
+    return y, h, h_prev, gates, q
+
+
+@kernel
+def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, reset_after):
+    """BPTT for :func:`gru_forward` (the derivation is in the module docstring).
+
+    Args:
+        dy: (T, B, H) dL/dy; dh_n: (B, H) dL/dh_n.
+        x, w_ih, w_hh, lengths, reverse, reset_after: as given to the forward kernel.
+        h_prev, gates, q: as returned by the forward kernel.
+
+    Returns:
+        dx (T, B, I), dh0 (B, H), dw_ih (3H, I), dw_hh (3H, H), db_ih (3H,), db_hh (3H,).
+    """
+    T, B, I = x.shape
+    H = dh_n.shape[1]
+    gx = np.zeros((T, B, 3 * H), dtype=x.dtype)
+    gh = np.zeros((T, B, 3 * H), dtype=x.dtype)
+    dh = dh_n.copy()
+    back = np.empty((B, H), dtype=x.dtype)
+    w_hrz = np.ascontiguousarray(w_hh[: 2 * H])
+    w_hn = np.ascontiguousarray(w_hh[2 * H:])
+    dan = np.zeros((B, H), dtype=x.dtype)
+    du = np.empty((B, H), dtype=x.dtype)
+    grz = np.zeros((B, 2 * H), dtype=x.dtype)
+    for step in range(T):
+        t = step if reverse else T - 1 - step
+        for b in range(B):
+            active = t < lengths[b]
+            for j in range(H):
+                if not active:
+                    dan[b, j] = 0.0
+                    grz[b, j] = 0.0
+                    grz[b, H + j] = 0.0
+                    continue
+                r = gates[t, b, j]
+                z = gates[t, b, H + j]
+                n = gates[t, b, 2 * H + j]
+                d = dh[b, j] + dy[t, b, j]
+                dn = d * (1.0 - z)
+                dz = d * (h_prev[t, b, j] - n)
+                da_n = dn * (1.0 - n * n)
+                da_z = dz * z * (1.0 - z)
+                gx[t, b, H + j] = da_z
+                gx[t, b, 2 * H + j] = da_n
+                gh[t, b, H + j] = da_z
+                dh[b, j] = d * z
+                if reset_after:
+                    da_r = da_n * q[t, b, j] * r * (1.0 - r)
+                    gx[t, b, j] = da_r
+                    gh[t, b, j] = da_r
+                    gh[t, b, 2 * H + j] = da_n * r
+                else:
+                    gh[t, b, 2 * H + j] = da_n
+                    dan[b, j] = da_n
+        if reset_after:
+            np.dot(gh[t], w_hh, back)
+            for b in range(B):
+                if t < lengths[b]:
+                    for j in range(H):
+                        dh[b, j] += back[b, j]
+        else:
+            np.dot(dan, w_hn, du)
+            for b in range(B):
+                if t >= lengths[b]:
+                    continue
+                for j in range(H):
+                    r = gates[t, b, j]
+                    da_r = du[b, j] * h_prev[t, b, j] * r * (1.0 - r)
+                    gx[t, b, j] = da_r
+                    gh[t, b, j] = da_r
+                    grz[b, j] = da_r
+                    grz[b, H + j] = gh[t, b, H + j]
+                    dh[b, j] += du[b, j] * r
+            np.dot(grz, w_hrz, back)
+            for b in range(B):
+                if t < lengths[b]:
+                    for j in range(H):
+                        dh[b, j] += back[b, j]
+    gx2 = gx.reshape(T * B, 3 * H)
+    gh2 = gh.reshape(T * B, 3 * H)
+    x2 = x.reshape(T * B, I)
+    hp2 = h_prev.reshape(T * B, H)
+    dx = np.dot(gx2, w_ih).reshape(T, B, I)
+    dw_ih = np.dot(gx2.T, x2)
+    db_ih = gx2.sum(axis=0)
+    db_hh = gh2.sum(axis=0)
+    if reset_after:
+        dw_hh = np.dot(gh2.T, hp2)
+    else:
+        dw_hh = np.empty((3 * H, H), dtype=x.dtype)
+        dw_hh[: 2 * H] = np.dot(np.ascontiguousarray(gh2[:, : 2 * H]).T, hp2)
+        u2 = (gates[:, :, :H] * h_prev).reshape(T * B, H)
+        dw_hh[2 * H:] = np.dot(np.ascontiguousarray(gh2[:, 2 * H:]).T, u2)
+    return dx, dh, dw_ih, dw_hh, db_ih, db_hh

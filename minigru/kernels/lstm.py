@@ -1,0 +1,125 @@
+"""The LSTM: forward over a whole sequence and backpropagation through time.
+
+Shapes as for the GRU (``kernels/gru.py``) with four gate blocks in PyTorch's order i, f, g, o:
+``w_ih`` (4H, I), ``w_hh`` (4H, H), biases (4H,). Forward, for each active step:
+
+    a = W_ih x_t + b_ih + W_hh h + b_hh                 (B, 4H), one product for all gates
+    i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
+    c' = f * c + i * g
+    h' = o * tanh(c')
+
+Inactive steps (t >= lengths[b]) carry (h, c) unchanged and output zero.
+
+Backward. With dh = dL/dh' (from step t+1 and from the output) and dc = dL/dc' from step t+1,
+and k = tanh(c') saved by the forward pass:
+
+    do = dh * k
+    dc_tot = dc + dh * o * (1 - k^2)                 (c' reaches L directly and through h')
+    di = dc_tot * g     dg = dc_tot * i     df = dc_tot * c     dc_prev = dc_tot * f
+    G = [di i (1 - i), df f (1 - f), dg (1 - g^2), do o (1 - o)]     (pre-activations)
+    dh_prev = G @ W_hh
+
+G is the gradient of both the input and the recurrent pre-activations, so after the loop:
+dW_ih = G^T X, dW_hh = G^T H_prev, db_ih = db_hh = sum G, dx = G W_ih (one product each).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import sigmoid
+from .jit import kernel
+
+
+@kernel
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
+    """One LSTM layer in one direction.
+
+    Returns:
+        y (T, B, H), h_n (B, H), c_n (B, H), and for backward: h_prev (T, B, H),
+        c_prev (T, B, H), gates (T, B, 4H) = activations i, f, g, o, k (T, B, H) = tanh(c').
+    """
+    T, B, I = x.shape
+    H = h0.shape[1]
+    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, 4 * H)
+    y = np.zeros((T, B, H), dtype=x.dtype)
+    h_prev = np.empty((T, B, H), dtype=x.dtype)
+    c_prev = np.empty((T, B, H), dtype=x.dtype)
+    gates = np.zeros((T, B, 4 * H), dtype=x.dtype)
+    k = np.zeros((T, B, H), dtype=x.dtype)
+    h = h0.copy()
+    c = c0.copy()
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    hg = np.empty((B, 4 * H), dtype=x.dtype)
+    for step in range(T):
+        t = T - 1 - step if reverse else step
+        h_prev[t] = h
+        c_prev[t] = c
+        np.dot(h, w_hh_t, hg)
+        for b in range(B):
+            if t >= lengths[b]:
+                continue
+            for j in range(H):
+                i = sigmoid(xg[t, b, j] + b_ih[j] + hg[b, j] + b_hh[j])
+                f = sigmoid(xg[t, b, H + j] + b_ih[H + j] + hg[b, H + j] + b_hh[H + j])
+                g = np.tanh(xg[t, b, 2 * H + j] + b_ih[2 * H + j] + hg[b, 2 * H + j]
+                            + b_hh[2 * H + j])
+                o = sigmoid(xg[t, b, 3 * H + j] + b_ih[3 * H + j] + hg[b, 3 * H + j]
+                            + b_hh[3 * H + j])
+                cj = f * c[b, j] + i * g
+                kj = np.tanh(cj)
+                hj = o * kj
+                gates[t, b, j] = i
+                gates[t, b, H + j] = f
+                gates[t, b, 2 * H + j] = g
+                gates[t, b, 3 * H + j] = o
+                k[t, b, j] = kj
+                c[b, j] = cj
+                h[b, j] = hj
+                y[t, b, j] = hj
+    return y, h, c, h_prev, c_prev, gates, k
+
+
+@kernel
+def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths, reverse):
+    """BPTT for :func:`lstm_forward`.
+
+    Returns:
+        dx (T, B, I), dh0 (B, H), dc0 (B, H), dw_ih (4H, I), dw_hh (4H, H), db (4H,)
+        (the gradient of both b_ih and b_hh).
+    """
+    T, B, I = x.shape
+    H = dh_n.shape[1]
+    gg = np.zeros((T, B, 4 * H), dtype=x.dtype)
+    dh = dh_n.copy()
+    dc = dc_n.copy()
+    back = np.empty((B, H), dtype=x.dtype)
+    for step in range(T):
+        t = step if reverse else T - 1 - step
+        for b in range(B):
+            if t >= lengths[b]:
+                continue
+            for j in range(H):
+                i = gates[t, b, j]
+                f = gates[t, b, H + j]
+                g = gates[t, b, 2 * H + j]
+                o = gates[t, b, 3 * H + j]
+                kj = k[t, b, j]
+                d = dh[b, j] + dy[t, b, j]
+                dc_tot = dc[b, j] + d * o * (1.0 - kj * kj)
+                gg[t, b, j] = dc_tot * g * i * (1.0 - i)
+                gg[t, b, H + j] = dc_tot * c_prev[t, b, j] * f * (1.0 - f)
+                gg[t, b, 2 * H + j] = dc_tot * i * (1.0 - g * g)
+                gg[t, b, 3 * H + j] = d * kj * o * (1.0 - o)
+                dc[b, j] = dc_tot * f
+        np.dot(gg[t], w_hh, back)
+        for b in range(B):
+            if t < lengths[b]:
+                for j in range(H):
+                    dh[b, j] = back[b, j]
+    g2 = gg.reshape(T * B, 4 * H)
+    dx = np.dot(g2, w_ih).reshape(T, B, I)
+    dw_ih = np.dot(g2.T, x.reshape(T * B, I))
+    dw_hh = np.dot(g2.T, h_prev.reshape(T * B, H))
+    db = g2.sum(axis=0)
+    return dx, dh, dc, dw_ih, dw_hh, db

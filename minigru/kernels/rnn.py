@@ -1,0 +1,85 @@
+"""The Elman RNN (tanh or ReLU): forward over a whole sequence and backpropagation through time.
+
+Forward, for each active step (``w_ih`` (H, I), ``w_hh`` (H, H), biases (H,)):
+
+    h' = phi(W_ih x_t + b_ih + W_hh h + b_hh),    phi = tanh or relu
+
+Backward, with dh = dL/dh' (from step t+1 and the output):
+
+    G = dh * phi'(.)      tanh: 1 - h'^2      relu: 1 where h' > 0, else 0
+    dh_prev = G @ W_hh
+
+and after the loop dW_ih = G^T X, dW_hh = G^T H_prev, db_ih = db_hh = sum G, dx = G W_ih.
+Inactive steps (t >= lengths[b]) carry h and output zero, as for the GRU.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .jit import kernel
+
+
+@kernel
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
+    """One RNN layer in one direction.
+
+    Returns y (T, B, H) (h' at active steps, else 0), h_n (B, H), h_prev (T, B, H).
+    """
+    T, B, I = x.shape
+    H = h0.shape[1]
+    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, H)
+    y = np.zeros((T, B, H), dtype=x.dtype)
+    h_prev = np.empty((T, B, H), dtype=x.dtype)
+    h = h0.copy()
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    hg = np.empty((B, H), dtype=x.dtype)
+    for step in range(T):
+        t = T - 1 - step if reverse else step
+        h_prev[t] = h
+        np.dot(h, w_hh_t, hg)
+        for b in range(B):
+            if t >= lengths[b]:
+                continue
+            for j in range(H):
+                a = xg[t, b, j] + b_ih[j] + hg[b, j] + b_hh[j]
+                hj = (a if a > 0 else 0.0) if relu else np.tanh(a)
+                h[b, j] = hj
+                y[t, b, j] = hj
+    return y, h, h_prev
+
+
+@kernel
+def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
+    """BPTT for :func:`rnn_forward` (``y`` holds h' at every active step).
+
+    Returns dx (T, B, I), dh0 (B, H), dw_ih (H, I), dw_hh (H, H), db (H,).
+    """
+    T, B, I = x.shape
+    H = dh_n.shape[1]
+    gg = np.zeros((T, B, H), dtype=x.dtype)
+    dh = dh_n.copy()
+    back = np.empty((B, H), dtype=x.dtype)
+    for step in range(T):
+        t = step if reverse else T - 1 - step
+        for b in range(B):
+            if t >= lengths[b]:
+                continue
+            for j in range(H):
+                d = dh[b, j] + dy[t, b, j]
+                hj = y[t, b, j]
+                if relu:
+                    gg[t, b, j] = d if hj > 0 else 0.0
+                else:
+                    gg[t, b, j] = d * (1.0 - hj * hj)
+        np.dot(gg[t], w_hh, back)
+        for b in range(B):
+            if t < lengths[b]:
+                for j in range(H):
+                    dh[b, j] = back[b, j]
+    g2 = gg.reshape(T * B, H)
+    dx = np.dot(g2, w_ih).reshape(T, B, I)
+    dw_ih = np.dot(g2.T, x.reshape(T * B, I))
+    dw_hh = np.dot(g2.T, h_prev.reshape(T * B, H))
+    db = g2.sum(axis=0)
+    return dx, dh, dw_ih, dw_hh, db
