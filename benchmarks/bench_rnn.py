@@ -1,0 +1,358 @@
+"""Benchmark of the recurrent layers: fused kernels vs composed cells vs a per-step NumPy loop.
+
+    python benchmarks/bench_rnn.py [--threads 2] [--reps 3] [--quick] [--kinds gru,lstm,rnn]
+
+For each shape (B batch, T steps, I input, H hidden, L layers, bi = bidirectional) and each
+cell, prints the time of a forward pass and of a training step (forward + backward of a
+random-weighted sum of the outputs), GFLOP/s counting 2*B*(I+H)*G*H per step, layer and
+direction for a forward pass (G = 3 GRU, 4 LSTM, 1 RNN) and three times that for a training
+step, the fraction of the float32 matrix-multiply peak measured with np.matmul in the same run,
+the peak resident memory a training step adds, the Numba compile time of a first call, and the
+time a second process that finds the cache needs from import to its first GRU output.
+The NumPy baseline is written here: one matrix product per step and gate block, BPTT with
+per-step outer products, as a careful NumPy user would write it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _set_threads(n: int) -> None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "NUMBA_NUM_THREADS"):
+        os.environ[var] = str(n)
+
+
+if __name__ == "__main__":
+    _pre = argparse.ArgumentParser(add_help=False)
+    _pre.add_argument("--threads", type=int, default=2)
+    _set_threads(_pre.parse_known_args()[0].threads)
+
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import minigru as mg  # noqa: E402
+from minigru import nn  # noqa: E402
+
+SHAPES = {
+    "a": dict(B=32, T=100, I=39, H=128, L=1, bi=False),
+    "b": dict(B=32, T=64, I=256, H=256, L=1, bi=False),
+    "c": dict(B=64, T=200, I=80, H=512, L=2, bi=False),
+    "d": dict(B=1, T=1000, I=40, H=64, L=1, bi=False),
+    "e": dict(B=32, T=100, I=39, H=128, L=2, bi=True),
+}
+GATES = {"gru": 3, "lstm": 4, "rnn": 1}
+
+
+def matmul_peak(reps: int = 5) -> float:
+    """Best float32 GFLOP/s of np.matmul on 1024x1024 matrices."""
+    rng = np.random.default_rng(0)
+    a = rng.random((1024, 1024), dtype=np.float32)
+    b = rng.random((1024, 1024), dtype=np.float32)
+    a @ b
+    best = 0.0
+    for _ in range(reps):
+        t = time.perf_counter()
+        a @ b
+        best = max(best, 2 * 1024**3 / (time.perf_counter() - t) / 1e9)
+    return best
+
+
+def flops(kind: str, B: int, T: int, I: int, H: int, L: int, bi: bool) -> float:
+    D = 2 if bi else 1
+    total = 0.0
+    for layer in range(L):
+        layer_in = I if layer == 0 else D * H
+        total += D * T * 2 * B * (layer_in + H) * GATES[kind] * H
+    return total
+
+
+def best_time(fn, reps: int) -> float:
+    fn()
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def peak_rss_added(fn) -> float | None:
+    """MB of resident memory above the level before ``fn`` (Linux: VmHWM after clear_refs)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        before = _status("VmRSS")
+        fn()
+        return (_status("VmHWM") - before) / 1024
+    except OSError:
+        return None
+
+
+def _status(key: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1])
+    raise OSError(key)
+
+
+# ----------------------------------------------------------------------------- models
+
+def fused_model(kind: str, s: dict) -> nn.Module:
+    mg.manual_seed(0)
+    cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
+    return cls(s["I"], s["H"], num_layers=s["L"], bidirectional=s["bi"])
+
+
+def fused_step(model: nn.Module, x: np.ndarray, w: np.ndarray, train: bool) -> None:
+    if not train:
+        with mg.no_grad():
+            model(mg.tensor(x))
+        return
+    xt = mg.tensor(x, requires_grad=True)
+    out = model(xt)[0]
+    (out * w).sum().backward()
+    model.zero_grad()
+
+
+def composed_step(cells: list, kind: str, s: dict, x: np.ndarray, w: np.ndarray,
+                  train: bool) -> None:
+    """The composed cells unrolled by hand (uni-directional layers only)."""
+    ctx = mg.enable_grad() if train else mg.no_grad()
+    with ctx:
+        seq = [mg.tensor(x[t], requires_grad=train) for t in range(x.shape[0])]
+        for cell in cells:
+            h = None
+            outs = []
+            for xt in seq:
+                h = cell(xt, h)
+                outs.append(h[0] if kind == "lstm" else h)
+            seq = outs
+        if train:
+            loss = mg.sum(mg.stack(seq, axis=0) * w)
+            loss.backward()
+            for cell in cells:
+                cell.zero_grad()
+
+
+def make_cells(kind: str, s: dict) -> list:
+    mg.manual_seed(0)
+    cls = {"gru": nn.GRUCell, "lstm": nn.LSTMCell, "rnn": nn.RNNCell}[kind]
+    return [cls(s["I"] if layer == 0 else s["H"], s["H"]) for layer in range(s["L"])]
+
+
+class NumpyBaseline:
+    """Per-time-step NumPy forward and BPTT for one direction per layer (float32)."""
+
+    def __init__(self, kind: str, s: dict, rng: np.random.Generator) -> None:
+        self.kind, self.H = kind, s["H"]
+        G = GATES[kind]
+        D = 2 if s["bi"] else 1
+        self.layers = []
+        for layer in range(s["L"]):
+            layer_in = s["I"] if layer == 0 else D * s["H"]
+            for _ in range(D):
+                k = 1 / np.sqrt(s["H"])
+                self.layers.append([rng.uniform(-k, k, shape).astype(np.float32) for shape in
+                                    ((G * s["H"], layer_in), (G * s["H"], s["H"]),
+                                     (G * s["H"],))])
+        self.D = D
+
+    @staticmethod
+    def sigmoid(v):
+        return 1 / (1 + np.exp(-v))
+
+    def cell_forward(self, p, xt, h, c):
+        W, U, b = p
+        H = self.H
+        a = xt @ W.T + h @ U.T + b
+        if self.kind == "rnn":
+            hn = np.tanh(a)
+            return hn, None, (a, hn)
+        if self.kind == "gru":
+            ah = h @ U.T
+            ax = xt @ W.T + b
+            r = self.sigmoid(ax[:, :H] + ah[:, :H])
+            z = self.sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
+            n = np.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])
+            return (1 - z) * n + z * h, None, (r, z, n, ah)
+        i, f = self.sigmoid(a[:, :H]), self.sigmoid(a[:, H:2 * H])
+        g, o = np.tanh(a[:, 2 * H:3 * H]), self.sigmoid(a[:, 3 * H:])
+        cn = f * c + i * g
+        k = np.tanh(cn)
+        return o * k, cn, (i, f, g, o, k)
+
+    def cell_backward(self, p, xt, h, c, cache, dh, dc):
+        W, U, _ = p
+        H = self.H
+        if self.kind == "rnn":
+            _, hn = cache
+            g = dh * (1 - hn * hn)
+            return g, g, g @ U, None
+        if self.kind == "gru":
+            r, z, n, ah = cache
+            dn = dh * (1 - z)
+            dz = dh * (h - n)
+            dan = dn * (1 - n * n)
+            dar = dan * ah[:, 2 * H:] * r * (1 - r)
+            daz = dz * z * (1 - z)
+            gx = np.concatenate([dar, daz, dan], axis=1)
+            gh = np.concatenate([dar, daz, dan * r], axis=1)
+            return gx, gh, dh * z + gh @ U, None
+        i, f, g_, o, k = cache
+        dct = dc + dh * o * (1 - k * k)
+        gg = np.concatenate([dct * g_ * i * (1 - i), dct * c * f * (1 - f),
+                             dct * i * (1 - g_ * g_), dh * k * o * (1 - o)], axis=1)
+        return gg, gg, gg @ U, dct * f
+
+    def step(self, x: np.ndarray, w: np.ndarray, train: bool) -> None:
+        T, B, _ = x.shape
+        H = self.H
+        layer_in = x
+        tapes = []
+        for li in range(0, len(self.layers), self.D):
+            outs = []
+            for d in range(self.D):
+                p = self.layers[li + d]
+                h = np.zeros((B, H), np.float32)
+                c = np.zeros((B, H), np.float32)
+                ys = np.empty((T, B, H), np.float32)
+                tape = []
+                order = range(T - 1, -1, -1) if d else range(T)
+                for t in order:
+                    hn, cn, cache = self.cell_forward(p, layer_in[t], h, c)
+                    tape.append((t, h, c, cache))
+                    h, c = hn, cn
+                    ys[t] = h
+                outs.append(ys)
+                tapes.append((p, layer_in, tape))
+            layer_in = outs[0] if self.D == 1 else np.concatenate(outs, axis=2)
+        if not train:
+            return
+        dlayer = np.broadcast_to(w, layer_in.shape).astype(np.float32)
+        for li in range(len(tapes) - self.D, -1, -self.D):
+            dinput = None
+            for d in range(self.D):
+                p, inp, tape = tapes[li + d]
+                W, U, _ = p
+                dW, dU, db = np.zeros_like(W), np.zeros_like(U), np.zeros_like(p[2])
+                dy = dlayer[:, :, d * H:(d + 1) * H]
+                dx = np.zeros(inp.shape, np.float32)
+                dh = np.zeros((B, H), np.float32)
+                dc = np.zeros((B, H), np.float32)
+                for t, h, c, cache in reversed(tape):
+                    gx, gh, dh, dc = self.cell_backward(p, inp[t], h, c, cache, dh + dy[t], dc)
+                    dW += gx.T @ inp[t]
+                    dU += gh.T @ h
+                    db += gx.sum(0)
+                    dx[t] = gx @ W
+                dinput = dx if dinput is None else dinput + dx
+            dlayer = dinput
+
+
+# ----------------------------------------------------------------------------- compile time
+
+COMPILE_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import numpy as np, minigru as mg
+t1 = time.perf_counter()
+m = mg.nn.GRU(39, 128)
+x = mg.tensor(np.ones((100, 32, 39), np.float32), requires_grad=True)
+out, h = m(x)
+t2 = time.perf_counter()
+out.sum().backward()
+t3 = time.perf_counter()
+out, h = m(x)
+out.sum().backward()
+t4 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+"""
+
+
+def compile_times() -> tuple[float, float, float]:
+    """(first forward+backward minus a warm one with an empty cache, import time and
+    import-to-first-output time of a second process that finds the cache)."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        runs = []
+        for _ in range(2):
+            out = subprocess.run([sys.executable, "-c", COMPILE_SNIPPET], env=env, check=True,
+                                 capture_output=True, text=True).stdout.split()
+            runs.append([float(v) for v in out])
+    cold = runs[0][1] + runs[0][2] - runs[0][3]
+    return cold, runs[1][0], runs[1][0] + runs[1][1]
+
+
+# ----------------------------------------------------------------------------- main
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--shapes", default="abcde")
+    parser.add_argument("--kinds", default="gru,lstm,rnn")
+    parser.add_argument("--quick", action="store_true",
+                        help="shapes a and d only, no composed cells past 20 s")
+    parser.add_argument("--composed-limit", type=float, default=60.0,
+                        help="skip the composed cells where one step would take longer (s)")
+    args = parser.parse_args()
+    shapes = "ad" if args.quick else args.shapes
+    peak = matmul_peak()
+    print(f"float32 np.matmul peak: {peak:.1f} GFLOP/s with {args.threads} threads "
+          f"(numpy {np.__version__}, minigru {mg.__version__})\n")
+    header = ("| shape | cell | impl | forward ms | train ms | train GFLOP/s | % of peak | "
+              "x vs numpy | peak MB |")
+    print(header)
+    print("|" + "---|" * 9)
+    rng = np.random.default_rng(0)
+    for key in shapes:
+        s = SHAPES[key]
+        x = rng.standard_normal((s["T"], s["B"], s["I"])).astype(np.float32)
+        D = 2 if s["bi"] else 1
+        w = rng.standard_normal((s["T"], s["B"], D * s["H"])).astype(np.float32)
+        for kind in args.kinds.split(","):
+            fl = flops(kind, s["B"], s["T"], s["I"], s["H"], s["L"], s["bi"])
+            model = fused_model(kind, s)
+            base = NumpyBaseline(kind, s, np.random.default_rng(1))
+            rows = {}
+            rows["fused"] = (best_time(lambda: fused_step(model, x, w, False), args.reps),
+                             best_time(lambda: fused_step(model, x, w, True), args.reps),
+                             peak_rss_added(lambda: fused_step(model, x, w, True)))
+            rows["numpy"] = (best_time(lambda: base.step(x, w, False), 1),
+                             best_time(lambda: base.step(x, w, True), 1),
+                             peak_rss_added(lambda: base.step(x, w, True)))
+            if not s["bi"]:
+                cells = make_cells(kind, s)
+                short = max(1, s["T"] // 20)
+                t0 = time.perf_counter()
+                composed_step(cells, kind, s, x[:short], w[:short, :, :s["H"]], True)
+                estimate = (time.perf_counter() - t0) * s["T"] / short
+                limit = 20.0 if args.quick else args.composed_limit
+                if estimate < limit:
+                    rows["composed"] = (
+                        best_time(lambda: composed_step(cells, kind, s, x, w, False), 1),
+                        best_time(lambda: composed_step(cells, kind, s, x, w, True), 1), None)
+            t_numpy = rows["numpy"][1]
+            for impl, (tf, tt, mem) in rows.items():
+                gf = 3 * fl / tt / 1e9
+                mem_s = "" if mem is None else f"{mem:.0f}"
+                print(f"| {key} B={s['B']} T={s['T']} I={s['I']} H={s['H']} L={s['L']}"
+                      f"{' bi' if s['bi'] else ''} | {kind} | {impl} | {tf * 1e3:.1f} | "
+                      f"{tt * 1e3:.1f} | {gf:.1f} | {100 * gf / peak:.1f} | "
+                      f"{t_numpy / tt:.1f} | {mem_s} |", flush=True)
+    cold, imp, first = compile_times()
+    print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
+    print(f"second process with the cache: import {imp:.2f} s, import to first GRU output "
+          f"{first:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
