@@ -293,10 +293,36 @@ def compile_times() -> tuple[float, float, float]:
 
 # ----------------------------------------------------------------------------- main
 
+def measure(kind: str, s: dict, x: np.ndarray, w: np.ndarray, args: argparse.Namespace
+            ) -> dict[str, tuple[float, float, float | None]]:
+    """{implementation: (forward seconds, training-step seconds, peak MB added)}."""
+    model = fused_model(kind, s)
+    base = NumpyBaseline(kind, s, np.random.default_rng(1))
+    rows = {}
+    rows["fused"] = (best_time(lambda: fused_step(model, x, w, False), args.reps),
+                     best_time(lambda: fused_step(model, x, w, True), args.reps),
+                     peak_rss_added(lambda: fused_step(model, x, w, True)))
+    rows["numpy"] = (best_time(lambda: base.step(x, w, False), 1),
+                     best_time(lambda: base.step(x, w, True), 1),
+                     peak_rss_added(lambda: base.step(x, w, True)))
+    if not s["bi"]:
+        cells = make_cells(kind, s)
+        short = max(1, s["T"] // 20)
+        t0 = time.perf_counter()
+        composed_step(cells, kind, s, x[:short], w[:short, :, :s["H"]], True)
+        estimate = (time.perf_counter() - t0) * s["T"] / short
+        limit = 20.0 if args.quick else args.composed_limit
+        if estimate < limit:
+            rows["composed"] = (
+                best_time(lambda: composed_step(cells, kind, s, x, w, False), 1),
+                best_time(lambda: composed_step(cells, kind, s, x, w, True), 1), None)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--shapes", default="abcde")
     parser.add_argument("--kinds", default="gru,lstm,rnn")
     parser.add_argument("--quick", action="store_true",
@@ -320,26 +346,7 @@ def main() -> None:
         w = rng.standard_normal((s["T"], s["B"], D * s["H"])).astype(np.float32)
         for kind in args.kinds.split(","):
             fl = flops(kind, s["B"], s["T"], s["I"], s["H"], s["L"], s["bi"])
-            model = fused_model(kind, s)
-            base = NumpyBaseline(kind, s, np.random.default_rng(1))
-            rows = {}
-            rows["fused"] = (best_time(lambda: fused_step(model, x, w, False), args.reps),
-                             best_time(lambda: fused_step(model, x, w, True), args.reps),
-                             peak_rss_added(lambda: fused_step(model, x, w, True)))
-            rows["numpy"] = (best_time(lambda: base.step(x, w, False), 1),
-                             best_time(lambda: base.step(x, w, True), 1),
-                             peak_rss_added(lambda: base.step(x, w, True)))
-            if not s["bi"]:
-                cells = make_cells(kind, s)
-                short = max(1, s["T"] // 20)
-                t0 = time.perf_counter()
-                composed_step(cells, kind, s, x[:short], w[:short, :, :s["H"]], True)
-                estimate = (time.perf_counter() - t0) * s["T"] / short
-                limit = 20.0 if args.quick else args.composed_limit
-                if estimate < limit:
-                    rows["composed"] = (
-                        best_time(lambda: composed_step(cells, kind, s, x, w, False), 1),
-                        best_time(lambda: composed_step(cells, kind, s, x, w, True), 1), None)
+            rows = measure(kind, s, x, w, args)
             t_numpy = rows["numpy"][1]
             for impl, (tf, tt, mem) in rows.items():
                 gf = 3 * fl / tt / 1e9

@@ -39,3 +39,34 @@ def test_cnn_classifier_loss_falls():
     with mg.no_grad():
         accuracy = (model(mg.tensor(x)).argmax(axis=1).numpy() == y).mean()
     assert accuracy > 0.95
+
+
+class CNNGRU(nn.Module):
+    """Conv1d -> ReLU -> MaxPool1d -> bidirectional GRU -> last state -> Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(2, 8, 3, padding=1)
+        self.pool = nn.MaxPool1d(2)
+        self.gru = nn.GRU(8, 8, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, x):
+        feats = self.pool(nn.functional.relu(self.conv(x)))   # (N, 8, L/2)
+        _, h = self.gru(feats.swapaxes(1, 2))                  # h: (2, N, 8)
+        return self.head(mg.concat([h[0], h[1]], axis=1))
+
+
+def test_cnn_gru_loss_falls():
+    mg.manual_seed(0)
+    x, y = make_data(np.random.default_rng(1))
+    model = CNNGRU()
+    opt = optim.Adam(model.parameters(), lr=0.02)
+    losses = []
+    for _ in range(40):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(mg.tensor(x)), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.25 * losses[0]
