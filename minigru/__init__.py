@@ -8,11 +8,10 @@ around the GRU.
 (2, 2)
 """
 
-__version__ = "0.1.0"
-
 import numpy as np
 
-from . import nn, optim, random
+from . import audio, nn, optim, random
+from ._version import __version__
 from .autograd import (
     Context,
     Function,

@@ -1,0 +1,32 @@
+"""``mg.audio``: WAV input and the MFCC front end (SciPy and NumPy only)."""
+
+from .cache import FeatureCache
+from .features import (
+    PRESETS,
+    MFCCConfig,
+    fbank,
+    fbank_batch,
+    mfcc,
+    mfcc_batch,
+    resolve_config,
+)
+from .frames import frame_signal, get_window, preemphasis, round_half_up
+from .normalize import cmvn, delta
+from .spectral import (
+    dct,
+    hz_to_mel,
+    lifter,
+    log_energies,
+    mel_filterbank,
+    mel_to_hz,
+    power_spectrum,
+    power_to_db,
+)
+from .wav import load_wav
+
+__all__ = [
+    "PRESETS", "FeatureCache", "MFCCConfig", "cmvn", "dct", "delta", "fbank", "fbank_batch",
+    "frame_signal", "get_window", "hz_to_mel", "lifter", "load_wav", "log_energies",
+    "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "power_spectrum", "power_to_db",
+    "preemphasis", "resolve_config", "round_half_up",
+]
