@@ -21,7 +21,6 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
-from .checkpoint import load, save
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck
 from .ops import (
@@ -64,6 +63,7 @@ from .ops import (
     where,
 )
 from .random import manual_seed
+from .serialization import load, save
 from .tensor import Tensor, tensor
 
 float32 = np.float32
@@ -72,11 +72,11 @@ int64 = np.int64
 
 __all__ = [
     "Context", "Function", "GradcheckError", "Tensor", "__version__", "abs", "add", "arange",
-    "argmax", "argmin", "broadcast_to", "cast", "clip", "concat", "div", "enable_grad", "exp",
-    "flatten", "float32", "float64", "full", "grad", "gradcheck", "int64", "is_grad_enabled",
-    "load", "log", "log_softmax", "logsumexp", "manual_seed", "matmul", "max", "maximum",
-    "mean", "min", "minimum", "mul", "neg", "nn", "no_grad", "ones", "ones_like", "optim",
-    "pow", "rand", "randn", "random", "relu", "reshape", "save", "set_grad_enabled", "sigmoid",
-    "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh", "tensor",
-    "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "argmax", "argmin", "audio", "broadcast_to", "cast", "clip", "concat", "div",
+    "enable_grad", "exp", "flatten", "float32", "float64", "full", "grad", "gradcheck",
+    "int64", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp", "manual_seed",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "nn", "no_grad",
+    "ones", "ones_like", "optim", "pow", "rand", "randn", "random", "relu", "reshape", "save",
+    "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum",
+    "swapaxes", "tanh", "tensor", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
 ]

@@ -69,6 +69,32 @@ def _analytic(fn: Callable[..., Any], inputs: Sequence[Tensor], checked: list[in
     return grads
 
 
+def _perturbed(fn: Callable[..., Any], inputs: list[Any], weights: list[np.ndarray | None],
+               i: int, step: float, j: int | None = None,
+               direction: np.ndarray | None = None) -> np.ndarray:
+    """The output projections with input i moved by ``step`` along element j, or along
+    ``direction``; the input is restored afterwards."""
+    data = inputs[i].data
+    index = np.unravel_index(j, data.shape) if direction is None else ...
+    old = data[index].copy()
+    data[index] = old + (step if direction is None else step * direction)
+    try:
+        with no_grad():
+            return _projections(_as_outputs(fn(*inputs)), weights)
+    finally:
+        data[index] = old
+
+
+def _numeric_gradient(f: Callable[[int, float], np.ndarray], size: int, eps: float,
+                      n_outputs: int) -> list[np.ndarray]:
+    """Central differences (f(x + eps e_j) - f(x - eps e_j)) / 2 eps for every element j;
+    one flat array per output."""
+    numeric = np.empty((n_outputs, size))
+    for j in range(size):
+        numeric[:, j] = (f(j, eps) - f(j, -eps)) / (2 * eps)
+    return list(numeric)
+
+
 def _describe(k: int, i: int, n_outputs: int) -> str:
     return (f"output {k} with respect to input {i}" if n_outputs > 1
             else f"input {i}")
@@ -143,32 +169,14 @@ def gradcheck(
                     f"differ by up to {diff:.3e}"
                 )
 
-    def f(x_index: int, direction: np.ndarray | None, j: int | None, step: float) -> np.ndarray:
-        data = inputs[x_index].data
-        if direction is None:
-            idx = np.unravel_index(j, data.shape)
-            old = data[idx].copy()
-            data[idx] = old + step
-            try:
-                with no_grad():
-                    return _projections(_as_outputs(fn(*inputs)), weights)
-            finally:
-                data[idx] = old
-        old = data.copy()
-        data[...] = old + step * direction
-        try:
-            with no_grad():
-                return _projections(_as_outputs(fn(*inputs)), weights)
-        finally:
-            data[...] = old
-
     for pos, i in enumerate(checked):
         x = inputs[i]
         if fast:
             for d in range(n_directions):
                 u = rng.standard_normal(x.shape)
                 u /= max(np.linalg.norm(u), 1e-300)
-                numeric = (f(i, u, None, eps) - f(i, u, None, -eps)) / (2 * eps)
+                numeric = (_perturbed(fn, inputs, weights, i, eps, direction=u)
+                           - _perturbed(fn, inputs, weights, i, -eps, direction=u)) / (2 * eps)
                 for k in range(n_out):
                     a = float(np.sum(analytic[k][pos] * u))
                     n = float(numeric[k])
@@ -180,16 +188,44 @@ def gradcheck(
                             f"{atol + rtol * abs(n):.3e}"
                         )
             continue
-        for j in range(x.size):
-            numeric = (f(i, None, j, eps) - f(i, None, j, -eps)) / (2 * eps)
-            for k in range(n_out):
-                a = float(analytic[k][pos].reshape(-1)[j])
-                n = float(numeric[k])
-                if not abs(a - n) <= atol + rtol * abs(n):
-                    element = tuple(int(e) for e in np.unravel_index(j, x.shape))
-                    return fail(
-                        f"gradient mismatch for {_describe(k, i, n_out)} at element {element}: "
-                        f"analytic {a:.10g}, numeric {n:.10g}, |difference| {abs(a - n):.3e} > "
-                        f"atol + rtol*|numeric| = {atol + rtol * abs(n):.3e}"
-                    )
+        numeric = _numeric_gradient(
+            lambda j, step, i=i: _perturbed(fn, inputs, weights, i, step, j), x.size, eps, n_out)
+        for k in range(n_out):
+            a = analytic[k][pos].reshape(-1)
+            n = numeric[k]
+            bad = ~(np.abs(a - n) <= atol + rtol * np.abs(n))
+            if np.any(bad):
+                j = int(np.argmax(bad))
+                element = tuple(int(e) for e in np.unravel_index(j, x.shape))
+                diff = abs(a[j] - n[j])
+                return fail(
+                    f"gradient mismatch for {_describe(k, i, n_out)} at element {element}: "
+                    f"analytic {a[j]:.10g}, numeric {n[j]:.10g}, |difference| {diff:.3e} > "
+                    f"atol + rtol*|numeric| = {atol + rtol * abs(n[j]):.3e}"
+                )
     return True
+
+
+def gradient_errors(fn: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
+                    seed: int = 0) -> tuple[float, float]:
+    """(max |analytic - numeric|, max |analytic - numeric| / max(|numeric|, 1e-8)) over every
+    element of every input that requires grad and every output: the numbers behind
+    :func:`gradcheck`, for reports such as ``minigru gradcheck``."""
+    inputs = list(inputs)
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    rng = np.random.default_rng(seed)
+    with no_grad():
+        first = _as_outputs(fn(*inputs))
+    weights = [rng.standard_normal(o.shape) if o.dtype.kind == "f" else None for o in first]
+    analytic = _analytic(fn, inputs, checked, weights)
+    worst_abs = worst_rel = 0.0
+    for pos, i in enumerate(checked):
+        numeric = _numeric_gradient(
+            lambda j, step, i=i: _perturbed(fn, inputs, weights, i, step, j),
+            inputs[i].size, eps, len(first))
+        for k in range(len(first)):
+            diff = np.abs(analytic[k][pos].reshape(-1) - numeric[k])
+            worst_abs = max(worst_abs, float(diff.max(initial=0.0)))
+            rel = diff / np.maximum(np.abs(numeric[k]), 1e-8)
+            worst_rel = max(worst_rel, float(rel.max(initial=0.0)))
+    return worst_abs, worst_rel

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..checkpoint import load, save
+from ..serialization import load, save
 
 
 class FeatureCache:

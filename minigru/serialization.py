@@ -1,4 +1,4 @@
-"""Safe save and load: ``mg.save(state, path)`` / ``mg.load(path)``.
+"""Safe save and load of nested arrays and values: ``mg.save(state, path)`` / ``mg.load(path)``.
 
 A checkpoint is a ``.npz`` file (a zip of ``.npy`` arrays). ``state`` is any nesting of dicts,
 lists and tuples whose leaves are arrays (or tensors), numbers, strings, booleans or None.
