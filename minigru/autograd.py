@@ -177,7 +177,12 @@ class Function:
     input of ``forward`` (``None`` for an input without one, such as an integer index), and one
     incoming gradient per output. Keyword arguments of ``apply`` are passed to ``forward``
     unchanged and are never differentiated.
+
+    An output that nothing downstream used gets a zero gradient, unless the class sets
+    ``materialize_grads = False``; its ``backward`` then receives ``None`` for it.
     """
+
+    materialize_grads = True
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
@@ -317,7 +322,8 @@ def run_backward(
             if node._freed:
                 raise RuntimeError(_FREED_MESSAGE.format(name=node.fn.__name__))
             full = [
-                out_grads[i] if i in out_grads else np.zeros(shape, dtype=dtype)
+                out_grads[i] if i in out_grads
+                else np.zeros(shape, dtype=dtype) if node.fn.materialize_grads else None
                 for i, (shape, dtype) in enumerate(node.output_meta)
             ]
             in_grads = node.fn.backward(node, *full)

@@ -1,7 +1,10 @@
 """The ``minigru`` command (also ``python -m minigru``).
 
 Subcommands:
-    minigru mfcc FILE.wav [--preset P] [--plot OUT.png]   features of one file
+    minigru train [--data synthetic|fsdd|folder] [...]     train, evaluate, write a run folder
+    minigru evaluate CHECKPOINT [--split test] [--json]    accuracy and confusion matrix
+    minigru predict CHECKPOINT FILE.wav ...                label and probabilities per file
+    minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
     minigru gradcheck                                      the library checks its gradients
 
 Every error a user can cause is one line on stderr and exit status 2, not a traceback.
@@ -45,6 +48,124 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_overrides(args: argparse.Namespace) -> dict:
+    keys = ("data", "data_dir", "model", "hidden", "layers", "epochs", "batch_size", "lr",
+            "seed", "limit", "threads", "dropout", "patience")
+    over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    if args.bidirectional:
+        over["bidirectional"] = True
+    return over
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from . import recipes
+
+    try:
+        if args.resume:
+            run_dir = Path(args.resume)
+            if not (run_dir / "checkpoint.npz").is_file():
+                raise UserError(f"no checkpoint.npz in {run_dir} to resume from")
+            cfg = json.loads((run_dir / "config.json").read_text())
+            for key in ("epochs", "threads"):
+                if getattr(args, key) is not None:
+                    cfg[key] = getattr(args, key)
+        else:
+            cfg = recipes.make_config(_train_overrides(args))
+            run_dir = Path(args.out) if args.out else recipes.new_run_dir("runs", cfg)
+            if args.out and (run_dir / "checkpoint.npz").exists():
+                raise UserError(f"{run_dir} already holds a run; use --resume {run_dir} to "
+                                f"continue it or choose another --out")
+        log = None if args.quiet else print
+        summary = recipes.train_run(cfg, run_dir, resume=bool(args.resume), quiet=args.quiet,
+                                    log=log)
+    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    except Exception as exc:
+        from .train import Interrupted, TrainingError
+
+        if isinstance(exc, Interrupted):
+            print(f"interrupted: the last completed epoch is saved; continue with "
+                  f"minigru train --resume {run_dir}", file=sys.stderr)
+            return 130
+        if isinstance(exc, TrainingError):
+            raise UserError(str(exc)) from exc
+        raise
+    rows = [("test accuracy", f"{summary['test_accuracy']:.4f} ({summary['n_test']} "
+                              f"utterances)"),
+            ("best epoch", f"{summary['best_epoch']} (validation accuracy "
+                           f"{summary['best_val_accuracy']:.4f})"),
+            ("epochs", str(summary["epochs"])), ("parameters", f"{summary['parameters']:,}"),
+            ("wall time", f"{summary['wall_seconds']:.1f} s"), ("run folder", str(run_dir))]
+    print()
+    for name, value in rows:
+        print(f"  {name:<14} {value}")
+    print(f"  figures        {run_dir / 'curves.png'}, {run_dir / 'confusion.png'}"
+          + (f", {run_dir / 'gates.png'}" if (run_dir / 'gates.png').exists() else ""))
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from . import recipes
+    from .data.loader import DataLoader
+    from .train import evaluate
+
+    try:
+        model, cfg = recipes.load_model(args.checkpoint)
+        if args.data:
+            cfg["data"] = args.data
+        if args.data_dir:
+            cfg["data_dir"] = args.data_dir
+        cfg["limit"] = args.limit
+        recipes.check_config(cfg)
+        data = recipes.make_datasets(cfg)[args.split]
+    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    classes = cfg["classes"]
+    if len(data.classes) != len(classes):
+        raise UserError(f"the data has {len(data.classes)} classes, the model {len(classes)}")
+    result = evaluate(model, DataLoader(data, 128), len(classes))
+    confusion = result["confusion"]
+    if args.json:
+        print(json.dumps({"accuracy": result["accuracy"], "loss": result["loss"],
+                          "n": result["n"], "classes": classes,
+                          "confusion": confusion.tolist()}))
+        return 0
+    print(f"{args.split} split of {cfg['data']}: accuracy {result['accuracy']:.4f} on "
+          f"{result['n']} utterances (loss {result['loss']:.4f})\n")
+    print(f"{'class':>8} {'n':>5} {'correct':>8} {'accuracy':>9}")
+    for k, name in enumerate(classes):
+        n = int(confusion[k].sum())
+        acc = confusion[k, k] / n if n else float("nan")
+        print(f"{name:>8} {n:>5} {int(confusion[k, k]):>8} {acc:>9.3f}")
+    print("\nconfusion matrix (rows: true, columns: predicted)")
+    print("        " + " ".join(f"{c[:5]:>5}" for c in classes))
+    for k, name in enumerate(classes):
+        print(f"{name[:7]:>7} " + " ".join(f"{int(v):>5}" for v in confusion[k]))
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from . import recipes
+
+    try:
+        model, cfg = recipes.load_model(args.checkpoint)
+        results = recipes.predict_files(model, cfg, args.files)
+    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    classes = cfg["classes"]
+    for path, probs in results:
+        best = int(probs.argmax())
+        top = sorted(range(len(probs)), key=lambda k: -probs[k])[:3]
+        alternatives = ", ".join(f"{classes[k]} {probs[k]:.3f}" for k in top)
+        print(f"{path}: {classes[best]} (p = {probs[best]:.3f}; top: {alternatives})")
+    return 0
+
+
 def _cmd_gradcheck(args: argparse.Namespace) -> int:
     from .selfcheck import run
 
@@ -65,6 +186,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="minigru", description="minigru: GRUs from scratch.")
     parser.add_argument("--version", action="version", version=f"minigru {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a recogniser and write a run folder")
+    p.add_argument("--data", choices=["synthetic", "fsdd", "folder"], default=None,
+                   help="the built-in synthetic digits (default), the Free Spoken Digit "
+                        "Dataset, or a folder of <label>/*.wav")
+    p.add_argument("--data-dir", help="the FSDD folder (or $MINIGRU_FSDD), or the label folder")
+    p.add_argument("--model", choices=["gru", "lstm", "rnn", "cnn-gru"], default=None)
+    p.add_argument("--hidden", type=int)
+    p.add_argument("--layers", type=int)
+    p.add_argument("--bidirectional", action="store_true")
+    p.add_argument("--dropout", type=float)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--patience", type=int, help="early stopping patience in epochs")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--limit", type=int, help="at most N examples per class and split")
+    p.add_argument("--threads", type=int, help="threads for Numba and BLAS")
+    p.add_argument("--out", help="run folder (default: runs/<data>-<model>-...)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="evaluate a checkpoint on a data split")
+    p.add_argument("checkpoint", help="best.npz or checkpoint.npz of a run")
+    p.add_argument("--data", choices=["synthetic", "fsdd", "folder"], default=None)
+    p.add_argument("--data-dir")
+    p.add_argument("--split", choices=["train", "val", "test"], default="test")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("predict", help="classify WAV files with a checkpoint")
+    p.add_argument("checkpoint")
+    p.add_argument("files", nargs="+", metavar="FILE.wav")
+    p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("mfcc", help="compute and summarise the MFCCs of a WAV file")
     p.add_argument("file", help="a WAV file")

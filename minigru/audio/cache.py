@@ -40,11 +40,16 @@ class FeatureCache:
                           default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
-    def get(self, path: str | os.PathLike[str], settings: dict[str, Any],
-            compute: Callable[[], np.ndarray]) -> np.ndarray:
+    def _entry(self, path: str | os.PathLike[str], settings: dict[str, Any]) -> Path:
+        assert self.directory is not None
+        return self.directory / f"{self.key(path, settings)}.npz"
+
+    def lookup(self, path: str | os.PathLike[str], settings: dict[str, Any]
+               ) -> np.ndarray | None:
+        """The stored features, or None (no cache, not computed yet, or unreadable)."""
         if self.directory is None:
-            return compute()
-        entry = self.directory / f"{self.key(path, settings)}.npz"
+            return None
+        entry = self._entry(path, settings)
         if entry.is_file():
             try:
                 value = load(entry)["features"]
@@ -52,7 +57,19 @@ class FeatureCache:
                 return value
             except (ValueError, KeyError, TypeError):
                 entry.unlink(missing_ok=True)
-        value = compute()
-        save({"features": np.asarray(value), "source": str(path)}, entry)
         self.misses += 1
+        return None
+
+    def store(self, path: str | os.PathLike[str], settings: dict[str, Any],
+              value: np.ndarray) -> None:
+        if self.directory is not None:
+            save({"features": np.asarray(value), "source": str(path)},
+                 self._entry(path, settings))
+
+    def get(self, path: str | os.PathLike[str], settings: dict[str, Any],
+            compute: Callable[[], np.ndarray]) -> np.ndarray:
+        value = self.lookup(path, settings)
+        if value is None:
+            value = compute()
+            self.store(path, settings, value)
         return value

@@ -140,7 +140,8 @@ class RNNBase(Module):
                              f"{arr.tolist()}")
         return np.ascontiguousarray(arr)
 
-    def _run(self, x: Any, h0: Any, c0: Any, lengths: Any) -> tuple[Tensor, Tensor, Any]:
+    def _run(self, x: Any, h0: Any, c0: Any, lengths: Any,
+             gates: list[np.ndarray] | None = None) -> tuple[Tensor, Tensor, Any]:
         x, unbatched = self._check_input(x)
         T, B = x.shape[0], x.shape[1]
         lens = self._check_lengths(lengths, T, B)
@@ -149,7 +150,7 @@ class RNNBase(Module):
         out, h_n, c_n = R.recurrent_stack(
             self.mode, x, h, c, self._weights(x.dtype), lens, self.num_layers,
             self.bidirectional, self.dropout, self.training,
-            getattr(self, "reset_after", True), self.rng)
+            getattr(self, "reset_after", True), self.rng, gates)
         if unbatched:
             out = S.squeeze(out, 1)
             h_n = S.squeeze(h_n, 1)
@@ -193,9 +194,13 @@ class GRU(RNNBase):
                          bidirectional, dtype, rng)
         self.reset_after = bool(reset_after)
 
-    def forward(self, x: Any, h0: Any = None, lengths: Any = None) -> tuple[Tensor, Tensor]:
-        out, h_n, _ = self._run(x, h0, None, lengths)
-        return out, h_n
+    def forward(self, x: Any, h0: Any = None, lengths: Any = None,
+                return_gates: bool = False) -> Any:
+        """(output, h_n); with ``return_gates=True`` also a list of (T, B, 3H) arrays, one per
+        layer and direction, of the gate activations r, z, n (time-major, as computed)."""
+        gates: list[np.ndarray] | None = [] if return_gates else None
+        out, h_n, _ = self._run(x, h0, None, lengths, gates)
+        return (out, h_n, gates) if return_gates else (out, h_n)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + ("" if self.reset_after else ", reset_after=False")

@@ -26,7 +26,13 @@ def _c(a: np.ndarray) -> np.ndarray:
 
 
 class GRULayer(Function):
-    """(x, h0, w_ih, w_hh, b_ih, b_hh) -> (y, h_n) for one layer and direction."""
+    """(x, h0, w_ih, w_hh, b_ih, b_hh) -> (y, h_n, gates) for one layer and direction.
+
+    ``gates`` (T, B, 3H) holds the activations r, z, n the kernel computed anyway (for figures
+    such as the update gate over time); it is not differentiable.
+    """
+
+    materialize_grads = False
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
@@ -36,15 +42,16 @@ class GRULayer(Function):
                                                lengths, reverse, reset_after)
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates, q)
         ctx.options = (lengths, reverse, reset_after)
-        ctx.gates = gates
-        return y, h_n
+        return y, h_n, gates
 
     @staticmethod
-    def backward(ctx: Context, dy, dh_n):
+    def backward(ctx: Context, dy, dh_n, _dgates):
         x, w_ih, w_hh, h_prev, gates, q = ctx.saved_tensors
         lengths, reverse, reset_after = ctx.options
-        return gru_backward(_c(dy), _c(dh_n), x, w_ih, w_hh, h_prev, gates, q, lengths,
-                            reverse, reset_after)
+        dy = np.zeros(x.shape[:2] + (w_hh.shape[1],), x.dtype) if dy is None else _c(dy)
+        dh_n = np.zeros((x.shape[1], w_hh.shape[1]), x.dtype) if dh_n is None else _c(dh_n)
+        return gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse,
+                            reset_after)
 
 
 class LSTMLayer(Function):
@@ -58,7 +65,6 @@ class LSTMLayer(Function):
             x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), _c(c0), lengths, reverse)
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, c_prev, gates, k)
         ctx.options = (lengths, reverse)
-        ctx.gates = gates
         return y, h_n, c_n
 
     @staticmethod
@@ -109,6 +115,7 @@ def recurrent_stack(
     training: bool = False,
     reset_after: bool = True,
     rng: np.random.Generator | None = None,
+    gates: list[np.ndarray] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """Run a stack of recurrent layers over time-major input.
 
@@ -120,6 +127,8 @@ def recurrent_stack(
             b_hh), biases as tensors (zeros that need no grad when the layer has no bias).
         lengths: (B,) int64 valid lengths.
         dropout: applied to each layer's output except the last, in training only.
+        gates: if a list is given (GRU only), each layer and direction's (T, B, 3H) gate
+            activations r, z, n are appended to it.
 
     Returns:
         (output (T, B, D * H), h_n, c_n or None).
@@ -134,9 +143,11 @@ def recurrent_stack(
             w_ih, w_hh, b_ih, b_hh = weights[k]
             reverse = d == 1
             if mode == "GRU":
-                y, h_n = GRULayer.apply(layer_input, h0[k], w_ih, w_hh, b_ih, b_hh,
-                                        lengths=lengths, reverse=reverse,
-                                        reset_after=reset_after)
+                y, h_n, g = GRULayer.apply(layer_input, h0[k], w_ih, w_hh, b_ih, b_hh,
+                                           lengths=lengths, reverse=reverse,
+                                           reset_after=reset_after)
+                if gates is not None:
+                    gates.append(g.data)
             elif mode == "LSTM":
                 y, h_n, c_n = LSTMLayer.apply(layer_input, h0[k], c0[k], w_ih, w_hh, b_ih,
                                               b_hh, lengths=lengths, reverse=reverse)
