@@ -10,7 +10,7 @@ around the GRU.
 
 import numpy as np
 
-from . import audio, data, nn, optim, random
+from . import audio, data, models, nn, optim, random, recipes, train
 from ._version import __version__
 from .autograd import (
     Context,
@@ -72,11 +72,12 @@ int64 = np.int64
 
 __all__ = [
     "Context", "Function", "GradcheckError", "Tensor", "__version__", "abs", "add", "arange",
-    "argmax", "argmin", "audio", "broadcast_to", "data", "cast", "clip", "concat", "div",
+    "argmax", "argmin", "audio", "broadcast_to", "cast", "clip", "concat", "data", "div",
     "enable_grad", "exp", "flatten", "float32", "float64", "full", "grad", "gradcheck",
     "int64", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp", "manual_seed",
-    "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "nn", "no_grad",
-    "ones", "ones_like", "optim", "pow", "rand", "randn", "random", "relu", "reshape", "save",
-    "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze", "stack", "sub", "sum",
-    "swapaxes", "tanh", "tensor", "transpose", "unsqueeze", "where", "zeros", "zeros_like",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "models", "mul", "neg", "nn",
+    "no_grad", "ones", "ones_like", "optim", "pow", "rand", "randn", "random", "recipes",
+    "relu", "reshape", "save", "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze",
+    "stack", "sub", "sum", "swapaxes", "tanh", "tensor", "train", "transpose", "unsqueeze",
+    "where", "zeros", "zeros_like",
 ]

@@ -48,3 +48,56 @@ def test_gradcheck_command_passes():
 def test_no_command_prints_help():
     result = run()
     assert result.returncode == 2 and "mfcc" in result.stdout
+
+
+def test_train_evaluate_predict_round_trip(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run("train", "--limit", "5", "--epochs", "2", "--hidden", "8", "--quiet",
+                 "--out", str(run_dir))
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy" in result.stdout
+    result = run("evaluate", str(run_dir / "best.npz"), "--json", "--limit", "5")
+    assert result.returncode == 0, result.stderr
+    import json
+
+    report = json.loads(result.stdout)
+    assert report["n"] == 50 and len(report["confusion"]) == 10
+    assert 0 <= report["accuracy"] <= 1
+    wav = tmp_path / "tone.wav"
+    make_wav(wav)
+    result = run("predict", str(run_dir / "best.npz"), str(wav))
+    assert result.returncode == 0, result.stderr
+    assert "tone.wav:" in result.stdout and "p = " in result.stdout
+    result = run("train", "--out", str(run_dir), "--limit", "5")
+    assert result.returncode == 2 and "--resume" in result.stderr
+
+
+def test_train_and_evaluate_error_paths(tmp_path):
+    result = run("train", "--data", "fsdd", "--data-dir", str(tmp_path / "nowhere"))
+    assert result.returncode == 2 and "nowhere" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run("train", "--model", "transformer")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+    result = run("train", "--epochs", "0")
+    assert result.returncode == 2 and "epochs" in result.stderr
+    result = run("evaluate", str(tmp_path / "missing.npz"))
+    assert result.returncode == 2 and "missing.npz" in result.stderr
+    result = run("train", "--resume", str(tmp_path))
+    assert result.returncode == 2 and "checkpoint" in result.stderr
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path):
+    import json
+
+    import minigru as mg
+
+    run_dir = tmp_path / "run"
+    assert run("train", "--limit", "3", "--epochs", "1", "--hidden", "8", "--quiet",
+               "--out", str(run_dir)).returncode == 0
+    state = mg.load(run_dir / "best.npz")
+    cfg = json.loads(state["config"])
+    cfg["model"] = "lstm"
+    state["config"] = json.dumps(cfg)
+    mg.save(state, tmp_path / "other.npz")
+    result = run("evaluate", str(tmp_path / "other.npz"), "--limit", "3")
+    assert result.returncode == 2 and "does not match" in result.stderr

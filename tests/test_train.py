@@ -1,0 +1,139 @@
+"""Training: the loss falls, runs are reproducible, interrupted runs resume bit for bit."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import minigru as mg
+from minigru import recipes
+from minigru.train import Trainer, TrainingError, load_checkpoint
+
+TINY = {"limit": 6, "epochs": 4, "hidden": 16, "patience": None, "threads": 1,
+        "synthetic": {"sample_rate": 8000}}
+
+
+def model_arrays(path):
+    return load_checkpoint(path)["model"]
+
+
+def test_loss_falls_and_files_are_written(tmp_path):
+    summary = recipes.train_run(recipes.make_config(dict(TINY, epochs=8, limit=10, lr=0.01)),
+                                tmp_path / "run", log=None, quiet=True)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
+    assert len(rows) == 8 and rows[-1]["train_loss"] < 0.7 * rows[0]["train_loss"]
+    for name in ("config.json", "summary.json", "checkpoint.npz", "best.npz", "curves.png",
+                 "confusion.png", "gates.png"):
+        assert (tmp_path / "run" / name).exists(), name
+    for key in ("test_accuracy", "best_epoch", "epochs", "wall_seconds", "parameters"):
+        assert key in summary
+    assert np.array(summary["confusion"]).sum() == summary["n_test"]
+
+
+def test_same_seed_gives_identical_runs(tmp_path):
+    cfg = recipes.make_config(TINY)
+    for name in ("a", "b"):
+        recipes.train_run(cfg, tmp_path / name, log=None, quiet=True)
+    assert (tmp_path / "a" / "metrics.jsonl").read_text() == \
+        (tmp_path / "b" / "metrics.jsonl").read_text()
+    for k, v in model_arrays(tmp_path / "a" / "checkpoint.npz").items():
+        assert np.array_equal(v, model_arrays(tmp_path / "b" / "checkpoint.npz")[k]), k
+
+
+def test_resume_in_process_is_bit_identical(tmp_path):
+    cfg = recipes.make_config(TINY)
+    recipes.train_run(cfg, tmp_path / "full", log=None, quiet=True)
+    recipes.train_run(dict(cfg, epochs=2), tmp_path / "part", log=None, quiet=True)
+    recipes.train_run(dict(cfg, epochs=4), tmp_path / "part", resume=True, log=None, quiet=True)
+    assert (tmp_path / "full" / "metrics.jsonl").read_text() == \
+        (tmp_path / "part" / "metrics.jsonl").read_text()
+    full, part = model_arrays(tmp_path / "full" / "checkpoint.npz"), \
+        model_arrays(tmp_path / "part" / "checkpoint.npz")
+    for k in full:
+        assert np.array_equal(full[k], part[k]), k
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "minigru", "train", *args]
+
+
+CLI_TINY = ["--limit", "12", "--hidden", "16", "--threads", "1", "--quiet", "--epochs", "8"]
+
+
+def _wait_for_epochs(run_dir, n, proc, timeout=120):
+    deadline = time.monotonic() + timeout
+    metrics = run_dir / "metrics.jsonl"
+    while time.monotonic() < deadline and proc.poll() is None:
+        if metrics.exists() and len(metrics.read_text().splitlines()) >= n:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path):
+    full = subprocess.run(_cli(*CLI_TINY, "--out", str(tmp_path / "full")), capture_output=True,
+                          text=True)
+    assert full.returncode == 0, full.stderr
+    proc = subprocess.Popen(_cli(*CLI_TINY, "--out", str(tmp_path / "cut")),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    reached = _wait_for_epochs(tmp_path / "cut", 2, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if not reached:
+        pytest.skip("the run finished before it could be killed")
+    mg.load(tmp_path / "cut" / "checkpoint.npz")  # readable after kill -9
+    resumed = subprocess.run(_cli("--resume", str(tmp_path / "cut"), "--quiet"),
+                             capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (tmp_path / "full" / "metrics.jsonl").read_text() == \
+        (tmp_path / "cut" / "metrics.jsonl").read_text()
+    a = model_arrays(tmp_path / "full" / "checkpoint.npz")
+    b = model_arrays(tmp_path / "cut" / "checkpoint.npz")
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
+
+
+def test_sigint_stops_cleanly_and_keeps_the_checkpoint(tmp_path):
+    proc = subprocess.Popen(_cli(*CLI_TINY, "--out", str(tmp_path / "run")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reached = _wait_for_epochs(tmp_path / "run", 1, proc)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    if not reached or proc.returncode == 0:
+        pytest.skip("the run finished before it could be interrupted")
+    assert proc.returncode == 130 and "--resume" in err and "Traceback" not in err
+    state = load_checkpoint(tmp_path / "run" / "checkpoint.npz")
+    assert state["epoch"] >= 1
+
+
+def test_non_finite_loss_stops_with_the_checkpoint_intact(tmp_path):
+    cfg = recipes.make_config(TINY)
+    datasets = recipes.make_datasets(cfg)
+    model = recipes.model_for(cfg, datasets["train"].feature_size, 10)
+    model.head.bias.data[:] = np.nan
+    opt = mg.optim.Adam(model.parameters())
+    loader = mg.data.DataLoader(datasets["train"], 8, shuffle=True, seed=0)
+    trainer = Trainer(model, opt, loader, None, 10, epochs=2, run_dir=tmp_path, log=None,
+                      quiet=True)
+    with pytest.raises(TrainingError, match="nan.*checkpoint"):
+        trainer.fit()
+    assert load_checkpoint(tmp_path / "checkpoint.npz")["epoch"] == 0
+
+
+def test_bad_configuration_is_named():
+    with pytest.raises(recipes.ConfigError, match="epochs"):
+        recipes.make_config({"epochs": 0})
+    with pytest.raises(recipes.ConfigError, match="unknown setting 'epoch'"):
+        recipes.make_config({"epoch": 3})
+    with pytest.raises(recipes.ConfigError, match="MINIGRU_FSDD"):
+        env = os.environ.pop("MINIGRU_FSDD", None)
+        try:
+            recipes.make_datasets(recipes.make_config({"data": "fsdd"}))
+        finally:
+            if env is not None:
+                os.environ["MINIGRU_FSDD"] = env
