@@ -204,6 +204,29 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     return summary
 
 
+def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: ArrayDataset,
+                 epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
+                 patience: int | None = 6, clip: float | None = 5.0) -> dict[str, Any]:
+    """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
+
+    Returns test accuracy and loss, the confusion matrix, the history, and seconds of training.
+    """
+    mg_random.manual_seed(seed)
+    optimizer = Adam(model.parameters(), lr=lr)
+    trainer = Trainer(model, optimizer,
+                      DataLoader(train, batch_size, shuffle=True, seed=seed,
+                                 bucket_by_length=True),
+                      DataLoader(val, 128), len(train.classes), clip_grad_norm=clip,
+                      epochs=epochs, patience=patience, log=None, quiet=True)
+    trainer.fit()
+    if trainer.best_state is not None:
+        model.load_state_dict(trainer.best_state)
+    result = evaluate(model, DataLoader(test, 128), len(train.classes))
+    return {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
+            "confusion": result["confusion"], "history": trainer.history,
+            "train_seconds": trainer.seconds, "epochs": len(trainer.history)}
+
+
 def write_figures(run_dir: Path, history: list[dict[str, float]], confusion: np.ndarray,
                   classes: list[str], model: Module, test: ArrayDataset) -> None:
     from .plot import plot_confusion, plot_curves, plot_gates

@@ -86,6 +86,7 @@ class Trainer:
         clip_grad_norm: clip the gradient norm to this before each step (None = no clipping).
         epochs: the number of epochs in total (a resumed run continues up to it).
         patience: stop after this many epochs without a better validation loss (None = never).
+            The weights of the best epoch are kept in ``best_state`` (and ``best.npz``).
         run_dir: where checkpoints and metrics go (None = keep nothing on disk).
         config: the run's configuration, stored in every checkpoint.
         quiet: no progress bar (it is also off when stderr is not a terminal).
@@ -108,6 +109,7 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.best: dict[str, Any] = {"epoch": 0, "val_loss": math.inf, "val_accuracy": 0.0}
         self.bad_epochs = 0
+        self.best_state: dict[str, np.ndarray] | None = None
         self.seconds = 0.0
         self._stop = False
 
@@ -219,6 +221,7 @@ class Trainer:
             if result["loss"] < self.best["val_loss"]:
                 self.best = {"epoch": epoch, "val_loss": result["loss"],
                              "val_accuracy": result["accuracy"]}
+                self.best_state = self.model.state_dict()
                 self.bad_epochs = 0
                 if self.run_dir is not None:
                     save({"format": "minigru-model", "model": self.model.state_dict(),

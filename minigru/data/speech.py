@@ -53,19 +53,19 @@ class SyntheticDigits(ArrayDataset):
 
     ``n_per_class`` utterances of each digit; takes ``first_take .. first_take + n - 1`` of
     ``seed``, so disjoint take ranges (or seeds) give disjoint sets of random speakers.
-    Deterministic for its arguments.
+    ``snr_db`` is the range of background-noise levels. Deterministic for its arguments.
     """
 
     def __init__(self, n_per_class: int, sample_rate: int = 16000, seed: int = 0,
                  features: FeatureSpec | None = None, first_take: int = 0,
-                 keep_audio: bool = False) -> None:
+                 keep_audio: bool = False, snr_db: tuple[float, float] = (10.0, 30.0)) -> None:
         if n_per_class < 1:
             raise ValueError(f"SyntheticDigits: n_per_class must be >= 1, got {n_per_class}")
         self.sample_rate, self.seed, self.spec = sample_rate, seed, features or FeatureSpec()
         labels, names, clips = [], [], []
         for take in range(first_take, first_take + n_per_class):
             for digit in range(10):
-                clips.append(synthesize_digit(digit, sample_rate, seed, take))
+                clips.append(synthesize_digit(digit, sample_rate, seed, take, snr_db))
                 labels.append(digit)
                 names.append(f"{digit}_synthetic{seed}_{take}")
         self.audio = clips if keep_audio else None

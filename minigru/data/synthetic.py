@@ -157,10 +157,10 @@ def _bandpass(lo: float, hi: float, sr: int) -> np.ndarray:
     return butter(4, [min(lo, 0.6 * hi_c), hi_c], btype="bandpass", fs=sr, output="sos")
 
 
-def synthesize_digit(digit: int, sample_rate: int = 16000, seed: int = 0, take: int = 0
-                     ) -> np.ndarray:
+def synthesize_digit(digit: int, sample_rate: int = 16000, seed: int = 0, take: int = 0,
+                     snr_db: tuple[float, float] = (10.0, 30.0)) -> np.ndarray:
     """One utterance of ``digit`` (0-9) as float32 samples, deterministic for (seed, digit,
-    take)."""
+    take); background noise at an SNR drawn uniformly from ``snr_db``."""
     if not 0 <= digit <= 9:
         raise ValueError(f"synthesize_digit: digit must be 0-9, got {digit}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, digit, take]))
@@ -191,7 +191,7 @@ def synthesize_digit(digit: int, sample_rate: int = 16000, seed: int = 0, take: 
     onset = np.zeros(int(rng.uniform(0, 0.15) * sr))
     tail = np.zeros(int(rng.uniform(0.02, 0.1) * sr))
     clip = np.concatenate([onset, word, tail])
-    snr_db = rng.uniform(10, 30)
+    snr = rng.uniform(*snr_db)
     signal_power = np.mean(word**2)
-    clip = clip + rng.standard_normal(clip.size) * np.sqrt(signal_power / 10 ** (snr_db / 10))
+    clip = clip + rng.standard_normal(clip.size) * np.sqrt(signal_power / 10 ** (snr / 10))
     return (0.3 * clip / (np.max(np.abs(clip)) + 1e-12)).astype(np.float32)
