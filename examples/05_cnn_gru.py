@@ -72,6 +72,22 @@ def main() -> None:
             print(f"{name}: {label}: {r['test_accuracy']:.4f}", flush=True)
             headline = max(headline or 0.0, r["test_accuracy"])
     print("\n" + table(["data", "model", "parameters", "s / epoch", "test accuracy"], rows))
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    names = list(datasets)
+    for k, label in enumerate(("GRU", "CNN-GRU (bidirectional)")):
+        values = [float(r[4]) for r in rows if r[1] == label]
+        ax.bar(np.arange(len(names)) + 0.38 * k, values, 0.36, label=label)
+    ax.set_xticks(np.arange(len(names)) + 0.19, names)
+    ax.set(ylabel="test accuracy", ylim=(0, 1), title="CNN front end before the GRU")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "cnn_gru_accuracy.png", dpi=90)
     save_results(out, "05_cnn_gru", {"name": "best test accuracy",
                                      "value": headline, "baseline": 0.1,
                                      "higher_is_better": True}, started, {"rows": rows})

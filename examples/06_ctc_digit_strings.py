@@ -5,7 +5,8 @@
 Utterances of 2 to 5 digits are made by joining Free Spoken Digit Dataset clips with short
 random gaps and background noise: training strings only from training-split clips (takes
 5-49), test strings only from test-split clips (takes 0-4). A 2-layer bidirectional GRU emits
-posteriors over blank + 10 digits for every pair of frames, trained with the CTC loss (no alignment needed);
+posteriors over blank + 10 digits for every pair of frames, trained with the CTC loss (no
+alignment needed);
 its output is decoded greedily (best path) and by prefix beam search. Reported: the digit
 error rate (edit distance / number of reference digits), and the share of strings transcribed
 exactly. Predicting nothing gives a digit error rate of 1.

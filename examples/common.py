@@ -41,8 +41,11 @@ def parser(doc: str) -> argparse.ArgumentParser:
 def data_dir(kind: str, arg: str | None) -> Path:
     """The data folder from --data-dir, the environment, or ../shared/data; or exit with a
     message saying where to get the data."""
-    candidates = [arg, os.environ.get(ENV[kind]), str(SHARED / kind)]
-    for c in candidates:
+    if arg is not None:
+        if Path(arg).is_dir():
+            return Path(arg)
+        sys.exit(f"error: no folder at {arg}; this example needs {GET_DATA[kind]}")
+    for c in (os.environ.get(ENV[kind]), str(SHARED / kind)):
         if c and Path(c).is_dir():
             return Path(c)
     sys.exit(f"error: no data folder for {kind}; this example needs {GET_DATA[kind]}")

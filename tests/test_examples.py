@@ -1,0 +1,53 @@
+"""Every example runs with --quick, and its headline number beats a trivial baseline."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
+NEEDS = {"03_spoken_digits": "fsdd", "04_gru_vs_lstm_vs_rnn": "fsdd",
+         "06_ctc_digit_strings": "fsdd", "08_names_by_language": "names",
+         "09_polyphonic_music": "polyphonic"}
+SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
+
+
+def test_there_are_nine_examples():
+    assert len(SCRIPTS) == 9
+
+
+def test_autograd_tour():
+    result = subprocess.run([sys.executable, str(EXAMPLES / "01_autograd_tour.py"), "--quick"],
+                            capture_output=True, text=True, cwd=EXAMPLES)
+    assert result.returncode == 0, result.stderr
+    assert "every element of every input agrees: True" in result.stdout
+    assert "caught: gradient mismatch for input 0" in result.stdout
+
+
+@pytest.mark.parametrize("name", [s for s in SCRIPTS if s != "01_autograd_tour"])
+def test_example_quick_run_beats_its_baseline(name, tmp_path):
+    need = NEEDS.get(name)
+    if need and not (SHARED / need).is_dir():
+        pytest.skip(f"../shared/data/{need} is not beside the repository")
+    result = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), "--quick",
+                             "--out", str(tmp_path), "--threads", "2"],
+                            capture_output=True, text=True, cwd=EXAMPLES)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    headline = json.loads((tmp_path / "results.json").read_text())["headline"]
+    if headline["higher_is_better"]:
+        assert headline["value"] > headline["baseline"], headline
+    else:
+        assert headline["value"] < headline["baseline"], headline
+    assert list(tmp_path.glob("*.png"))
+
+
+def test_missing_data_is_a_clear_message(tmp_path):
+    result = subprocess.run([sys.executable, str(EXAMPLES / "08_names_by_language.py"),
+                             "--quick", "--data-dir", str(tmp_path / "nowhere"), "--out",
+                             str(tmp_path)], capture_output=True, text=True, cwd=EXAMPLES)
+    assert result.returncode != 0
+    assert "nowhere" in result.stderr and "download.pytorch.org" in result.stderr
+    assert "Traceback" not in result.stderr
