@@ -9,7 +9,22 @@ from typing import Any
 from .optimizer import Optimizer
 
 
-class LRScheduler:
+class _Stateful:
+    """``state_dict`` / ``load_state_dict``: every attribute but the optimiser."""
+
+    optimizer: Optimizer
+
+    def state_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "optimizer"}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+
+    def get_last_lr(self) -> list[float]:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+
+class LRScheduler(_Stateful):
     """Sets every group's ``lr`` from its initial value and the epoch count ``last_epoch``."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -30,15 +45,6 @@ class LRScheduler:
         self.last_epoch += 1
         for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = self.lr_at(base, self.last_epoch)
-
-    def get_last_lr(self) -> list[float]:
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
 
 
 class StepLR(LRScheduler):
@@ -81,7 +87,7 @@ class CosineAnnealingLR(LRScheduler):
             1 + math.cos(math.pi * epoch / self.T_max)) / 2
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_Stateful):
     """Multiply the lr by ``factor`` when the metric has not improved for ``patience`` epochs.
 
     "Improved" (mode "min", threshold_mode "rel"): metric < best * (1 - threshold); "abs":
@@ -135,12 +141,3 @@ class ReduceLROnPlateau:
                     group["lr"] = new
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-
-    def get_last_lr(self) -> list[float]:
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if k != "optimizer"}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        vars(self).update(state)
