@@ -29,6 +29,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .jit import kernel
+from .weight_grads import input_and_weight_grads
 
 
 @kernel
@@ -117,9 +118,5 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
             if t < lengths[b]:
                 for j in range(H):
                     dh[b, j] = back[b, j]
-    g2 = gg.reshape(T * B, 4 * H)
-    dx = np.dot(g2, w_ih).reshape(T, B, I)
-    dw_ih = np.dot(g2.T, x.reshape(T * B, I))
-    dw_hh = np.dot(g2.T, h_prev.reshape(T * B, H))
-    db = g2.sum(axis=0)
+    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)
     return dx, dh, dc, dw_ih, dw_hh, db

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+from .weight_grads import input_and_weight_grads
 
 
 @kernel
@@ -77,9 +78,5 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
             if t < lengths[b]:
                 for j in range(H):
                     dh[b, j] = back[b, j]
-    g2 = gg.reshape(T * B, H)
-    dx = np.dot(g2, w_ih).reshape(T, B, I)
-    dw_ih = np.dot(g2.T, x.reshape(T * B, I))
-    dw_hh = np.dot(g2.T, h_prev.reshape(T * B, H))
-    db = g2.sum(axis=0)
+    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)
     return dx, dh, dw_ih, dw_hh, db

@@ -1,0 +1,27 @@
+"""The gradients every recurrent layer forms after its time loop, as single matrix products."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .jit import kernel
+
+
+@kernel
+def input_and_weight_grads(g, x, h_prev, w_ih):
+    """From the pre-activation gradients G of all steps, for a = x W_ih^T + h W_hh^T + b:
+
+        dx = G W_ih,   dW_ih = G^T X,   dW_hh = G^T H_prev,   db = sum of G over all rows
+
+    with G (T, B, G*H), x (T, B, I), h_prev (T, B, H) flattened to T*B rows: the sums over
+    time of per-step outer products, each formed as one product.
+
+    Returns dx (T, B, I), dw_ih (G*H, I), dw_hh (G*H, H), db (G*H,).
+    """
+    T, B, I = x.shape
+    H = h_prev.shape[2]
+    g2 = g.reshape(T * B, g.shape[2])
+    dx = np.dot(g2, w_ih).reshape(T, B, I)
+    dw_ih = np.dot(g2.T, x.reshape(T * B, I))
+    dw_hh = np.dot(g2.T, h_prev.reshape(T * B, H))
+    return dx, dw_ih, dw_hh, g2.sum(axis=0)
