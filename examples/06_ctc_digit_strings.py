@@ -105,7 +105,7 @@ def main() -> None:
     out = out_dir(args, "06_ctc_digit_strings")
     rng = np.random.default_rng(args.seed)
     clips = load_clips(root)
-    n_train, n_test, epochs = (300, 40, 8) if args.quick else (2000, 300, 15)
+    n_train, n_test, epochs = (300, 40, 8) if args.quick else (2000, 300, 8)
     max_digits = 3 if args.quick else 5
     spec = FeatureSpec()
     train = featurize(make_strings(clips["train"], n_train, rng, max_digits), spec)
