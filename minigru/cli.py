@@ -4,6 +4,7 @@ Subcommands:
     minigru train [--data synthetic|fsdd|folder] [...]     train, evaluate, write a run folder
     minigru evaluate CHECKPOINT [--split test] [--json]    accuracy and confusion matrix
     minigru predict CHECKPOINT FILE.wav ...                label and probabilities per file
+    minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
     minigru gradcheck                                      the library checks its gradients
 
@@ -166,6 +167,31 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .recipes import ConfigError
+    from .sweep import load_sweep, run_sweep
+
+    try:
+        sweep = load_sweep(args.file)
+        if args.workers < 1:
+            raise ConfigError(f"--workers must be >= 1, got {args.workers}")
+        out = Path(args.out) if args.out else Path("sweeps") / Path(args.file).stem
+        print(f"{len(sweep['points'])} runs -> {out}"
+              + (f" on the Dask scheduler at {args.scheduler}" if args.scheduler
+                 else f" on {args.workers} local worker(s)"))
+        records = run_sweep(sweep, out, args.workers, args.scheduler, quiet=args.quiet)
+    except ConfigError as exc:
+        raise UserError(str(exc)) from exc
+    failed = [r for r in records if r.get("status") != "ok"]
+    print((out / "summary.md").read_text())
+    print(f"results: {out / 'results.csv'}, {out / 'summary.md'}, {out / 'summary.png'}")
+    for r in failed:
+        print(f"failed: {r['name']}: {r.get('error')}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _cmd_gradcheck(args: argparse.Namespace) -> int:
     from .selfcheck import run
 
@@ -222,6 +248,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint")
     p.add_argument("files", nargs="+", metavar="FILE.wav")
     p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("sweep", help="run a grid of training runs (local processes or Dask)")
+    p.add_argument("file", metavar="SWEEP.toml")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. "
+                                                           "tcp://10.0.0.5:8786")
+    p.add_argument("--out", help="sweep folder (default sweeps/<file name>)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("mfcc", help="compute and summarise the MFCCs of a WAV file")
     p.add_argument("file", help="a WAV file")

@@ -16,6 +16,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -193,8 +194,10 @@ class Trainer:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             if not self.history:
                 self.save_checkpoint()
-        previous = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, self._request_stop)
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.getsignal(signal.SIGINT) if in_main else None
+        if in_main:  # Ctrl-C handling; a worker thread (Dask) cannot install handlers
+            signal.signal(signal.SIGINT, self._request_stop)
         try:
             while len(self.history) < self.epochs:
                 if self.patience is not None and self.bad_epochs >= self.patience:
@@ -204,7 +207,8 @@ class Trainer:
                     break
                 self._run_epoch(len(self.history) + 1)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
         return self.history
 
     def _request_stop(self, signum: int, frame: Any) -> None:
