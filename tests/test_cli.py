@@ -101,3 +101,19 @@ def test_checkpoint_of_another_model_is_refused(tmp_path):
     mg.save(state, tmp_path / "other.npz")
     result = run("evaluate", str(tmp_path / "other.npz"), "--limit", "3")
     assert result.returncode == 2 and "does not match" in result.stderr
+
+
+def test_sweep_command_and_its_errors(tmp_path):
+    sweep = tmp_path / "s.toml"
+    sweep.write_text("[base]\nlimit = 2\nepochs = 1\nhidden = 4\n"
+                     "synthetic = { sample_rate = 8000 }\n[grid]\nseed = [0, 1]\n")
+    result = run("sweep", str(sweep), "--out", str(tmp_path / "out"), "--workers", "2",
+                 "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "| 2 |" in result.stdout and (tmp_path / "out" / "results.csv").exists()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[grid]\nmodle = ['gru']\n")
+    result = run("sweep", str(bad))
+    assert result.returncode == 2 and "modle" in result.stderr and "Traceback" not in result.stderr
+    result = run("sweep", str(tmp_path / "missing.toml"))
+    assert result.returncode == 2 and "missing.toml" in result.stderr
