@@ -60,6 +60,13 @@ class GRUClassifier(nn.Module):
     def forward(self, x: Any, lengths: Any = None) -> Tensor:
         return self.head(self.dropout(self.summary(x, lengths)))
 
+    def stream(self) -> Any:
+        """A stateful stream: ``push(frames) -> posteriors`` frame by frame (unidirectional
+        models only; see ``minigru.streaming``)."""
+        from .streaming import RecurrentStream
+
+        return RecurrentStream(self)
+
     def gates(self, x: Any, lengths: Any = None) -> dict[str, np.ndarray]:
         """For a GRU: the first layer's (forward direction) update and reset gates, each
         (T, B, H)."""

@@ -207,17 +207,21 @@ def resolve_config(preset: str | None = None, config: MFCCConfig | None = None,
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _frames(signal: np.ndarray, cfg: MFCCConfig, win: int, hop: int, n_fft: int
-            ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Frames of one signal before the window (a strided view where no per-frame processing
-    is needed) and, for energy="raw", their raw log energies."""
+def _signal_stage(signal: np.ndarray, cfg: MFCCConfig) -> np.ndarray:
+    """Input scaling and whole-signal pre-emphasis."""
     x = signal * cfg.input_scale if cfg.input_scale != 1.0 else signal
     if cfg.preemphasis and not cfg.preemphasis_per_frame:
         x = np.concatenate([x[:1], x[1:] - cfg.preemphasis * x[:-1]])
-    frames = frame_signal(x, win, hop, cfg.edge, pad_length=n_fft, copy=False)
+    return x
+
+
+def prepare_frames(frames: np.ndarray, cfg: MFCCConfig) -> tuple[np.ndarray, np.ndarray | None]:
+    """The per-frame steps before the window: DC removal, the raw log energy (for
+    energy="raw"), per-frame pre-emphasis. Returns the frames (a copy if anything changed) and
+    the raw log energies or None."""
     if not (cfg.remove_dc or cfg.energy == "raw" or cfg.preemphasis_per_frame):
         return frames, None
-    frames = frames.copy()
+    frames = np.array(frames, dtype=np.float64, copy=True)
     if cfg.remove_dc and frames.shape[0]:
         frames -= frames.mean(axis=1, keepdims=True)
     raw = None
@@ -227,6 +231,36 @@ def _frames(signal: np.ndarray, cfg: MFCCConfig, win: int, hop: int, n_fft: int
         frames[:, 1:] -= cfg.preemphasis * frames[:, :-1].copy()
         frames[:, 0] *= 1.0 - cfg.preemphasis
     return frames, raw
+
+
+def _frames(signal: np.ndarray, cfg: MFCCConfig, win: int, hop: int, n_fft: int
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Frames of one signal before the window (a strided view where no per-frame processing
+    is needed) and, for energy="raw", their raw log energies."""
+    x = _signal_stage(signal, cfg)
+    return prepare_frames(frame_signal(x, win, hop, cfg.edge, pad_length=n_fft, copy=False),
+                          cfg)
+
+
+def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
+                      ) -> np.ndarray:
+    """MFCCs (before deltas and CMVN) of frames cut from an already scaled and pre-emphasised
+    signal: the per-frame part of the pipeline, used by the streaming front end. Only for
+    configurations whose log does not look at the whole utterance (``log="ln"``)."""
+    win, _, n_fft = cfg.frame_sizes(sample_rate)
+    frames, raw = prepare_frames(frames, cfg)
+    width = min(win, n_fft)
+    windowed = frames[:, :width] * get_window(cfg.window, win, cfg.window_periodic)[:width]
+    power = power_spectrum(windowed, n_fft, cfg.power_scale)
+    logs = log_energies(power @ _filters(cfg, sample_rate, n_fft), cfg.log_floor,
+                        cfg.log_floor_mode)
+    ceps = lifter(dct(logs, cfg.n_mfcc), cfg.lifter)
+    if cfg.energy == "power" and ceps.shape[0]:
+        e = power.sum(axis=1)
+        ceps[:, 0] = np.log(np.where(e == 0, FLOAT64_EPS, e))
+    elif cfg.energy == "raw" and ceps.shape[0]:
+        ceps[:, 0] = raw
+    return ceps
 
 
 _FILTER_CACHE: dict[tuple[Any, ...], np.ndarray] = {}

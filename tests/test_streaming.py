@@ -1,0 +1,100 @@
+"""Streaming: chunked MFCC == whole-signal MFCC, chunked GRU == whole-sequence GRU."""
+
+import numpy as np
+import pytest
+
+import minigru as mg
+from minigru import audio, models
+
+
+def signal(sr=8000, seconds=0.83):
+    rng = np.random.default_rng(0)
+    t = np.arange(int(sr * seconds)) / sr
+    return 0.3 * np.sin(2 * np.pi * 300 * t * (1 + t)) + 0.05 * rng.standard_normal(t.size)
+
+
+@pytest.mark.parametrize("preset", [None, "python_speech_features", "kaldi"])
+@pytest.mark.parametrize("chunk", [1, 7, 80, 160, 4000])
+@pytest.mark.parametrize("deltas", [0, 2])
+def test_chunked_mfcc_equals_whole_signal(preset, chunk, deltas):
+    x = signal()
+    ref = audio.mfcc(x, 8000, preset=preset, deltas=deltas)
+    stream = audio.StreamingMFCC(8000, preset=preset, deltas=deltas)
+    parts = [stream.push(x[i:i + chunk]) for i in range(0, x.size, chunk)] + [stream.flush()]
+    got = np.concatenate(parts)
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-9 * np.abs(ref).max())
+
+
+def test_short_signal_and_reuse_after_flush():
+    stream = audio.StreamingMFCC(16000)
+    assert stream.push(np.zeros(50)).shape == (0, 13)
+    last = stream.flush()
+    np.testing.assert_allclose(last, audio.mfcc(np.zeros(50), 16000))
+    x = signal(16000, 0.3)
+    again = np.concatenate([stream.push(x), stream.flush()])
+    np.testing.assert_allclose(again, audio.mfcc(x, 16000), atol=1e-9)
+
+
+def test_running_cmvn_normalises_as_it_goes():
+    x = signal(16000, 2.0)
+    stream = audio.StreamingMFCC(16000, running_cmvn=True)
+    out = np.concatenate([stream.push(x[i:i + 160]) for i in range(0, x.size, 160)])
+    assert np.all(np.isfinite(out))
+    assert np.abs(out[50:].mean(axis=0)).max() < 1.0
+
+
+def test_streaming_mfcc_bad_input():
+    with pytest.raises(ValueError, match="cannot be streamed"):
+        audio.StreamingMFCC(16000, preset="librosa")
+    with pytest.raises(ValueError, match="running_cmvn"):
+        audio.StreamingMFCC(16000, cmvn=True)
+    stream = audio.StreamingMFCC(16000)
+    with pytest.raises(ValueError, match="16000 Hz"):
+        stream.push(np.zeros(10), sample_rate=8000)
+    with pytest.raises(ValueError, match="NaN"):
+        stream.push(np.array([0.0, np.nan]))
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+@pytest.mark.parametrize("pooling", ["last", "mean"])
+def test_chunked_recogniser_equals_whole_sequence(cell, pooling):
+    mg.manual_seed(0)
+    model = models.GRUClassifier(26, 10, 24, num_layers=2, cell=cell, pooling=pooling).double()
+    model.eval()
+    x = np.random.default_rng(1).standard_normal((45, 26))
+    stream = model.stream()
+    got = np.concatenate([stream.push(x[i:i + 4]) for i in range(0, 45, 4)])
+    out, _ = model.rnn(mg.tensor(x[:, None, :]))
+    top = out.numpy()[:, 0]
+    if pooling == "mean":
+        top = np.cumsum(top, 0) / np.arange(1, 46)[:, None]
+    ref = mg.nn.functional.softmax(model.head(mg.tensor(top)), axis=1).numpy()
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+    final = model(mg.tensor(x[:, None, :]), [45])
+    np.testing.assert_allclose(got[-1], mg.nn.functional.softmax(final, 1).numpy()[0],
+                               atol=1e-12)
+    stream.reset()
+    np.testing.assert_allclose(stream.push(x[:3]), got[:3], atol=1e-15)
+
+
+def test_gru_reset_before_streams_too():
+    mg.manual_seed(2)
+    model = models.GRUClassifier(5, 3, 6).double()
+    model.rnn.reset_after = False
+    x = np.random.default_rng(2).standard_normal((9, 5))
+    got = model.stream().push(x)
+    out, _ = model.rnn(mg.tensor(x[:, None, :]))
+    ref = mg.nn.functional.softmax(model.head(out[:, 0]), axis=1).numpy()
+    np.testing.assert_allclose(got, ref, atol=1e-12)
+
+
+def test_stream_refuses_what_cannot_stream():
+    with pytest.raises(ValueError, match="bidirectional"):
+        models.GRUClassifier(5, 3, 4, bidirectional=True).stream()
+    with pytest.raises(ValueError, match="frames must be"):
+        models.GRUClassifier(5, 3, 4).stream().push(np.zeros((2, 6)))
+    from minigru.streaming import RecurrentStream
+
+    with pytest.raises(ValueError, match="no recurrent layer"):
+        RecurrentStream(models.CNNGRUClassifier(5, 3, channels=4, hidden_size=4))
