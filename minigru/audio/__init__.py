@@ -26,8 +26,8 @@ from .streaming import StreamingMFCC
 from .wav import load_wav
 
 __all__ = [
-    "PRESETS", "FeatureCache", "MFCCConfig", "StreamingMFCC", "cmvn", "dct", "delta", "fbank", "fbank_batch",
-    "frame_signal", "get_window", "hz_to_mel", "lifter", "load_wav", "log_energies",
-    "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "power_spectrum", "power_to_db",
-    "preemphasis", "resolve_config", "round_half_up",
+    "FeatureCache", "MFCCConfig", "PRESETS", "StreamingMFCC", "cmvn", "dct", "delta", "fbank",
+    "fbank_batch", "frame_signal", "get_window", "hz_to_mel", "lifter", "load_wav",
+    "log_energies", "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "power_spectrum",
+    "power_to_db", "preemphasis", "resolve_config", "round_half_up",
 ]

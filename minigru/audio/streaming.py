@@ -141,7 +141,7 @@ class StreamingMFCC:
     def _emit(self, ceps: np.ndarray, final: bool) -> np.ndarray:
         parts = [list(ceps)]
         source = list(ceps)
-        for k, d in enumerate(self._deltas):
+        for d in self._deltas:
             source = d.push(np.array(source)) if source else []
             if final:
                 source = source + d.flush()
