@@ -5,6 +5,7 @@ Subcommands:
     minigru evaluate CHECKPOINT [--split test] [--json]    accuracy and confusion matrix
     minigru predict CHECKPOINT FILE.wav ...                label and probabilities per file
     minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
+    minigru stream CHECKPOINT FILE.wav [--chunk-ms 10]      live recognition with latency
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
     minigru gradcheck                                      the library checks its gradients
 
@@ -17,6 +18,8 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+
+import numpy as np
 
 
 class UserError(Exception):
@@ -192,6 +195,83 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_stream(args: argparse.Namespace) -> int:
+    import json
+    import time
+    from pathlib import Path
+
+    from . import recipes
+    from .audio import load_wav
+    from .streaming import StreamingRecognizer
+
+    if args.make_demo:
+        from scipy.io import wavfile
+
+        from .data.stream_file import digit_stream
+
+        try:
+            x, sr, words = digit_stream(recipes.fsdd_dir({"data_dir": args.data_dir}),
+                                        args.words, args.seed)
+        except (recipes.ConfigError, ValueError) as exc:
+            raise UserError(str(exc)) from exc
+        out = Path(args.make_demo)
+        wavfile.write(out, sr, x)
+        out.with_suffix(".json").write_text(json.dumps(words, indent=1))
+        print(f"wrote {out} ({x.size / sr:.1f} s, {len(words)} words) and "
+              f"{out.with_suffix('.json')} (the words and their times)")
+        return 0
+    if not args.checkpoint or not args.file:
+        raise UserError("give CHECKPOINT and FILE.wav (or --make-demo OUT.wav)")
+    try:
+        model, cfg = recipes.load_model(args.checkpoint)
+        recognizer = StreamingRecognizer(model, recipes.feature_spec(cfg),
+                                         recipes.sample_rate_of(cfg) or 8000, cfg["classes"],
+                                         threshold=args.threshold)
+        signal, sr = load_wav(args.file, sample_rate=recipes.sample_rate_of(cfg))
+    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    if args.chunk_ms <= 0:
+        raise UserError(f"--chunk-ms must be positive, got {args.chunk_ms}")
+    chunk = max(1, int(round(args.chunk_ms / 1000 * sr)))
+    recognizer.warm_up()
+    times, found = [], []
+    for start in range(0, signal.size, chunk):
+        t0 = time.perf_counter()
+        new = recognizer.push(signal[start:start + chunk])
+        times.append(time.perf_counter() - t0)
+        for d in new:
+            print(f"{d['time']:7.2f} s  {d['label']:>6}  (p = {d['probability']:.2f}; word "
+                  f"{d['word_start']:.2f}-{d['word_end']:.2f} s)", flush=True)
+        found += new
+    found += recognizer.flush()
+    rtf = np.array(times) / (chunk / sr)
+    delays = np.array([d["time"] - d["word_end"] for d in found])
+    print(f"\n{len(found)} detections in {signal.size / sr:.1f} s of audio, chunks of "
+          f"{1000 * chunk / sr:.1f} ms")
+    print(f"{'per-chunk processing time':<28} {'median':>8} {'p95':>8} {'max':>8}")
+    print(f"{'  milliseconds':<28} {1000 * np.median(times):>8.3f} "
+          f"{1000 * np.percentile(times, 95):>8.3f} {1000 * np.max(times):>8.3f}")
+    print(f"{'  real-time factor':<28} {np.median(rtf):>8.4f} {np.percentile(rtf, 95):>8.4f} "
+          f"{np.max(rtf):>8.4f}")
+    if delays.size:
+        print(f"{'delay after word end (s)':<28} {np.median(delays):>8.3f} "
+              f"{np.percentile(delays, 95):>8.3f} {np.max(delays):>8.3f}")
+    truth_file = Path(args.file).with_suffix(".json")
+    if truth_file.exists():
+        words = json.loads(truth_file.read_text())
+        hits, true_delays = 0, []
+        for w in words:
+            match = [d for d in found if d["word_start"] <= w["end"] and
+                     d["word_end"] >= w["start"]]
+            if match and match[0]["label"] == cfg["classes"][w["digit"]]:
+                hits += 1
+                true_delays.append(match[0]["time"] - w["end"])
+        print(f"against {truth_file.name}: {hits}/{len(words)} words recognised"
+              + (f", median delay after the true word end {np.median(true_delays):.3f} s"
+                 if true_delays else ""))
+    return 0
+
+
 def _cmd_gradcheck(args: argparse.Namespace) -> int:
     from .selfcheck import run
 
@@ -257,6 +337,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="sweep folder (default sweeps/<file name>)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("stream", help="recognise words in a file fed in chunks, as if live")
+    p.add_argument("checkpoint", nargs="?", help="best.npz of a unidirectional GRU/LSTM/RNN run")
+    p.add_argument("file", nargs="?", metavar="FILE.wav")
+    p.add_argument("--chunk-ms", type=float, default=10.0)
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="report a word when its posterior is at least this")
+    p.add_argument("--make-demo", metavar="OUT.wav",
+                   help="instead: build a long file of FSDD test clips with silence and noise")
+    p.add_argument("--data-dir", help="the FSDD folder for --make-demo (or $MINIGRU_FSDD)")
+    p.add_argument("--words", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_cmd_stream)
 
     p = sub.add_parser("mfcc", help="compute and summarise the MFCCs of a WAV file")
     p.add_argument("file", help="a WAV file")

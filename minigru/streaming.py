@@ -97,3 +97,106 @@ class RecurrentStream:
             self.x[:] = f[i]
             out[i] = self._step(self.x)
         return out
+
+
+class StreamingRecognizer:
+    """Words from a live signal: streaming MFCC -> an energy detector -> the recogniser's
+    stream, one utterance at a time.
+
+    The classifiers are trained on whole words that start from a zero state, so the stream is
+    reset when a word starts: a word starts when a frame's energy (its c0) rises ``vad_db``
+    decibels above the running noise floor, and ends after ``hangover_ms`` of quiet. At the
+    end of a word the class with the highest posterior is reported if its probability is at
+    least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
+    ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
+    (``time`` is when the detection was made: the end of the chunk that completed it).
+    """
+
+    def __init__(self, model: Any, features: Any, sample_rate: int, classes: list[str],
+                 threshold: float = 0.5, vad_db: float = 12.0, hangover_ms: float = 150.0,
+                 min_word_ms: float = 100.0) -> None:
+        from .audio.streaming import StreamingMFCC
+
+        self.mfcc = StreamingMFCC(sample_rate, preset=features.preset, n_mfcc=features.n_mfcc,
+                                  deltas=features.deltas, running_cmvn=features.cmvn)
+        self.model_stream = RecurrentStream(model)
+        self.classes, self.threshold = classes, threshold
+        cfg = self.mfcc.cfg
+        per_band = np.log(10.0) * vad_db / 10.0
+        self.vad_step = per_band if cfg.energy else per_band * np.sqrt(cfg.n_mels)
+        self.hop_s = self.mfcc.hop / sample_rate
+        self.win_s = self.mfcc.win / sample_rate
+        self.hangover = max(1, int(round(hangover_ms / 1000 / self.hop_s)))
+        self.min_frames = max(1, int(round(min_word_ms / 1000 / self.hop_s)))
+        self.sample_rate = sample_rate
+        self.samples = 0
+        self.frame = 0
+        self.floor: float | None = None
+        self.in_word = False
+        self.quiet = 0
+        self.start = 0
+        self.last_speech = 0
+        self.posterior = None
+        self.pre_roll: list[np.ndarray] = []
+
+    def warm_up(self) -> None:
+        """Compile the kernels and fill the caches on a little silence, then start afresh, so
+        the first real chunk is as fast as the others."""
+        self.mfcc.push(np.zeros(self.mfcc.win * 2))
+        self.mfcc.flush()
+        self.model_stream.push(np.zeros((2, self.model_stream.input_size)))
+        self.model_stream.reset()
+
+    def _frame(self, feats: np.ndarray, now: float) -> dict[str, Any] | None:
+        c0 = float(feats[0])
+        self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
+        speech = c0 > self.floor + self.vad_step
+        index = self.frame
+        self.frame += 1
+        if not self.in_word:
+            self.pre_roll = (self.pre_roll + [feats])[-3:]
+            if speech:
+                self.in_word, self.quiet, self.start = True, 0, index
+                self.last_speech = index
+                self.model_stream.reset()
+                self.posterior = self.model_stream.push(np.array(self.pre_roll))[-1]
+            return None
+        self.posterior = self.model_stream.push(feats)[-1]
+        if speech:
+            self.quiet, self.last_speech = 0, index
+            return None
+        self.quiet += 1
+        if self.quiet < self.hangover:
+            return None
+        return self._finish_word(now)
+
+    def _finish_word(self, now: float) -> dict[str, Any] | None:
+        self.in_word = False
+        self.pre_roll = []
+        if self.last_speech - self.start + 1 < self.min_frames or self.posterior is None:
+            return None
+        k = int(np.argmax(self.posterior))
+        if self.posterior[k] < self.threshold:
+            return None
+        return {"label": self.classes[k], "probability": float(self.posterior[k]),
+                "word_start": self.start * self.hop_s,
+                "word_end": self.last_speech * self.hop_s + self.win_s, "time": now}
+
+    def push(self, samples: Any) -> list[dict[str, Any]]:
+        x = np.asarray(samples, dtype=np.float64).reshape(-1)
+        self.samples += x.size
+        now = self.samples / self.sample_rate
+        found = []
+        for feats in self.mfcc.push(x):
+            d = self._frame(feats, now)
+            if d is not None:
+                found.append(d)
+        return found
+
+    def flush(self) -> list[dict[str, Any]]:
+        """End of the signal: finish a word still open."""
+        now = self.samples / self.sample_rate
+        found = [d for f in self.mfcc.flush() if (d := self._frame(f, now)) is not None]
+        if self.in_word and (d := self._finish_word(now)) is not None:
+            found.append(d)
+        return found

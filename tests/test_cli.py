@@ -117,3 +117,28 @@ def test_sweep_command_and_its_errors(tmp_path):
     assert result.returncode == 2 and "modle" in result.stderr and "Traceback" not in result.stderr
     result = run("sweep", str(tmp_path / "missing.toml"))
     assert result.returncode == 2 and "missing.toml" in result.stderr
+
+
+def test_stream_command(tmp_path):
+    import pathlib
+
+    fsdd = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+    run_dir = tmp_path / "run"
+    assert run("train", "--limit", "4", "--epochs", "2", "--hidden", "8", "--quiet",
+               "--out", str(run_dir)).returncode == 0
+    wav = tmp_path / "tone.wav"
+    make_wav(wav, seconds=1.0)
+    result = run("stream", str(run_dir / "best.npz"), str(wav), "--threshold", "0")
+    assert result.returncode == 0, result.stderr
+    assert "real-time factor" in result.stdout and "per-chunk processing time" in result.stdout
+    result = run("stream", str(run_dir / "best.npz"), str(wav), "--chunk-ms", "0")
+    assert result.returncode == 2 and "chunk-ms" in result.stderr
+    cnn = tmp_path / "cnn"
+    assert run("train", "--model", "cnn-gru", "--limit", "3", "--epochs", "1", "--hidden", "4",
+               "--quiet", "--out", str(cnn)).returncode == 0
+    result = run("stream", str(cnn / "best.npz"), str(wav))
+    assert result.returncode == 2 and "recurrent" in result.stderr
+    if fsdd.is_dir():
+        demo = tmp_path / "demo.wav"
+        result = run("stream", "--make-demo", str(demo), "--data-dir", str(fsdd), "--words", "3")
+        assert result.returncode == 0 and demo.exists() and demo.with_suffix(".json").exists()

@@ -9,14 +9,14 @@ import pytest
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
-NEEDS = {"03_spoken_digits": "fsdd", "04_gru_vs_lstm_vs_rnn": "fsdd",
+NEEDS = {"03_spoken_digits": "fsdd", "04_gru_vs_lstm_vs_rnn": "fsdd", "10_streaming": "fsdd",
          "06_ctc_digit_strings": "fsdd", "08_names_by_language": "names",
          "09_polyphonic_music": "polyphonic"}
 SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
 
 
-def test_there_are_nine_examples():
-    assert len(SCRIPTS) == 9
+def test_there_are_ten_examples():
+    assert len(SCRIPTS) == 10
 
 
 def test_autograd_tour():
