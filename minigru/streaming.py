@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .kernels.step import gru_step, lstm_step, rnn_step
+from .ops.recurrent import MODES
 
 
 class RecurrentStream:
@@ -28,14 +29,10 @@ class RecurrentStream:
             raise ValueError("stream: a bidirectional model needs the future and cannot stream")
         self.mode, self.pooling = rnn.mode, model.pooling
         dt = rnn.weight_ih_l0.dtype
-        G = {"GRU": 3, "LSTM": 4, "RNN_TANH": 1, "RNN_RELU": 1}[self.mode]
+        G = MODES[self.mode]
         H = rnn.hidden_size
-        zeros = np.zeros(G * H, dtype=dt)
-        self.layers = []
-        for names in rnn._weight_names:
-            w_ih, w_hh, b_ih, b_hh = (np.ascontiguousarray(getattr(rnn, n).data) if n else zeros
-                                      for n in names)
-            self.layers.append((w_ih, w_hh, b_ih, b_hh))
+        self.layers = [tuple(np.ascontiguousarray(w.data) for w in weights)
+                       for weights in rnn._weights(dt)]
         self.reset_after = getattr(rnn, "reset_after", True)
         self.w_head = np.ascontiguousarray(model.head.weight.data)
         self.b_head = model.head.bias.data if model.head.bias is not None else \

@@ -118,9 +118,9 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
                           f"{sorted(SWEEP_KEYS)}")
     retries = options.get("retries", 2)
     threads = options.get("threads", 1)
-    for key, value in (("retries", retries), ("threads", threads)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < (key == "threads"):
-            raise ConfigError(f"{where}: [sweep] {key} must be a non-negative integer, got "
+    for key, value, least in (("retries", retries, 0), ("threads", threads, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise ConfigError(f"{where}: [sweep] {key} must be an integer >= {least}, got "
                               f"{value!r}")
     points = []
     for combo in itertools.product(*grid.values()):

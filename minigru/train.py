@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from . import random as mg_random
 from .autograd import no_grad
-from .data.loader import Batch, DataLoader, pad_batch
+from .data.loader import Batch, DataLoader
 from .nn import Module
 from .nn import functional as F
 from .nn.utils import clip_grad_norm_
@@ -54,7 +54,7 @@ def evaluate(model: Module, loader: DataLoader, num_classes: int) -> dict[str, A
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     predictions = np.zeros(len(loader.dataset), dtype=np.int64)
     with no_grad():
-        for batch in _batches(loader):
+        for batch in loader.batches(0):
             logits = model(Tensor(batch.x), batch.lengths)
             loss = F.cross_entropy(logits, batch.labels, reduction="sum")
             pred = logits.data.argmax(axis=1)
@@ -66,12 +66,6 @@ def evaluate(model: Module, loader: DataLoader, num_classes: int) -> dict[str, A
     model.train(was_training)
     return {"loss": total_loss / max(n, 1), "accuracy": correct / max(n, 1), "n": n,
             "confusion": confusion, "predictions": predictions}
-
-
-def _batches(loader: DataLoader) -> Any:
-    """One pass over ``loader`` in its epoch-0 order without advancing its epoch counter."""
-    for idx in loader.batch_indices(0):
-        yield pad_batch([loader.dataset[int(i)] for i in idx], loader.batch_first, idx)
 
 
 class Trainer:

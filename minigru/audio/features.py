@@ -215,6 +215,12 @@ def _signal_stage(signal: np.ndarray, cfg: MFCCConfig) -> np.ndarray:
     return x
 
 
+def log_power_energy(total_power: np.ndarray) -> np.ndarray:
+    """ln of each frame's total power, exact zeros replaced by float64 eps (python_speech_features'
+    c0)."""
+    return np.log(np.where(total_power == 0, FLOAT64_EPS, total_power))
+
+
 def prepare_frames(frames: np.ndarray, cfg: MFCCConfig) -> tuple[np.ndarray, np.ndarray | None]:
     """The per-frame steps before the window: DC removal, the raw log energy (for
     energy="raw"), per-frame pre-emphasis. Returns the frames (a copy if anything changed) and
@@ -256,8 +262,7 @@ def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
                         cfg.log_floor_mode)
     ceps = lifter(dct(logs, cfg.n_mfcc), cfg.lifter)
     if cfg.energy == "power" and ceps.shape[0]:
-        e = power.sum(axis=1)
-        ceps[:, 0] = np.log(np.where(e == 0, FLOAT64_EPS, e))
+        ceps[:, 0] = log_power_energy(power.sum(axis=1))
     elif cfg.energy == "raw" and ceps.shape[0]:
         ceps[:, 0] = raw
     return ceps
@@ -327,8 +332,7 @@ def _log_mel_batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig,
         else:
             logs.append(log_energies(m, cfg.log_floor, cfg.log_floor_mode))
         if cfg.energy == "power":
-            e = power_total[bounds[i]:bounds[i + 1]]
-            c0s.append(np.log(np.where(e == 0, FLOAT64_EPS, e)))
+            c0s.append(log_power_energy(power_total[bounds[i]:bounds[i + 1]]))
         else:
             c0s.append(raws[i])
     return logs, c0s

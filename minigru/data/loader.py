@@ -100,11 +100,15 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self) -> Iterator[Batch]:
-        batches = self.batch_indices(self.epoch)
-        self.epoch += 1
-        for idx in batches:
+    def batches(self, epoch: int) -> Iterator[Batch]:
+        """The padded batches of ``epoch``, without touching the epoch counter."""
+        for idx in self.batch_indices(epoch):
             yield pad_batch([self.dataset[int(i)] for i in idx], self.batch_first, idx)
+
+    def __iter__(self) -> Iterator[Batch]:
+        epoch = self.epoch
+        self.epoch += 1
+        return self.batches(epoch)
 
     def state_dict(self) -> dict[str, int]:
         return {"seed": self.seed, "epoch": self.epoch}

@@ -102,7 +102,7 @@ class Optimizer:
             p = params[int(key)]
             restored = {}
             for name, value in s.items():
-                if isinstance(value, np.ndarray) or isinstance(value, list):
+                if isinstance(value, (np.ndarray, list)):
                     arr = np.array(value, dtype=p.dtype)
                     if arr.shape != p.shape:
                         raise ValueError(f"{type(self).__name__}.load_state_dict: state "
