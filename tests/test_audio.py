@@ -169,6 +169,102 @@ def test_power_to_db_floor():
     np.testing.assert_allclose(db, [[0.0, -30.0], [-80.0, -80.0]])
 
 
+def test_power_to_db_per_block_of_rows():
+    rng = np.random.default_rng(3)
+    m = rng.uniform(0, 1, (9, 4)) * np.repeat([1.0, 1e-6, 1e3], 3)[:, None]
+    counts = [3, 0, 6]
+    got = audio.power_to_db(m, 1e-10, 20.0, counts)
+    np.testing.assert_allclose(got[:3], audio.power_to_db(m[:3], 1e-10, 20.0))
+    np.testing.assert_allclose(got[3:], audio.power_to_db(m[3:], 1e-10, 20.0))
+    with pytest.raises(ValueError, match="counts"):
+        audio.power_to_db(m, 1e-10, 20.0, [3, 3])
+
+
+def test_banded_filter_product_equals_the_dense_product():
+    from minigru.kernels.spectrum import banded_mel_power, filter_bands
+    rng = np.random.default_rng(4)
+    fb = audio.mel_filterbank(8000, 256, 20, placement="bins")
+    fb[3] = 0.0
+    spec = rng.standard_normal((7, 129)) + 1j * rng.standard_normal((7, 129))
+    lo, width, weights = filter_bands(fb)
+    assert width[3] == 0 and width.max() < 129
+    mel, total = np.empty((7, 20)), np.empty(7)
+    banded_mel_power(spec, 0.5, lo, width, weights, mel, total)
+    power = 0.5 * np.abs(spec) ** 2
+    np.testing.assert_allclose(mel, power @ fb.T, rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(total, power.sum(axis=1), rtol=1e-13)
+
+
+@pytest.mark.parametrize("n", range(10))
+def test_kernel_sums(n):
+    from minigru.kernels.sums import dot_range, sum_range
+    a = np.random.default_rng(n).standard_normal(12)
+    assert sum_range(a, 2, 2 + n) == pytest.approx(a[2:2 + n].sum(), abs=1e-13)
+    assert dot_range(a, 1, a, 3, n) == pytest.approx(a[1:1 + n] @ a[3:3 + n], abs=1e-13)
+
+
+def _mfcc_by_the_book(x, sr, cfg):
+    """The pipeline one frame at a time in plain NumPy, every step as its definition."""
+    win, hop, n_fft = cfg.frame_sizes(sr)
+    x = np.asarray(x, dtype=np.float64) * cfg.input_scale
+    if cfg.preemphasis and not cfg.preemphasis_per_frame:
+        x = np.concatenate([x[:1], x[1:] - cfg.preemphasis * x[:-1]])
+    window = audio.get_window(cfg.window, win, cfg.window_periodic)
+    fb = audio.mel_filterbank(sr, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
+                              cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype)
+    rows = []
+    for frame in audio.frame_signal(x, win, hop, cfg.edge, pad_length=n_fft):
+        frame = frame.copy()
+        if cfg.remove_dc:
+            frame -= frame.mean()
+        energy = np.sum(frame ** 2)
+        if cfg.preemphasis and cfg.preemphasis_per_frame:
+            frame = np.concatenate([[frame[0] * (1 - cfg.preemphasis)],
+                                    frame[1:] - cfg.preemphasis * frame[:-1]])
+        spec = np.abs(np.fft.rfft((frame * window)[:n_fft], n_fft)) ** 2
+        if cfg.power_scale == "n_fft":
+            spec /= n_fft
+        logs = audio.log_energies(fb @ spec, cfg.log_floor, cfg.log_floor_mode)
+        c = audio.lifter(audio.dct(logs, cfg.n_mfcc), cfg.lifter)
+        if cfg.energy == "raw":
+            c[0] = np.log(max(energy, np.finfo(np.float32).eps))
+        elif cfg.energy == "power":
+            c[0] = np.log(spec.sum()) if spec.sum() > 0 else np.log(np.finfo(float).eps)
+        rows.append(c)
+    return np.array(rows).reshape(-1, cfg.n_mfcc)
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"edge": "center", "window": "hann", "window_periodic": True},
+    {"edge": "valid", "remove_dc": True, "preemphasis_per_frame": True, "energy": "raw",
+     "input_scale": 32768.0, "window": "povey"},
+    {"win_length": 300, "n_fft": 256, "energy": "power", "power_scale": "n_fft"},
+    {"edge": "center", "win_length": 200, "n_fft": 512, "preemphasis": 0.0},
+    {"remove_dc": True, "energy": "raw", "preemphasis": 0.5},
+])
+def test_fused_front_end_equals_the_pipeline_by_the_book(changes):
+    rng = np.random.default_rng(5)
+    clips = [rng.standard_normal(n) * 0.1 for n in (1, 150, 401, 1234, 20000)]
+    cfg = audio.MFCCConfig(**changes)
+    for clip, got in zip(clips, audio.mfcc_batch(clips, 16000, config=cfg), strict=True):
+        want = _mfcc_by_the_book(clip, 16000, cfg)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+
+
+def test_batch_across_many_cache_groups_equals_one_by_one():
+    rng = np.random.default_rng(6)
+    clips = [rng.standard_normal(n) for n in (70000, 3, 90000, 150000, 5000, 1)]
+    for preset in (None, "librosa"):
+        batch = audio.mfcc_batch(clips, 16000, preset=preset)
+        for clip, feats in zip(clips, batch, strict=True):
+            np.testing.assert_array_equal(feats, audio.mfcc(clip, 16000, preset=preset))
+    bad = [np.ones(100)] * 3 + [np.array([0.0, np.inf])]
+    with pytest.raises(ValueError, match=r"signals\[3\].*infinite"):
+        audio.mfcc_batch(bad, 16000)
+
+
 # ---------------------------------------------------------------- whole pipeline
 
 def test_pure_tone_lands_in_the_right_mel_band():

@@ -15,19 +15,25 @@ arguments override single fields::
     mg.audio.mfcc(signal, 16000, preset="librosa", n_mfcc=20)     # librosa.feature.mfcc
     mg.audio.mfcc(signal, 16000, preset="kaldi")                  # compute-mfcc-feats, dither 0
 
-Many clips are computed together (:func:`mfcc_batch`): their frames are stacked into one matrix
-so the FFT, the filter bank and the DCT are a few large calls instead of one per clip.
+Many clips are computed together (:func:`mfcc_batch`). Blocks of a few hundred frames, from any
+number of clips, are cut and windowed by one compiled pass (``kernels.framing``), transformed by
+one FFT call and reduced to mel energies by a banded filter-bank pass that skips the zeros of
+the triangles (``kernels.spectrum``); the blocks are small enough to stay in cache. The log, the
+DCT and the lifter then run once over all frames of all clips.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
+import scipy.fft
 
-from .frames import EDGES, WINDOWS, check_signal, frame_signal, get_window, round_half_up
+from ..kernels.framing import window_frames
+from ..kernels.spectrum import banded_mel_power, filter_bands
+from .frames import EDGES, WINDOWS, check_signal, frame_layout, get_window, round_half_up
 from .normalize import cmvn, delta
 from .spectral import (
     MEL_SCALES,
@@ -36,7 +42,6 @@ from .spectral import (
     lifter,
     log_energies,
     mel_filterbank,
-    power_spectrum,
     power_to_db,
 )
 
@@ -207,45 +212,125 @@ def resolve_config(preset: str | None = None, config: MFCCConfig | None = None,
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _signal_stage(signal: np.ndarray, cfg: MFCCConfig) -> np.ndarray:
-    """Input scaling and whole-signal pre-emphasis."""
-    x = signal * cfg.input_scale if cfg.input_scale != 1.0 else signal
-    if cfg.preemphasis and not cfg.preemphasis_per_frame:
-        x = np.concatenate([x[:1], x[1:] - cfg.preemphasis * x[:-1]])
-    return x
-
-
 def log_power_energy(total_power: np.ndarray) -> np.ndarray:
     """ln of each frame's total power, exact zeros replaced by float64 eps (python_speech_features'
     c0)."""
     return np.log(np.where(total_power == 0, FLOAT64_EPS, total_power))
 
 
-def prepare_frames(frames: np.ndarray, cfg: MFCCConfig) -> tuple[np.ndarray, np.ndarray | None]:
-    """The per-frame steps before the window: DC removal, the raw log energy (for
-    energy="raw"), per-frame pre-emphasis. Returns the frames (a copy if anything changed) and
-    the raw log energies or None."""
-    if not (cfg.remove_dc or cfg.energy == "raw" or cfg.preemphasis_per_frame):
-        return frames, None
-    frames = np.array(frames, dtype=np.float64, copy=True)
-    if cfg.remove_dc and frames.shape[0]:
-        frames -= frames.mean(axis=1, keepdims=True)
-    raw = None
+_BANDS_CACHE: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _filter_bands(cfg: MFCCConfig, sample_rate: float, n_fft: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The configured mel filter bank in banded form (see ``kernels.spectrum``), cached."""
+    key = (sample_rate, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
+           cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype)
+    if key not in _BANDS_CACHE:
+        _BANDS_CACHE[key] = filter_bands(mel_filterbank(
+            sample_rate, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
+            cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype))
+    return _BANDS_CACHE[key]
+
+
+def _stack_signals(signals: Sequence[Any], first_index: int = 0
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signals end to end as one float64 array, with each one's offset and length. Each is
+    checked as :func:`check_signal` would (the finiteness check runs once over all)."""
+    arrays = []
+    for i, s in enumerate(signals):
+        a = np.asarray(s)
+        if a.ndim != 1 or a.size == 0 or a.dtype.kind not in "iuf":
+            check_signal(a, f"signals[{first_index + i}]")
+        arrays.append(a)
+    lengths = np.array([a.size for a in arrays], dtype=np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    x = np.concatenate(arrays, dtype=np.float64) if arrays else np.zeros(0)
+    if not np.all(np.isfinite(x)):
+        bad = int(np.searchsorted(offsets, np.flatnonzero(~np.isfinite(x))[0], "right")) - 1
+        check_signal(arrays[bad], f"signals[{first_index + bad}]")
+    return x, offsets, lengths
+
+
+Frames = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A group of signals and frames for ``window_frames``: (x, offsets, lengths, frame_clip,
+frame_start)."""
+
+
+def _signal_groups(signals: Sequence[Any], cfg: MFCCConfig, sample_rate: float,
+                   counts: list[int], group_samples: int = 1 << 17) -> Iterator[Frames]:
+    """Consecutive groups of about ``group_samples`` samples (so each group's samples stay in
+    cache while its frames are cut), with the start of every frame of every clip. Appends
+    each clip's number of frames to ``counts``."""
+    win, hop, n_fft = cfg.frame_sizes(sample_rate)
+    start = 0
+    while start < len(signals):
+        stop, size = start, 0
+        while stop < len(signals) and (stop == start or size + np.size(signals[stop])
+                                       <= group_samples):
+            size += np.size(signals[stop])
+            stop += 1
+        x, offsets, lengths = _stack_signals(signals[start:stop], start)
+        layouts = [frame_layout(int(n), win, hop, cfg.edge, n_fft) for n in lengths]
+        group_counts = np.array([c for c, _ in layouts], dtype=np.int64)
+        frame_clip = np.repeat(np.arange(lengths.size, dtype=np.int64), group_counts)
+        first = np.cumsum(group_counts) - group_counts
+        left = np.array([lf for _, lf in layouts], dtype=np.int64)
+        frame_start = ((np.arange(frame_clip.size, dtype=np.int64) - first[frame_clip]) * hop
+                       - left[frame_clip])
+        counts.extend(group_counts.tolist())
+        yield x, offsets, lengths, frame_clip, frame_start
+        start = stop
+
+
+def _mel_energies(groups: Iterable[Frames], cfg: MFCCConfig, sample_rate: float,
+                  input_scale: float, preemphasis: float
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Mel energies (frames, n_mels) of the frames of all groups, stacked, and the values that
+    replace c0 (or None): the front end up to the filter bank.
+
+    A block of frames (about 64 Ki samples) at a time is cut, processed and windowed into one
+    buffer (``window_frames``), transformed by one real FFT call, and reduced to mel energies
+    (``banded_mel_power``): the buffers stay in cache and no frame is a Python step.
+    """
+    win, _, n_fft = cfg.frame_sizes(sample_rate)
+    window = get_window(cfg.window, win, cfg.window_periodic)[:min(win, n_fft)]
+    lo, width, weights = _filter_bands(cfg, sample_rate, n_fft)
+    scale = 1.0 / n_fft if cfg.power_scale == "n_fft" else 1.0
+    chunk = max(16, (1 << 16) // n_fft)
+    buffer = np.zeros((chunk, n_fft))
+    scratch = np.empty(win)
+    mels, values = [], []
+    for x, offsets, lengths, frame_clip, frame_start in groups:
+        total = frame_clip.size
+        mel = np.empty((total, cfg.n_mels))
+        energy = np.empty(total if cfg.energy == "raw" else 0)
+        power = np.empty(total if cfg.energy == "power" else 0)
+        for start in range(0, total, chunk):
+            stop = min(start + chunk, total)
+            block = buffer[:stop - start]
+            window_frames(x, offsets, lengths, frame_clip[start:stop], frame_start[start:stop],
+                          input_scale, preemphasis, cfg.preemphasis_per_frame, cfg.remove_dc,
+                          window, scratch, block, energy[start:stop] if energy.size else energy)
+            spec = scipy.fft.rfft(block, axis=-1, overwrite_x=True)
+            banded_mel_power(spec, scale, lo, width, weights, mel[start:stop],
+                             power[start:stop] if power.size else power)
+        mels.append(mel)
+        values.append(energy if cfg.energy == "raw" else power)
+    mel = np.concatenate(mels) if mels else np.zeros((0, cfg.n_mels))
     if cfg.energy == "raw":
-        raw = np.log(np.maximum(np.einsum("ij,ij->i", frames, frames), FLOAT32_EPS))
-    if cfg.preemphasis and cfg.preemphasis_per_frame:
-        frames[:, 1:] -= cfg.preemphasis * frames[:, :-1].copy()
-        frames[:, 0] *= 1.0 - cfg.preemphasis
-    return frames, raw
+        return mel, np.log(np.maximum(np.concatenate(values), FLOAT32_EPS))
+    if cfg.energy == "power":
+        return mel, log_power_energy(np.concatenate(values))
+    return mel, None
 
 
-def _frames(signal: np.ndarray, cfg: MFCCConfig, win: int, hop: int, n_fft: int
-            ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Frames of one signal before the window (a strided view where no per-frame processing
-    is needed) and, for energy="raw", their raw log energies."""
-    x = _signal_stage(signal, cfg)
-    return prepare_frames(frame_signal(x, win, hop, cfg.edge, pad_length=n_fft, copy=False),
-                          cfg)
+def _cepstra(logs: np.ndarray, c0: np.ndarray | None, cfg: MFCCConfig) -> np.ndarray:
+    """DCT, lifter and the c0 replacement of stacked log mel energies."""
+    ceps = lifter(dct(logs, cfg.n_mfcc), cfg.lifter)
+    if c0 is not None and ceps.shape[0]:
+        ceps[:, 0] = c0
+    return ceps
 
 
 def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
@@ -253,89 +338,34 @@ def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
     """MFCCs (before deltas and CMVN) of frames cut from an already scaled and pre-emphasised
     signal: the per-frame part of the pipeline, used by the streaming front end. Only for
     configurations whose log does not look at the whole utterance (``log="ln"``)."""
-    win, _, n_fft = cfg.frame_sizes(sample_rate)
-    frames, raw = prepare_frames(frames, cfg)
-    width = min(win, n_fft)
-    windowed = frames[:, :width] * get_window(cfg.window, win, cfg.window_periodic)[:width]
-    power = power_spectrum(windowed, n_fft, cfg.power_scale)
-    logs = log_energies(power @ _filters(cfg, sample_rate, n_fft), cfg.log_floor,
-                        cfg.log_floor_mode)
-    ceps = lifter(dct(logs, cfg.n_mfcc), cfg.lifter)
-    if cfg.energy == "power" and ceps.shape[0]:
-        ceps[:, 0] = log_power_energy(power.sum(axis=1))
-    elif cfg.energy == "raw" and ceps.shape[0]:
-        ceps[:, 0] = raw
-    return ceps
+    frames = np.ascontiguousarray(frames, dtype=np.float64)
+    count, width = frames.shape
+    index = np.arange(count, dtype=np.int64)
+    group = (frames.reshape(-1), index * width, np.full(count, width), index,
+             np.zeros(count, dtype=np.int64))
+    mel, c0 = _mel_energies([group], cfg, sample_rate, 1.0,
+                            cfg.preemphasis if cfg.preemphasis_per_frame else 0.0)
+    return _cepstra(log_energies(mel, cfg.log_floor, cfg.log_floor_mode), c0, cfg)
 
 
-_FILTER_CACHE: dict[tuple[Any, ...], np.ndarray] = {}
-
-
-def _filters(cfg: MFCCConfig, sample_rate: float, n_fft: int) -> np.ndarray:
-    key = (sample_rate, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
-           cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype)
-    if key not in _FILTER_CACHE:
-        fb = mel_filterbank(sample_rate, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
-                            cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype)
-        _FILTER_CACHE[key] = np.ascontiguousarray(fb.T)
-    return _FILTER_CACHE[key]
-
-
-def _log_mel_batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig,
-                   chunk_frames: int = 2048
-                   ) -> tuple[list[np.ndarray], list[np.ndarray | None]]:
-    """Per clip: log mel energies (frames, n_mels), and the c0 replacement (or None)."""
+def _log_mel_batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig
+                   ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Log mel energies of all clips stacked (frames, n_mels), the c0 replacements (or None),
+    and the number of frames of each clip."""
     cfg.validate(sample_rate)
-    win, hop, n_fft = cfg.frame_sizes(sample_rate)
-    window = get_window(cfg.window, win, cfg.window_periodic)
-    fb = _filters(cfg, sample_rate, n_fft)
-    per_clip, raws = [], []
-    for i, s in enumerate(signals):
-        frames, raw = _frames(check_signal(s, f"signals[{i}]"), cfg, win, hop, n_fft)
-        per_clip.append(frames)
-        raws.append(raw)
-    counts = [f.shape[0] for f in per_clip]
-    total = sum(counts)
-    mel = np.empty((total, cfg.n_mels))
-    power_total = np.empty(total) if cfg.energy == "power" else None
-    width = min(win, n_fft)
-    buffer = np.zeros((min(chunk_frames, max(total, 1)), n_fft))
-    window = window[:width]
+    counts: list[int] = []
+    mel, c0 = _mel_energies(_signal_groups(signals, cfg, sample_rate, counts), cfg,
+                            sample_rate, cfg.input_scale, cfg.preemphasis)
+    counts_array = np.array(counts, dtype=np.int64)
+    if cfg.log == "db":
+        logs = power_to_db(mel, cfg.log_floor, cfg.top_db, counts_array)
+    else:
+        logs = log_energies(mel, cfg.log_floor, cfg.log_floor_mode)
+    return logs, c0, counts_array
 
-    def flush(rows: int, start: int) -> None:
-        power = power_spectrum(buffer[:rows], n_fft, cfg.power_scale)
-        mel[start:start + rows] = power @ fb
-        if power_total is not None:
-            power_total[start:start + rows] = power.sum(axis=1)
 
-    filled, done = 0, 0
-    for frames in per_clip:
-        pos = 0
-        while pos < frames.shape[0]:
-            take = min(frames.shape[0] - pos, buffer.shape[0] - filled)
-            np.multiply(frames[pos:pos + take, :width], window, out=buffer[filled:filled + take,
-                                                                          :width])
-            filled += take
-            pos += take
-            if filled == buffer.shape[0]:
-                flush(filled, done)
-                done += filled
-                filled = 0
-    if filled:
-        flush(filled, done)
-    bounds = np.cumsum([0] + counts)
-    logs, c0s = [], []
-    for i in range(len(counts)):
-        m = mel[bounds[i]:bounds[i + 1]]
-        if cfg.log == "db":
-            logs.append(power_to_db(m, cfg.log_floor, cfg.top_db) if m.size else m)
-        else:
-            logs.append(log_energies(m, cfg.log_floor, cfg.log_floor_mode))
-        if cfg.energy == "power":
-            c0s.append(log_power_energy(power_total[bounds[i]:bounds[i + 1]]))
-        else:
-            c0s.append(raws[i])
-    return logs, c0s
+def _split(stacked: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
+    return np.split(stacked, np.cumsum(counts)[:-1]) if counts.size else []
 
 
 def _finish(features: np.ndarray, cfg: MFCCConfig) -> np.ndarray:
@@ -359,19 +389,8 @@ def mfcc_batch(signals: Sequence[Any], sample_rate: float, n_mfcc: int | None = 
     if n_mfcc is not None:
         overrides["n_mfcc"] = n_mfcc
     cfg = resolve_config(preset, config, **overrides)
-    logs, c0s = _log_mel_batch(signals, sample_rate, cfg)
-    if not logs:
-        return []
-    counts = [lg.shape[0] for lg in logs]
-    ceps = lifter(dct(np.concatenate(logs), cfg.n_mfcc), cfg.lifter)
-    bounds = np.cumsum([0] + counts)
-    out = []
-    for i in range(len(logs)):
-        c = ceps[bounds[i]:bounds[i + 1]]
-        if c0s[i] is not None and c.shape[0]:
-            c[:, 0] = c0s[i]
-        out.append(_finish(c, cfg))
-    return out
+    logs, c0, counts = _log_mel_batch(signals, sample_rate, cfg)
+    return [_finish(c, cfg) for c in _split(_cepstra(logs, c0, cfg), counts)]
 
 
 def mfcc(signal: Any, sample_rate: float, n_mfcc: int | None = None, preset: str | None = None,
@@ -385,8 +404,8 @@ def fbank_batch(signals: Sequence[Any], sample_rate: float, preset: str | None =
                 config: MFCCConfig | None = None, **overrides: Any) -> list[np.ndarray]:
     """Log mel energies of many signals: (frames, n_mels) each (deltas and cmvn as configured)."""
     cfg = resolve_config(preset, config, **overrides)
-    logs, _ = _log_mel_batch(signals, sample_rate, cfg)
-    return [_finish(lg, cfg) for lg in logs]
+    logs, _, counts = _log_mel_batch(signals, sample_rate, cfg)
+    return [_finish(lg, cfg) for lg in _split(logs, counts)]
 
 
 def fbank(signal: Any, sample_rate: float, preset: str | None = None,

@@ -76,19 +76,30 @@ def frame_signal(signal: np.ndarray, frame_length: int, hop: int, edge: str = "p
         raise ValueError(f"frame_signal: frame_length and hop must be >= 1, got {frame_length} "
                          f"and {hop}")
     x = np.asarray(signal, dtype=np.float64)
-    if edge == "center":
-        half = (frame_length if pad_length is None else pad_length) // 2
-        x = np.pad(x, (half, half))
-        n_frames = 1 + (x.size - frame_length) // hop if x.size >= frame_length else 0
-    else:
-        n_frames = num_frames(x.size, frame_length, hop, edge)
-        needed = (n_frames - 1) * hop + frame_length if n_frames else 0
-        if needed > x.size:
-            x = np.pad(x, (0, needed - x.size))
+    n_frames, left = frame_layout(x.size, frame_length, hop, edge, pad_length)
     if n_frames == 0:
         return np.zeros((0, frame_length))
+    right = max(0, (n_frames - 1) * hop + frame_length - left - x.size)
+    if left or right:
+        x = np.pad(x, (left, right))
     view = sliding_window_view(x, frame_length)[::hop][:n_frames]
     return view.copy() if copy else view
+
+
+def frame_layout(n: int, frame_length: int, hop: int, edge: str = "pad",
+                 pad_length: int | None = None) -> tuple[int, int]:
+    """(frames, zeros before the signal) that :func:`frame_signal` uses for n samples: frame k
+    starts at sample k * hop - left of the signal, samples outside it being zeros.
+
+    "center" puts left = ``pad_length // 2`` zeros (``pad_length`` defaulting to L) on both
+    sides and keeps 1 + floor((n + 2 left - L) / hop) frames; "pad" and "valid" have left = 0
+    and :func:`num_frames` frames.
+    """
+    if edge == "center":
+        left = (frame_length if pad_length is None else pad_length) // 2
+        padded = n + 2 * left
+        return (1 + (padded - frame_length) // hop if padded >= frame_length else 0), left
+    return num_frames(n, frame_length, hop, edge), 0
 
 
 def get_window(name: str, length: int, periodic: bool = False) -> np.ndarray:

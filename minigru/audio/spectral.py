@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.fft
 
@@ -145,15 +147,29 @@ def log_energies(m: np.ndarray, floor: float = 1e-10, mode: str = "max") -> np.n
     raise ValueError(f"log_energies: mode must be 'max' or 'zeros', got {mode!r}")
 
 
-def power_to_db(m: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0) -> np.ndarray:
+def power_to_db(m: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0,
+                counts: Sequence[int] | None = None) -> np.ndarray:
     """10 log10(max(m, amin)), then floored at (its maximum - top_db) when top_db is given.
-    The maximum is over the whole array: pass one utterance at a time."""
+    The maximum is over the whole array (one utterance), or with ``counts`` over each block of
+    that many consecutive rows (many utterances stacked)."""
+    if top_db is not None and top_db < 0:
+        raise ValueError(f"power_to_db: top_db must be >= 0, got {top_db}")
     db = 10.0 * np.log10(np.maximum(amin, m))
-    if top_db is not None:
-        if top_db < 0:
-            raise ValueError(f"power_to_db: top_db must be >= 0, got {top_db}")
-        db = np.maximum(db, db.max() - top_db)
-    return db
+    if top_db is None or db.size == 0:
+        return db
+    if counts is None:
+        return np.maximum(db, db.max() - top_db)
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.sum() != db.shape[0]:
+        raise ValueError(f"power_to_db: counts add up to {counts.sum()}, not to the "
+                         f"{db.shape[0]} rows of m")
+    row_max = db.reshape(db.shape[0], -1).max(axis=1)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    used = counts > 0
+    block_max = np.zeros(counts.size)
+    block_max[used] = np.maximum.reduceat(row_max, starts[used])
+    floor = np.repeat(block_max - top_db, counts)
+    return np.maximum(db, floor.reshape((-1,) + (1,) * (db.ndim - 1)))
 
 
 def dct(x: np.ndarray, n_out: int | None = None) -> np.ndarray:
