@@ -50,7 +50,7 @@ SHAPES = {
 GATES = {"gru": 3, "lstm": 4, "rnn": 1}
 
 
-def matmul_peak(reps: int = 5) -> float:
+def matmul_peak(reps: int = 10) -> float:
     """Best float32 GFLOP/s of np.matmul on 1024x1024 matrices."""
     rng = np.random.default_rng(0)
     a = rng.random((1024, 1024), dtype=np.float32)
@@ -84,7 +84,13 @@ def best_time(fn, reps: int) -> float:
 
 
 def peak_rss_added(fn) -> float | None:
-    """MB of resident memory above the level before ``fn`` (Linux: VmHWM after clear_refs)."""
+    """MB of resident memory above the level before ``fn`` (Linux: VmHWM after clear_refs).
+
+    Measured with glibc's default thresholds and the free heap trimmed first, so memory the
+    allocator kept from earlier runs (``mg.memory.retain_freed_memory``) does not hide it."""
+    retained = mg.memory.retaining_freed_memory()
+    mg.memory.retain_freed_memory(False)
+    mg.memory.trim()
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
@@ -93,6 +99,9 @@ def peak_rss_added(fn) -> float | None:
         return (_status("VmHWM") - before) / 1024
     except OSError:
         return None
+    finally:
+        if retained:
+            mg.memory.retain_freed_memory(True)
 
 
 def _status(key: str) -> int:
@@ -331,13 +340,11 @@ def main() -> None:
                         help="skip the composed cells where one step would take longer (s)")
     args = parser.parse_args()
     shapes = "ad" if args.quick else args.shapes
-    peak = matmul_peak()
-    print(f"float32 np.matmul peak: {peak:.1f} GFLOP/s with {args.threads} threads "
-          f"(numpy {np.__version__}, minigru {mg.__version__})\n")
-    header = ("| shape | cell | impl | forward ms | train ms | train GFLOP/s | % of peak | "
-              "x vs numpy | peak MB |")
-    print(header)
-    print("|" + "---|" * 9)
+    peak_before = matmul_peak()
+    print(f"measuring (numpy {np.__version__}, minigru {mg.__version__}, {args.threads} "
+          f"threads, freed memory retained: {mg.memory.retaining_freed_memory()})",
+          file=sys.stderr, flush=True)
+    results = []
     rng = np.random.default_rng(0)
     for key in shapes:
         s = SHAPES[key]
@@ -347,14 +354,25 @@ def main() -> None:
         for kind in args.kinds.split(","):
             fl = flops(kind, s["B"], s["T"], s["I"], s["H"], s["L"], s["bi"])
             rows = measure(kind, s, x, w, args)
-            t_numpy = rows["numpy"][1]
-            for impl, (tf, tt, mem) in rows.items():
-                gf = 3 * fl / tt / 1e9
-                mem_s = "" if mem is None else f"{mem:.0f}"
-                print(f"| {key} B={s['B']} T={s['T']} I={s['I']} H={s['H']} L={s['L']}"
-                      f"{' bi' if s['bi'] else ''} | {kind} | {impl} | {tf * 1e3:.1f} | "
-                      f"{tt * 1e3:.1f} | {gf:.1f} | {100 * gf / peak:.1f} | "
-                      f"{t_numpy / tt:.1f} | {mem_s} |", flush=True)
+            results.append((key, s, kind, fl, rows))
+            print(f"  {key} {kind}: fused training step {rows['fused'][1] * 1e3:.1f} ms",
+                  file=sys.stderr, flush=True)
+    peak = max(peak_before, matmul_peak())
+    print(f"float32 np.matmul peak: {peak:.1f} GFLOP/s with {args.threads} threads (best of "
+          f"the measurements before and after; before: {peak_before:.1f}); numpy "
+          f"{np.__version__}, minigru {mg.__version__}\n")
+    print("| shape | cell | impl | forward ms | train ms | train GFLOP/s | % of peak | "
+          "x vs numpy | peak MB |")
+    print("|" + "---|" * 9)
+    for key, s, kind, fl, rows in results:
+        t_numpy = rows["numpy"][1]
+        for impl, (tf, tt, mem) in rows.items():
+            gf = 3 * fl / tt / 1e9
+            mem_s = "" if mem is None else f"{mem:.0f}"
+            print(f"| {key} B={s['B']} T={s['T']} I={s['I']} H={s['H']} L={s['L']}"
+                  f"{' bi' if s['bi'] else ''} | {kind} | {impl} | {tf * 1e3:.1f} | "
+                  f"{tt * 1e3:.1f} | {gf:.1f} | {100 * gf / peak:.1f} | "
+                  f"{t_numpy / tt:.1f} | {mem_s} |", flush=True)
     cold, imp, first = compile_times()
     print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
     print(f"second process with the cache: import {imp:.2f} s, import to first GRU output "

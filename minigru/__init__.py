@@ -10,7 +10,7 @@ around the GRU.
 
 import numpy as np
 
-from . import audio, data, models, nn, optim, random, recipes, train
+from . import audio, data, memory, models, nn, optim, random, recipes, train
 from ._version import __version__
 from .autograd import (
     Context,
@@ -65,6 +65,8 @@ from .ops import (
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, tensor
+
+memory._apply_default()
 
 float32 = np.float32
 float64 = np.float64

@@ -62,8 +62,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
 from .jit import kernel
+from .vmath import sigmoid_row, tanh_row
 
 
 @kernel
@@ -100,50 +100,51 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     hrz = np.empty((B, 2 * H), dtype=x.dtype)
     u = np.zeros((B, H), dtype=x.dtype)
     un = np.empty((B, H), dtype=x.dtype)
+    pre = np.empty(2 * H)
+    scratch = np.empty(2 * H)
+    bits = np.empty(2 * H, dtype=np.int64)
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
         if reset_after:
             np.dot(h, w_hh_t, hg)
-            for b in range(B):
-                if t >= lengths[b]:
-                    continue
-                for j in range(H):
-                    r = sigmoid(xg[t, b, j] + b_ih[j] + hg[b, j] + b_hh[j])
-                    z = sigmoid(xg[t, b, H + j] + b_ih[H + j] + hg[b, H + j] + b_hh[H + j])
-                    qn = hg[b, 2 * H + j] + b_hh[2 * H + j]
-                    n = np.tanh(xg[t, b, 2 * H + j] + b_ih[2 * H + j] + r * qn)
-                    hj = (1.0 - z) * n + z * h[b, j]
-                    gates[t, b, j] = r
-                    gates[t, b, H + j] = z
-                    gates[t, b, 2 * H + j] = n
-                    q[t, b, j] = qn
-                    y[t, b, j] = hj
-                    h[b, j] = hj
         else:
             np.dot(h, w_hrz_t, hrz)
-            for b in range(B):
-                if t >= lengths[b]:
-                    continue
+        for b in range(B):
+            if t >= lengths[b]:
+                continue
+            hb = hg[b] if reset_after else hrz[b]
+            xb = xg[t, b]
+            for j in range(2 * H):
+                pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]
+            sigmoid_row(pre, gates[t, b, :2 * H], scratch, bits)
+            if reset_after:
                 for j in range(H):
-                    r = sigmoid(xg[t, b, j] + b_ih[j] + hrz[b, j] + b_hh[j])
-                    z = sigmoid(xg[t, b, H + j] + b_ih[H + j] + hrz[b, H + j] + b_hh[H + j])
-                    gates[t, b, j] = r
-                    gates[t, b, H + j] = z
-                    u[b, j] = r * h[b, j]
+                    q[t, b, j] = hb[2 * H + j] + b_hh[2 * H + j]
+            else:
+                for j in range(H):
+                    u[b, j] = gates[t, b, j] * h[b, j]
+        if not reset_after:
             np.dot(u, w_hn_t, un)
-            for b in range(B):
-                if t >= lengths[b]:
-                    continue
+        for b in range(B):
+            if t >= lengths[b]:
+                continue
+            xb = xg[t, b]
+            r = gates[t, b, :H]
+            qb = q[t, b]
+            if not reset_after:
                 for j in range(H):
-                    qn = un[b, j] + b_hh[2 * H + j]
-                    n = np.tanh(xg[t, b, 2 * H + j] + b_ih[2 * H + j] + qn)
-                    z = gates[t, b, H + j]
-                    hj = (1.0 - z) * n + z * h[b, j]
-                    gates[t, b, 2 * H + j] = n
-                    q[t, b, j] = qn
-                    y[t, b, j] = hj
-                    h[b, j] = hj
+                    qb[j] = un[b, j] + b_hh[2 * H + j]
+            for j in range(H):
+                pre[j] = xb[2 * H + j] + b_ih[2 * H + j] + (r[j] * qb[j] if reset_after
+                                                          else qb[j])
+            n = gates[t, b, 2 * H:]
+            tanh_row(pre[:H], n, scratch, bits)
+            z = gates[t, b, H:2 * H]
+            for j in range(H):
+                hj = (1.0 - z[j]) * n[j] + z[j] * h[b, j]
+                y[t, b, j] = hj
+                h[b, j] = hj
     return y, h, h_prev, gates, q
 
 
@@ -173,33 +174,38 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
     for step in range(T):
         t = step if reverse else T - 1 - step
         for b in range(B):
-            active = t < lengths[b]
+            if t >= lengths[b]:
+                dan[b] = 0.0
+                grz[b] = 0.0
+                continue
+            r = gates[t, b, :H]
+            z = gates[t, b, H:2 * H]
+            n = gates[t, b, 2 * H:]
+            hp = h_prev[t, b]
+            dyb = dy[t, b]
+            dhb = dh[b]
+            gxb = gx[t, b]
+            ghb = gh[t, b]
             for j in range(H):
-                if not active:
-                    dan[b, j] = 0.0
-                    grz[b, j] = 0.0
-                    grz[b, H + j] = 0.0
-                    continue
-                r = gates[t, b, j]
-                z = gates[t, b, H + j]
-                n = gates[t, b, 2 * H + j]
-                d = dh[b, j] + dy[t, b, j]
-                dn = d * (1.0 - z)
-                dz = d * (h_prev[t, b, j] - n)
-                da_n = dn * (1.0 - n * n)
-                da_z = dz * z * (1.0 - z)
-                gx[t, b, H + j] = da_z
-                gx[t, b, 2 * H + j] = da_n
-                gh[t, b, H + j] = da_z
-                dh[b, j] = d * z
-                if reset_after:
-                    da_r = da_n * q[t, b, j] * r * (1.0 - r)
-                    gx[t, b, j] = da_r
-                    gh[t, b, j] = da_r
-                    gh[t, b, 2 * H + j] = da_n * r
-                else:
-                    gh[t, b, 2 * H + j] = da_n
-                    dan[b, j] = da_n
+                d = dhb[j] + dyb[j]
+                da_n = d * (1.0 - z[j]) * (1.0 - n[j] * n[j])
+                da_z = d * (hp[j] - n[j]) * z[j] * (1.0 - z[j])
+                gxb[H + j] = da_z
+                gxb[2 * H + j] = da_n
+                ghb[H + j] = da_z
+                dhb[j] = d * z[j]
+            if reset_after:
+                qb = q[t, b]
+                for j in range(H):
+                    da_n = gxb[2 * H + j]
+                    da_r = da_n * qb[j] * r[j] * (1.0 - r[j])
+                    gxb[j] = da_r
+                    ghb[j] = da_r
+                    ghb[2 * H + j] = da_n * r[j]
+            else:
+                for j in range(H):
+                    ghb[2 * H + j] = gxb[2 * H + j]
+                    dan[b, j] = gxb[2 * H + j]
         if reset_after:
             np.dot(gh[t], w_hh, back)
             for b in range(B):
@@ -211,14 +217,15 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
             for b in range(B):
                 if t >= lengths[b]:
                     continue
+                r = gates[t, b, :H]
+                hp = h_prev[t, b]
                 for j in range(H):
-                    r = gates[t, b, j]
-                    da_r = du[b, j] * h_prev[t, b, j] * r * (1.0 - r)
+                    da_r = du[b, j] * hp[j] * r[j] * (1.0 - r[j])
                     gx[t, b, j] = da_r
                     gh[t, b, j] = da_r
                     grz[b, j] = da_r
                     grz[b, H + j] = gh[t, b, H + j]
-                    dh[b, j] += du[b, j] * r
+                    dh[b, j] += du[b, j] * r[j]
             np.dot(grz, w_hrz, back)
             for b in range(B):
                 if t < lengths[b]:

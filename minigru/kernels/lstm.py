@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import sigmoid
 from .jit import kernel
+from .vmath import sigmoid_row, tanh_row
 from .weight_grads import input_and_weight_grads
 
 
@@ -52,6 +52,9 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
     c = c0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, 4 * H), dtype=x.dtype)
+    pre = np.empty(4 * H)
+    scratch = np.empty(4 * H)
+    bits = np.empty(4 * H, dtype=np.int64)
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
@@ -60,22 +63,21 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
         for b in range(B):
             if t >= lengths[b]:
                 continue
+            xb = xg[t, b]
+            hb = hg[b]
+            for j in range(4 * H):
+                pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]
+            gb = gates[t, b]
+            sigmoid_row(pre[:2 * H], gb[:2 * H], scratch, bits)
+            tanh_row(pre[2 * H:3 * H], gb[2 * H:3 * H], scratch, bits)
+            sigmoid_row(pre[3 * H:], gb[3 * H:], scratch, bits)
+            cb = c[b]
             for j in range(H):
-                i = sigmoid(xg[t, b, j] + b_ih[j] + hg[b, j] + b_hh[j])
-                f = sigmoid(xg[t, b, H + j] + b_ih[H + j] + hg[b, H + j] + b_hh[H + j])
-                g = np.tanh(xg[t, b, 2 * H + j] + b_ih[2 * H + j] + hg[b, 2 * H + j]
-                            + b_hh[2 * H + j])
-                o = sigmoid(xg[t, b, 3 * H + j] + b_ih[3 * H + j] + hg[b, 3 * H + j]
-                            + b_hh[3 * H + j])
-                cj = f * c[b, j] + i * g
-                kj = np.tanh(cj)
-                hj = o * kj
-                gates[t, b, j] = i
-                gates[t, b, H + j] = f
-                gates[t, b, 2 * H + j] = g
-                gates[t, b, 3 * H + j] = o
-                k[t, b, j] = kj
-                c[b, j] = cj
+                cb[j] = gb[H + j] * cb[j] + gb[j] * gb[2 * H + j]
+            kb = k[t, b]
+            tanh_row(cb, kb, scratch, bits)
+            for j in range(H):
+                hj = gb[3 * H + j] * kb[j]
                 h[b, j] = hj
                 y[t, b, j] = hj
     return y, h, c, h_prev, c_prev, gates, k
@@ -100,18 +102,22 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
         for b in range(B):
             if t >= lengths[b]:
                 continue
+            gb = gates[t, b]
+            kb = k[t, b]
+            cp = c_prev[t, b]
+            dyb = dy[t, b]
+            ggb = gg[t, b]
             for j in range(H):
-                i = gates[t, b, j]
-                f = gates[t, b, H + j]
-                g = gates[t, b, 2 * H + j]
-                o = gates[t, b, 3 * H + j]
-                kj = k[t, b, j]
-                d = dh[b, j] + dy[t, b, j]
-                dc_tot = dc[b, j] + d * o * (1.0 - kj * kj)
-                gg[t, b, j] = dc_tot * g * i * (1.0 - i)
-                gg[t, b, H + j] = dc_tot * c_prev[t, b, j] * f * (1.0 - f)
-                gg[t, b, 2 * H + j] = dc_tot * i * (1.0 - g * g)
-                gg[t, b, 3 * H + j] = d * kj * o * (1.0 - o)
+                i = gb[j]
+                f = gb[H + j]
+                g = gb[2 * H + j]
+                o = gb[3 * H + j]
+                d = dh[b, j] + dyb[j]
+                dc_tot = dc[b, j] + d * o * (1.0 - kb[j] * kb[j])
+                ggb[j] = dc_tot * g * i * (1.0 - i)
+                ggb[H + j] = dc_tot * cp[j] * f * (1.0 - f)
+                ggb[2 * H + j] = dc_tot * i * (1.0 - g * g)
+                ggb[3 * H + j] = d * kb[j] * o * (1.0 - o)
                 dc[b, j] = dc_tot * f
         np.dot(gg[t], w_hh, back)
         for b in range(B):

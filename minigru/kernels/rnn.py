@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+from .vmath import tanh_row
 from .weight_grads import input_and_weight_grads
 
 
@@ -35,6 +36,9 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
     h = h0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, H), dtype=x.dtype)
+    pre = np.empty(H)
+    scratch = np.empty(H)
+    bits = np.empty(H, dtype=np.int64)
     for step in range(T):
         t = T - 1 - step if reverse else step
         h_prev[t] = h
@@ -42,11 +46,18 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
         for b in range(B):
             if t >= lengths[b]:
                 continue
+            xb = xg[t, b]
+            hb = hg[b]
             for j in range(H):
-                a = xg[t, b, j] + b_ih[j] + hg[b, j] + b_hh[j]
-                hj = (a if a > 0 else 0.0) if relu else np.tanh(a)
-                h[b, j] = hj
-                y[t, b, j] = hj
+                pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]
+            yb = y[t, b]
+            if relu:
+                for j in range(H):
+                    yb[j] = pre[j] if pre[j] > 0 else 0.0
+            else:
+                tanh_row(pre, yb, scratch, bits)
+            for j in range(H):
+                h[b, j] = yb[j]
     return y, h, h_prev
 
 
@@ -66,13 +77,15 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
         for b in range(B):
             if t >= lengths[b]:
                 continue
-            for j in range(H):
-                d = dh[b, j] + dy[t, b, j]
-                hj = y[t, b, j]
-                if relu:
-                    gg[t, b, j] = d if hj > 0 else 0.0
-                else:
-                    gg[t, b, j] = d * (1.0 - hj * hj)
+            yb = y[t, b]
+            dyb = dy[t, b]
+            ggb = gg[t, b]
+            if relu:
+                for j in range(H):
+                    ggb[j] = dh[b, j] + dyb[j] if yb[j] > 0 else 0.0
+            else:
+                for j in range(H):
+                    ggb[j] = (dh[b, j] + dyb[j]) * (1.0 - yb[j] * yb[j])
         np.dot(gg[t], w_hh, back)
         for b in range(B):
             if t < lengths[b]:
