@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--rate", type=int, default=16000)
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--loop-clips", type=int, default=50,
                         help="clips timed with the per-frame loop (its rate is extrapolated)")
     args = parser.parse_args()

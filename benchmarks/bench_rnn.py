@@ -73,10 +73,14 @@ def flops(kind: str, B: int, T: int, I: int, H: int, L: int, bi: bool) -> float:
     return total
 
 
-def best_time(fn, reps: int) -> float:
+def best_time(fn, reps: int, budget: float = 3.0) -> float:
+    """Best of up to ``reps`` timed runs after a warm-up, fewer where they would take more
+    than ``budget`` seconds in all (at least one)."""
+    t = time.perf_counter()
     fn()
+    first = time.perf_counter() - t
     times = []
-    for _ in range(reps):
+    for _ in range(max(1, min(reps, int(budget / max(first, 1e-9))))):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
@@ -311,8 +315,8 @@ def measure(kind: str, s: dict, x: np.ndarray, w: np.ndarray, args: argparse.Nam
     rows["fused"] = (best_time(lambda: fused_step(model, x, w, False), args.reps),
                      best_time(lambda: fused_step(model, x, w, True), args.reps),
                      peak_rss_added(lambda: fused_step(model, x, w, True)))
-    rows["numpy"] = (best_time(lambda: base.step(x, w, False), 1),
-                     best_time(lambda: base.step(x, w, True), 1),
+    rows["numpy"] = (best_time(lambda: base.step(x, w, False), args.reps),
+                     best_time(lambda: base.step(x, w, True), args.reps),
                      peak_rss_added(lambda: base.step(x, w, True)))
     if not s["bi"]:
         cells = make_cells(kind, s)
@@ -323,8 +327,8 @@ def measure(kind: str, s: dict, x: np.ndarray, w: np.ndarray, args: argparse.Nam
         limit = 20.0 if args.quick else args.composed_limit
         if estimate < limit:
             rows["composed"] = (
-                best_time(lambda: composed_step(cells, kind, s, x, w, False), 1),
-                best_time(lambda: composed_step(cells, kind, s, x, w, True), 1), None)
+                best_time(lambda: composed_step(cells, kind, s, x, w, False), args.reps),
+                best_time(lambda: composed_step(cells, kind, s, x, w, True), args.reps), None)
     return rows
 
 

@@ -42,7 +42,8 @@ class RecurrentStream:
         self.c = np.zeros((len(self.layers), H), dtype=dt)
         self.gi = np.zeros(G * H, dtype=dt)
         self.gh = np.zeros(G * H, dtype=dt)
-        self.u = np.zeros(H, dtype=dt)
+        self.q = np.zeros(G * H)
+        self.bits = np.zeros(G * H, dtype=np.int64)
         self.x = np.zeros(self.input_size, dtype=dt)
         self.mean = np.zeros(H, dtype=dt)
         self.logits = np.zeros(self.w_head.shape[0], dtype=dt)
@@ -59,13 +60,14 @@ class RecurrentStream:
         x = frame
         for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
             if self.mode == "GRU":
-                gru_step(x, self.h[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh, self.u,
-                         self.reset_after)
+                gru_step(x, self.h[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh, self.q,
+                         self.bits, self.reset_after)
             elif self.mode == "LSTM":
-                lstm_step(x, self.h[k], self.c[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh)
+                lstm_step(x, self.h[k], self.c[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh,
+                          self.q, self.bits)
             else:
-                rnn_step(x, self.h[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh,
-                         self.mode == "RNN_RELU")
+                rnn_step(x, self.h[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh, self.q,
+                         self.bits, self.mode == "RNN_RELU")
             x = self.h[k]
         self.frames += 1
         top = self.h[-1]

@@ -25,7 +25,7 @@ DCT and the lifter then run once over all frames of all clips.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -258,10 +258,10 @@ frame_start)."""
 
 
 def _signal_groups(signals: Sequence[Any], cfg: MFCCConfig, sample_rate: float,
-                   counts: list[int], group_samples: int = 1 << 17) -> Iterator[Frames]:
-    """Consecutive groups of about ``group_samples`` samples (so each group's samples stay in
-    cache while its frames are cut), with the start of every frame of every clip. Appends
-    each clip's number of frames to ``counts``."""
+                   group_samples: int = 1 << 17) -> Iterator[tuple[Frames, np.ndarray]]:
+    """Consecutive groups of whole clips of about ``group_samples`` samples (so a group's
+    samples, frames and features stay in cache while it is processed): each group's frames
+    (the start of every frame of every clip) and its clips' numbers of frames."""
     win, hop, n_fft = cfg.frame_sizes(sample_rate)
     start = 0
     while start < len(signals):
@@ -272,57 +272,58 @@ def _signal_groups(signals: Sequence[Any], cfg: MFCCConfig, sample_rate: float,
             stop += 1
         x, offsets, lengths = _stack_signals(signals[start:stop], start)
         layouts = [frame_layout(int(n), win, hop, cfg.edge, n_fft) for n in lengths]
-        group_counts = np.array([c for c, _ in layouts], dtype=np.int64)
-        frame_clip = np.repeat(np.arange(lengths.size, dtype=np.int64), group_counts)
-        first = np.cumsum(group_counts) - group_counts
+        counts = np.array([c for c, _ in layouts], dtype=np.int64)
+        frame_clip = np.repeat(np.arange(lengths.size, dtype=np.int64), counts)
+        first = np.cumsum(counts) - counts
         left = np.array([lf for _, lf in layouts], dtype=np.int64)
         frame_start = ((np.arange(frame_clip.size, dtype=np.int64) - first[frame_clip]) * hop
                        - left[frame_clip])
-        counts.extend(group_counts.tolist())
-        yield x, offsets, lengths, frame_clip, frame_start
+        yield (x, offsets, lengths, frame_clip, frame_start), counts
         start = stop
 
 
-def _mel_energies(groups: Iterable[Frames], cfg: MFCCConfig, sample_rate: float,
-                  input_scale: float, preemphasis: float
-                  ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Mel energies (frames, n_mels) of the frames of all groups, stacked, and the values that
-    replace c0 (or None): the front end up to the filter bank.
+class _FrontEnd:
+    """The front end up to the filter bank for one configuration and rate, with its buffers.
 
     A block of frames (about 64 Ki samples) at a time is cut, processed and windowed into one
     buffer (``window_frames``), transformed by one real FFT call, and reduced to mel energies
     (``banded_mel_power``): the buffers stay in cache and no frame is a Python step.
     """
-    win, _, n_fft = cfg.frame_sizes(sample_rate)
-    window = get_window(cfg.window, win, cfg.window_periodic)[:min(win, n_fft)]
-    lo, width, weights = _filter_bands(cfg, sample_rate, n_fft)
-    scale = 1.0 / n_fft if cfg.power_scale == "n_fft" else 1.0
-    chunk = max(16, (1 << 16) // n_fft)
-    buffer = np.zeros((chunk, n_fft))
-    scratch = np.empty(win)
-    mels, values = [], []
-    for x, offsets, lengths, frame_clip, frame_start in groups:
+
+    def __init__(self, cfg: MFCCConfig, sample_rate: float) -> None:
+        win, _, n_fft = cfg.frame_sizes(sample_rate)
+        self.cfg = cfg
+        self.window = get_window(cfg.window, win, cfg.window_periodic)[:min(win, n_fft)]
+        self.bands = _filter_bands(cfg, sample_rate, n_fft)
+        self.scale = 1.0 / n_fft if cfg.power_scale == "n_fft" else 1.0
+        self.buffer = np.zeros((max(16, (1 << 16) // n_fft), n_fft))
+        self.scratch = np.empty(win)
+
+    def mel(self, frames: Frames, input_scale: float, preemphasis: float
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Mel energies (frames, n_mels) of a group's frames, and the values that replace c0
+        (or None)."""
+        cfg, chunk = self.cfg, self.buffer.shape[0]
+        x, offsets, lengths, frame_clip, frame_start = frames
         total = frame_clip.size
         mel = np.empty((total, cfg.n_mels))
         energy = np.empty(total if cfg.energy == "raw" else 0)
         power = np.empty(total if cfg.energy == "power" else 0)
         for start in range(0, total, chunk):
             stop = min(start + chunk, total)
-            block = buffer[:stop - start]
+            block = self.buffer[:stop - start]
             window_frames(x, offsets, lengths, frame_clip[start:stop], frame_start[start:stop],
                           input_scale, preemphasis, cfg.preemphasis_per_frame, cfg.remove_dc,
-                          window, scratch, block, energy[start:stop] if energy.size else energy)
+                          self.window, self.scratch, block,
+                          energy[start:stop] if energy.size else energy)
             spec = scipy.fft.rfft(block, axis=-1, overwrite_x=True)
-            banded_mel_power(spec, scale, lo, width, weights, mel[start:stop],
+            banded_mel_power(spec, self.scale, *self.bands, mel[start:stop],
                              power[start:stop] if power.size else power)
-        mels.append(mel)
-        values.append(energy if cfg.energy == "raw" else power)
-    mel = np.concatenate(mels) if mels else np.zeros((0, cfg.n_mels))
-    if cfg.energy == "raw":
-        return mel, np.log(np.maximum(np.concatenate(values), FLOAT32_EPS))
-    if cfg.energy == "power":
-        return mel, log_power_energy(np.concatenate(values))
-    return mel, None
+        if cfg.energy == "raw":
+            return mel, np.log(np.maximum(energy, FLOAT32_EPS))
+        if cfg.energy == "power":
+            return mel, log_power_energy(power)
+        return mel, None
 
 
 def _cepstra(logs: np.ndarray, c0: np.ndarray | None, cfg: MFCCConfig) -> np.ndarray:
@@ -343,29 +344,28 @@ def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
     index = np.arange(count, dtype=np.int64)
     group = (frames.reshape(-1), index * width, np.full(count, width), index,
              np.zeros(count, dtype=np.int64))
-    mel, c0 = _mel_energies([group], cfg, sample_rate, 1.0,
-                            cfg.preemphasis if cfg.preemphasis_per_frame else 0.0)
+    mel, c0 = _FrontEnd(cfg, sample_rate).mel(
+        group, 1.0, cfg.preemphasis if cfg.preemphasis_per_frame else 0.0)
     return _cepstra(log_energies(mel, cfg.log_floor, cfg.log_floor_mode), c0, cfg)
 
 
-def _log_mel_batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig
-                   ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """Log mel energies of all clips stacked (frames, n_mels), the c0 replacements (or None),
-    and the number of frames of each clip."""
+def _batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig, cepstra: bool
+           ) -> list[np.ndarray]:
+    """Per clip: MFCCs (``cepstra=True``) or log mel energies, then deltas and CMVN. A group
+    of clips at a time goes through the whole pipeline, so its arrays stay in cache."""
     cfg.validate(sample_rate)
-    counts: list[int] = []
-    mel, c0 = _mel_energies(_signal_groups(signals, cfg, sample_rate, counts), cfg,
-                            sample_rate, cfg.input_scale, cfg.preemphasis)
-    counts_array = np.array(counts, dtype=np.int64)
-    if cfg.log == "db":
-        logs = power_to_db(mel, cfg.log_floor, cfg.top_db, counts_array)
-    else:
-        logs = log_energies(mel, cfg.log_floor, cfg.log_floor_mode)
-    return logs, c0, counts_array
-
-
-def _split(stacked: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
-    return np.split(stacked, np.cumsum(counts)[:-1]) if counts.size else []
+    front = _FrontEnd(cfg, sample_rate)
+    out: list[np.ndarray] = []
+    for frames, counts in _signal_groups(signals, cfg, sample_rate):
+        mel, c0 = front.mel(frames, cfg.input_scale, cfg.preemphasis)
+        if cfg.log == "db":
+            feats = power_to_db(mel, cfg.log_floor, cfg.top_db, counts)
+        else:
+            feats = log_energies(mel, cfg.log_floor, cfg.log_floor_mode)
+        if cepstra:
+            feats = _cepstra(feats, c0, cfg)
+        out.extend(_finish(f, cfg) for f in np.split(feats, np.cumsum(counts)[:-1]))
+    return out
 
 
 def _finish(features: np.ndarray, cfg: MFCCConfig) -> np.ndarray:
@@ -389,8 +389,7 @@ def mfcc_batch(signals: Sequence[Any], sample_rate: float, n_mfcc: int | None = 
     if n_mfcc is not None:
         overrides["n_mfcc"] = n_mfcc
     cfg = resolve_config(preset, config, **overrides)
-    logs, c0, counts = _log_mel_batch(signals, sample_rate, cfg)
-    return [_finish(c, cfg) for c in _split(_cepstra(logs, c0, cfg), counts)]
+    return _batch(signals, sample_rate, cfg, cepstra=True)
 
 
 def mfcc(signal: Any, sample_rate: float, n_mfcc: int | None = None, preset: str | None = None,
@@ -404,8 +403,7 @@ def fbank_batch(signals: Sequence[Any], sample_rate: float, preset: str | None =
                 config: MFCCConfig | None = None, **overrides: Any) -> list[np.ndarray]:
     """Log mel energies of many signals: (frames, n_mels) each (deltas and cmvn as configured)."""
     cfg = resolve_config(preset, config, **overrides)
-    logs, _, counts = _log_mel_batch(signals, sample_rate, cfg)
-    return [_finish(lg, cfg) for lg in _split(logs, counts)]
+    return _batch(signals, sample_rate, cfg, cepstra=False)
 
 
 def fbank(signal: Any, sample_rate: float, preset: str | None = None,

@@ -32,45 +32,21 @@ def window_frames(x, offsets, lengths, frame_clip, frame_start, scale, preemph, 
     frame = scratch.shape[0]
     kept = window.shape[0]
     with_energy = energy.shape[0] == rows
-    whole = preemph != 0.0 and not per_frame
+    whole = preemph if not per_frame else 0.0
     direct = not (remove_dc or with_energy or per_frame)
     for r in range(rows):
-        base = offsets[frame_clip[r]]
         s = frame_start[r]
         first = min(max(0, -s), frame)
         stop = max(min(frame, lengths[frame_clip[r]] - s), first)
+        row = out[r]
         if direct:
-            for j in range(min(first, kept)):
-                out[r, j] = 0.0
-            for j in range(stop, kept):
-                out[r, j] = 0.0
-            j0 = first
-            if whole and s + first == 0 and first < min(stop, kept):
-                out[r, first] = x[base] * scale * window[first]
-                j0 = first + 1
-            top = min(stop, kept)
-            if whole:
-                for j in range(j0, top):
-                    out[r, j] = (x[base + s + j] * scale
-                                 - preemph * (x[base + s + j - 1] * scale)) * window[j]
-            else:
-                for j in range(j0, top):
-                    out[r, j] = x[base + s + j] * scale * window[j]
+            signal_samples(x, offsets[frame_clip[r]] + s, first, stop, scale, whole, s + first == 0,
+                           row[:kept])
+            for j in range(kept):
+                row[j] *= window[j]
             continue
-        for j in range(first):
-            scratch[j] = 0.0
-        for j in range(stop, frame):
-            scratch[j] = 0.0
-        j0 = first
-        if whole and s + first == 0 and stop > first:
-            scratch[first] = x[base] * scale
-            j0 = first + 1
-        if whole:
-            for j in range(j0, stop):
-                scratch[j] = x[base + s + j] * scale - preemph * (x[base + s + j - 1] * scale)
-        else:
-            for j in range(j0, stop):
-                scratch[j] = x[base + s + j] * scale
+        signal_samples(x, offsets[frame_clip[r]] + s, first, stop, scale, whole, s + first == 0,
+                       scratch)
         if remove_dc:
             mean = sum_range(scratch, 0, frame) / frame
             for j in range(frame):
@@ -82,5 +58,35 @@ def window_frames(x, offsets, lengths, frame_clip, frame_start, scale, preemph, 
                 scratch[j] -= preemph * scratch[j - 1]
             scratch[0] *= 1.0 - preemph
         for j in range(kept):
-            out[r, j] = scratch[j] * window[j]
+            row[j] = scratch[j] * window[j]
     return out
+
+
+@kernel
+def signal_samples(x, start, first, stop, scale, preemph, first_is_origin, v):
+    """v[j] = g x[start + j] - a g x[start + j - 1] for first <= j < min(stop, len(v)) (the
+    second term only where that sample is not the signal's first, ``first_is_origin`` saying
+    whether sample ``first`` is), and v[j] = 0 elsewhere; g = scale, a = preemph (0: none).
+    Written with row slices, which the compiler vectorises."""
+    n = v.shape[0]
+    top = min(stop, n)
+    lead = min(first, n)
+    for j in range(lead):
+        v[j] = 0.0
+    for j in range(max(top, lead), n):
+        v[j] = 0.0
+    j0 = first
+    if preemph != 0.0 and first_is_origin and first < top:
+        v[first] = x[start + first] * scale
+        j0 = first + 1
+    if j0 >= top:
+        return
+    cur = x[start + j0:start + top]
+    dst = v[j0:top]
+    if preemph != 0.0:
+        prev = x[start + j0 - 1:start + top - 1]
+        for i in range(cur.shape[0]):
+            dst[i] = cur[i] * scale - preemph * (prev[i] * scale)
+    else:
+        for i in range(cur.shape[0]):
+            dst[i] = cur[i] * scale

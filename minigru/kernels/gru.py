@@ -64,6 +64,7 @@ import numpy as np
 
 from .jit import kernel
 from .vmath import sigmoid_row, tanh_row
+from .weight_grads import column_sums
 
 
 @kernel
@@ -237,8 +238,8 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
     hp2 = h_prev.reshape(T * B, H)
     dx = np.dot(gx2, w_ih).reshape(T, B, I)
     dw_ih = np.dot(gx2.T, x2)
-    db_ih = gx2.sum(axis=0)
-    db_hh = gh2.sum(axis=0)
+    db_ih = column_sums(gx2)
+    db_hh = column_sums(gh2)
     if reset_after:
         dw_hh = np.dot(gh2.T, hp2)
     else:

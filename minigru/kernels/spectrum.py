@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
-from .sums import dot_range, sum_range
 
 
 @kernel
@@ -37,25 +36,39 @@ def banded_mel_power(spec, scale, lo, width, weights, mel, total):
     A triangular filter is non-zero on a few neighbouring bins, so the filter bank is stored
     by bands: filter m covers bins lo[m] .. lo[m] + width[m] - 1 with weights[m, :width[m]].
     This is the product P @ F.T of the dense (n_mels, bins) matrix F with the zero terms left
-    out: about 2 * bins multiply-adds per frame instead of n_mels * bins.
+    out: about 2 * bins multiply-adds per frame instead of n_mels * bins. P is held transposed,
+    (bins, frames), so the innermost loops run over frames and vectorise; each frame's sums
+    still add their terms in order of j (or k).
 
     spec (frames, bins) complex128; lo, width (n_mels,) int64; weights (n_mels, max width)
     float64; mel (frames, n_mels) float64 out; total (frames,) or (0,) float64 out.
     """
     rows, bins = spec.shape
     n_mels = weights.shape[0]
-    power = np.empty(bins)
-    with_total = total.shape[0] == rows
-    flat = np.ascontiguousarray(weights).ravel()
-    row = weights.shape[1]
+    power = np.empty((bins, rows))
     for i in range(rows):
+        sp = spec[i]
         for k in range(bins):
-            v = spec[i, k]
-            power[k] = (v.real * v.real + v.imag * v.imag) * scale
-        if with_total:
-            total[i] = sum_range(power, 0, bins)
-        for m in range(n_mels):
-            mel[i, m] = dot_range(flat, m * row, power, lo[m], width[m])
+            power[k, i] = (sp[k].real * sp[k].real + sp[k].imag * sp[k].imag) * scale
+    acc = np.zeros(rows)
+    if total.shape[0] == rows:
+        for k in range(bins):
+            pk = power[k]
+            for i in range(rows):
+                acc[i] += pk[i]
+        for i in range(rows):
+            total[i] = acc[i]
+    for m in range(n_mels):
+        for i in range(rows):
+            acc[i] = 0.0
+        wm = weights[m]
+        for j in range(width[m]):
+            w = wm[j]
+            pk = power[lo[m] + j]
+            for i in range(rows):
+                acc[i] += w * pk[i]
+        for i in range(rows):
+            mel[i, m] = acc[i]
     return mel
 
 

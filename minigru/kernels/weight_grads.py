@@ -24,4 +24,15 @@ def input_and_weight_grads(g, x, h_prev, w_ih):
     dx = np.dot(g2, w_ih).reshape(T, B, I)
     dw_ih = np.dot(g2.T, x.reshape(T * B, I))
     dw_hh = np.dot(g2.T, h_prev.reshape(T * B, H))
-    return dx, dw_ih, dw_hh, g2.sum(axis=0)
+    return dx, dw_ih, dw_hh, column_sums(g2)
+
+
+@kernel
+def column_sums(g):
+    """sum_i g[i, :] for a (rows, cols) array, adding row after row (the bias gradients;
+    several times faster than ``g.sum(axis=0)`` in Numba)."""
+    out = np.zeros(g.shape[1], dtype=g.dtype)
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            out[j] += g[i, j]
+    return out
