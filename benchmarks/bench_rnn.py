@@ -73,7 +73,7 @@ def flops(kind: str, B: int, T: int, I: int, H: int, L: int, bi: bool) -> float:
     return total
 
 
-def best_time(fn, reps: int, budget: float = 3.0) -> float:
+def best_time(fn, reps: int, budget: float = 10.0) -> float:
     """Best of up to ``reps`` timed runs after a warm-up, fewer where they would take more
     than ``budget`` seconds in all (at least one)."""
     t = time.perf_counter()

@@ -438,3 +438,16 @@ def test_feature_cache(tmp_path):
     np.testing.assert_array_equal(a, b)
     assert c.shape == a.shape
     assert mg.load(next((tmp_path / "cache").glob("*.npz")))["features"].ndim == 2
+
+
+def test_threads_do_not_share_buffers():
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(7)
+    clips = [rng.standard_normal(n) for n in (30000, 16000, 9000)]
+    want = [audio.mfcc_batch(clips, 16000, preset=p) for p in (None, "kaldi")] * 4
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda p: audio.mfcc_batch(clips, 16000, preset=p),
+                            [None, "kaldi"] * 4))
+    for g, w in zip(got, want, strict=True):
+        for a, b in zip(g, w, strict=True):
+            np.testing.assert_array_equal(a, b)

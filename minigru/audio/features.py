@@ -25,6 +25,7 @@ DCT and the lifter then run once over all frames of all clips.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -218,6 +219,7 @@ def log_power_energy(total_power: np.ndarray) -> np.ndarray:
     return np.log(np.where(total_power == 0, FLOAT64_EPS, total_power))
 
 
+_THREAD = threading.local()
 _BANDS_CACHE: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
@@ -296,16 +298,32 @@ class _FrontEnd:
         self.window = get_window(cfg.window, win, cfg.window_periodic)[:min(win, n_fft)]
         self.bands = _filter_bands(cfg, sample_rate, n_fft)
         self.scale = 1.0 / n_fft if cfg.power_scale == "n_fft" else 1.0
-        self.buffer = np.zeros((max(16, (1 << 16) // n_fft), n_fft))
+        self.chunk = max(16, (1 << 16) // n_fft)
+        self.buffer = np.zeros((0, n_fft))
         self.scratch = np.empty(win)
+
+    @classmethod
+    def get(cls, cfg: MFCCConfig, sample_rate: float) -> _FrontEnd:
+        """The front end of this thread for (cfg, sample_rate), made once: a stream pushing
+        one frame at a time does not rebuild its window, filters and buffers."""
+        cache = _THREAD.__dict__.setdefault("front_ends", {})
+        key = (cfg, float(sample_rate))
+        if key not in cache:
+            if len(cache) >= 16:
+                cache.clear()
+            cache[key] = cls(cfg, sample_rate)
+        return cache[key]
 
     def mel(self, frames: Frames, input_scale: float, preemphasis: float
             ) -> tuple[np.ndarray, np.ndarray | None]:
         """Mel energies (frames, n_mels) of a group's frames, and the values that replace c0
         (or None)."""
-        cfg, chunk = self.cfg, self.buffer.shape[0]
+        cfg, chunk = self.cfg, self.chunk
         x, offsets, lengths, frame_clip, frame_start = frames
         total = frame_clip.size
+        if self.buffer.shape[0] < min(chunk, total):
+            self.buffer = np.zeros((min(chunk, max(total, 2 * self.buffer.shape[0])),
+                                    self.buffer.shape[1]))
         mel = np.empty((total, cfg.n_mels))
         energy = np.empty(total if cfg.energy == "raw" else 0)
         power = np.empty(total if cfg.energy == "power" else 0)
@@ -344,7 +362,7 @@ def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
     index = np.arange(count, dtype=np.int64)
     group = (frames.reshape(-1), index * width, np.full(count, width), index,
              np.zeros(count, dtype=np.int64))
-    mel, c0 = _FrontEnd(cfg, sample_rate).mel(
+    mel, c0 = _FrontEnd.get(cfg, sample_rate).mel(
         group, 1.0, cfg.preemphasis if cfg.preemphasis_per_frame else 0.0)
     return _cepstra(log_energies(mel, cfg.log_floor, cfg.log_floor_mode), c0, cfg)
 
@@ -354,7 +372,7 @@ def _batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig, cepstra:
     """Per clip: MFCCs (``cepstra=True``) or log mel energies, then deltas and CMVN. A group
     of clips at a time goes through the whole pipeline, so its arrays stay in cache."""
     cfg.validate(sample_rate)
-    front = _FrontEnd(cfg, sample_rate)
+    front = _FrontEnd.get(cfg, sample_rate)
     out: list[np.ndarray] = []
     for frames, counts in _signal_groups(signals, cfg, sample_rate):
         mel, c0 = front.mel(frames, cfg.input_scale, cfg.preemphasis)
