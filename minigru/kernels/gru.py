@@ -89,10 +89,10 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     T, B, I = x.shape
     H = h0.shape[1]
     xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, 3 * H)
-    y = np.zeros((T, B, H), dtype=x.dtype)
+    y = np.empty((T, B, H), dtype=x.dtype)
     h_prev = np.empty((T, B, H), dtype=x.dtype)
-    gates = np.zeros((T, B, 3 * H), dtype=x.dtype)
-    q = np.zeros((T, B, H), dtype=x.dtype)
+    gates = np.empty((T, B, 3 * H), dtype=x.dtype)
+    q = np.empty((T, B, H), dtype=x.dtype)
     h = h0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
     w_hrz_t = np.ascontiguousarray(w_hh[: 2 * H].T)
@@ -113,6 +113,9 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
             np.dot(h, w_hrz_t, hrz)
         for b in range(B):
             if t >= lengths[b]:
+                y[t, b] = 0.0
+                gates[t, b] = 0.0
+                q[t, b] = 0.0
                 continue
             hb = hg[b] if reset_after else hrz[b]
             xb = xg[t, b]
@@ -163,8 +166,8 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
     """
     T, B, I = x.shape
     H = dh_n.shape[1]
-    gx = np.zeros((T, B, 3 * H), dtype=x.dtype)
-    gh = np.zeros((T, B, 3 * H), dtype=x.dtype)
+    gx = np.empty((T, B, 3 * H), dtype=x.dtype)
+    gh = np.empty((T, B, 3 * H), dtype=x.dtype)
     dh = dh_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
     w_hrz = np.ascontiguousarray(w_hh[: 2 * H])
@@ -178,6 +181,8 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
             if t >= lengths[b]:
                 dan[b] = 0.0
                 grz[b] = 0.0
+                gx[t, b] = 0.0
+                gh[t, b] = 0.0
                 continue
             r = gates[t, b, :H]
             z = gates[t, b, H:2 * H]

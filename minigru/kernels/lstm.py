@@ -43,11 +43,11 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
     T, B, I = x.shape
     H = h0.shape[1]
     xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, 4 * H)
-    y = np.zeros((T, B, H), dtype=x.dtype)
+    y = np.empty((T, B, H), dtype=x.dtype)
     h_prev = np.empty((T, B, H), dtype=x.dtype)
     c_prev = np.empty((T, B, H), dtype=x.dtype)
-    gates = np.zeros((T, B, 4 * H), dtype=x.dtype)
-    k = np.zeros((T, B, H), dtype=x.dtype)
+    gates = np.empty((T, B, 4 * H), dtype=x.dtype)
+    k = np.empty((T, B, H), dtype=x.dtype)
     h = h0.copy()
     c = c0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
@@ -62,6 +62,9 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
         np.dot(h, w_hh_t, hg)
         for b in range(B):
             if t >= lengths[b]:
+                y[t, b] = 0.0
+                gates[t, b] = 0.0
+                k[t, b] = 0.0
                 continue
             xb = xg[t, b]
             hb = hg[b]
@@ -93,7 +96,7 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
     """
     T, B, I = x.shape
     H = dh_n.shape[1]
-    gg = np.zeros((T, B, 4 * H), dtype=x.dtype)
+    gg = np.empty((T, B, 4 * H), dtype=x.dtype)
     dh = dh_n.copy()
     dc = dc_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
@@ -101,6 +104,7 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
         t = step if reverse else T - 1 - step
         for b in range(B):
             if t >= lengths[b]:
+                gg[t, b] = 0.0
                 continue
             gb = gates[t, b]
             kb = k[t, b]

@@ -31,7 +31,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
     T, B, I = x.shape
     H = h0.shape[1]
     xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, H)
-    y = np.zeros((T, B, H), dtype=x.dtype)
+    y = np.empty((T, B, H), dtype=x.dtype)
     h_prev = np.empty((T, B, H), dtype=x.dtype)
     h = h0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
@@ -45,6 +45,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
         np.dot(h, w_hh_t, hg)
         for b in range(B):
             if t >= lengths[b]:
+                y[t, b] = 0.0
                 continue
             xb = xg[t, b]
             hb = hg[b]
@@ -69,13 +70,14 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
     """
     T, B, I = x.shape
     H = dh_n.shape[1]
-    gg = np.zeros((T, B, H), dtype=x.dtype)
+    gg = np.empty((T, B, H), dtype=x.dtype)
     dh = dh_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
     for step in range(T):
         t = step if reverse else T - 1 - step
         for b in range(B):
             if t >= lengths[b]:
+                gg[t, b] = 0.0
                 continue
             yb = y[t, b]
             dyb = dy[t, b]
