@@ -260,6 +260,9 @@ def test_batch_across_many_cache_groups_equals_one_by_one():
         batch = audio.mfcc_batch(clips, 16000, preset=preset)
         for clip, feats in zip(clips, batch, strict=True):
             np.testing.assert_array_equal(feats, audio.mfcc(clip, 16000, preset=preset))
+    for a, b in zip(audio.fbank_batch(iter(clips), 16000), audio.fbank_batch(clips, 16000),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
     bad = [np.ones(100)] * 3 + [np.array([0.0, np.inf])]
     with pytest.raises(ValueError, match=r"signals\[3\].*infinite"):
         audio.mfcc_batch(bad, 16000)

@@ -15,11 +15,12 @@ arguments override single fields::
     mg.audio.mfcc(signal, 16000, preset="librosa", n_mfcc=20)     # librosa.feature.mfcc
     mg.audio.mfcc(signal, 16000, preset="kaldi")                  # compute-mfcc-feats, dither 0
 
-Many clips are computed together (:func:`mfcc_batch`). Blocks of a few hundred frames, from any
-number of clips, are cut and windowed by one compiled pass (``kernels.framing``), transformed by
-one FFT call and reduced to mel energies by a banded filter-bank pass that skips the zeros of
-the triangles (``kernels.spectrum``); the blocks are small enough to stay in cache. The log, the
-DCT and the lifter then run once over all frames of all clips.
+Many clips are computed together (:func:`mfcc_batch`), a group of whole clips (about 1 MB of
+samples) at a time. A group's frames are cut and windowed by one compiled pass
+(``kernels.framing``) in blocks of about 64 Ki samples, each block transformed by one FFT call
+and reduced to mel energies by a banded filter-bank pass that skips the zeros of the triangles
+(``kernels.spectrum``); the log, the DCT and the lifter then run once over the group. Every
+intermediate array stays in cache.
 """
 
 from __future__ import annotations
@@ -372,6 +373,8 @@ def _batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig, cepstra:
     """Per clip: MFCCs (``cepstra=True``) or log mel energies, then deltas and CMVN. A group
     of clips at a time goes through the whole pipeline, so its arrays stay in cache."""
     cfg.validate(sample_rate)
+    if not hasattr(signals, "__getitem__"):
+        signals = list(signals)
     front = _FrontEnd.get(cfg, sample_rate)
     out: list[np.ndarray] = []
     for frames, counts in _signal_groups(signals, cfg, sample_rate):
