@@ -64,7 +64,7 @@ import numpy as np
 
 from .jit import kernel
 from .vmath import sigmoid_row, tanh_row
-from .weight_grads import column_sums
+from .weight_grads import back_through_w_hh, column_sums
 
 
 @kernel
@@ -213,11 +213,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
                     ghb[2 * H + j] = gxb[2 * H + j]
                     dan[b, j] = gxb[2 * H + j]
         if reset_after:
-            np.dot(gh[t], w_hh, back)
-            for b in range(B):
-                if t < lengths[b]:
-                    for j in range(H):
-                        dh[b, j] += back[b, j]
+            back_through_w_hh(gh[t], w_hh, back, dh, lengths, t, True)
         else:
             np.dot(dan, w_hn, du)
             for b in range(B):
@@ -232,11 +228,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
                     grz[b, j] = da_r
                     grz[b, H + j] = gh[t, b, H + j]
                     dh[b, j] += du[b, j] * r[j]
-            np.dot(grz, w_hrz, back)
-            for b in range(B):
-                if t < lengths[b]:
-                    for j in range(H):
-                        dh[b, j] += back[b, j]
+            back_through_w_hh(grz, w_hrz, back, dh, lengths, t, True)
     gx2 = gx.reshape(T * B, 3 * H)
     gh2 = gh.reshape(T * B, 3 * H)
     x2 = x.reshape(T * B, I)

@@ -29,7 +29,7 @@ import numpy as np
 
 from .jit import kernel
 from .vmath import sigmoid_row, tanh_row
-from .weight_grads import input_and_weight_grads
+from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
@@ -123,10 +123,6 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
                 ggb[2 * H + j] = dc_tot * i * (1.0 - g * g)
                 ggb[3 * H + j] = d * kb[j] * o * (1.0 - o)
                 dc[b, j] = dc_tot * f
-        np.dot(gg[t], w_hh, back)
-        for b in range(B):
-            if t < lengths[b]:
-                for j in range(H):
-                    dh[b, j] = back[b, j]
+        back_through_w_hh(gg[t], w_hh, back, dh, lengths, t, False)
     dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)
     return dx, dh, dc, dw_ih, dw_hh, db

@@ -19,7 +19,7 @@ import numpy as np
 
 from .jit import kernel
 from .vmath import tanh_row
-from .weight_grads import input_and_weight_grads
+from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
@@ -88,10 +88,6 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
             else:
                 for j in range(H):
                     ggb[j] = (dh[b, j] + dyb[j]) * (1.0 - yb[j] * yb[j])
-        np.dot(gg[t], w_hh, back)
-        for b in range(B):
-            if t < lengths[b]:
-                for j in range(H):
-                    dh[b, j] = back[b, j]
+        back_through_w_hh(gg[t], w_hh, back, dh, lengths, t, False)
     dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)
     return dx, dh, dw_ih, dw_hh, db

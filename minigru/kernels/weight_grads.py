@@ -1,10 +1,30 @@
-"""The gradients every recurrent layer forms after its time loop, as single matrix products."""
+"""The gradient products every recurrent layer shares: the state gradient carried back through
+W_hh at each step, and the gradients formed after the time loop as single matrix products."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .jit import kernel
+
+
+@kernel
+def back_through_w_hh(g_t, w_hh, back, dh, lengths, t, add):
+    """The recurrent path of dL/dh_{t-1}: back = G_t W_hh, one (B, G*H) @ (G*H, H) product for
+    the whole batch, then for every sequence active at step t, dh = back (``add=False``: the
+    LSTM's and RNN's whole state gradient) or dh += back (``add=True``: the GRU adds it to
+    the direct path dh * z). An inactive sequence's dh passes through unchanged.
+    """
+    np.dot(g_t, w_hh, back)
+    for b in range(dh.shape[0]):
+        if t < lengths[b]:
+            row, src = dh[b], back[b]
+            if add:
+                for j in range(row.shape[0]):
+                    row[j] += src[j]
+            else:
+                for j in range(row.shape[0]):
+                    row[j] = src[j]
 
 
 @kernel
