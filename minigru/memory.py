@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import sys
 
@@ -30,7 +31,9 @@ GLIBC_DEFAULT = 128 * 1024
 _state = {"retained": False}
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
+    """glibc, loaded once; None elsewhere."""
     if not sys.platform.startswith("linux"):
         return None
     try:

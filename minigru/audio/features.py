@@ -335,7 +335,7 @@ class _FrontEnd:
                           input_scale, preemphasis, cfg.preemphasis_per_frame, cfg.remove_dc,
                           self.window, self.scratch, block,
                           energy[start:stop] if energy.size else energy)
-            spec = scipy.fft.rfft(block, axis=-1, overwrite_x=True)
+            spec = scipy.fft.rfft(block, axis=-1)
             banded_mel_power(spec, self.scale, *self.bands, mel[start:stop],
                              power[start:stop] if power.size else power)
         if cfg.energy == "raw":
