@@ -454,3 +454,17 @@ def test_threads_do_not_share_buffers():
     for g, w in zip(got, want, strict=True):
         for a, b in zip(g, w, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("edge", ["pad", "center", "valid"])
+def test_frame_layout_is_what_frame_signal_cuts(edge):
+    from minigru.audio.frames import frame_layout
+    x = np.arange(1.0, 24.0)
+    count, left = frame_layout(x.size, 8, 3, edge, pad_length=10)
+    frames = audio.frame_signal(x, 8, 3, edge, pad_length=10)
+    assert frames.shape[0] == count
+    padded = np.concatenate([np.zeros(left), x, np.zeros(8 * count)])
+    for k in range(count):
+        np.testing.assert_array_equal(frames[k], padded[k * 3:k * 3 + 8])
+    with pytest.raises(ValueError, match="edge"):
+        frame_layout(23, 8, 3, "mirror")
