@@ -343,7 +343,12 @@ def main() -> None:
                         help="shapes a and d only, no composed cells past 20 s")
     parser.add_argument("--composed-limit", type=float, default=60.0,
                         help="skip the composed cells where one step would take longer (s)")
+    parser.add_argument("--no-retain", action="store_true",
+                        help="leave glibc's default thresholds (what `import minigru` alone "
+                             "gives) instead of applying the trainer's runtime setting")
     args = parser.parse_args()
+    if not args.no_retain:
+        mg.runtime.apply_memory_default()  # as Trainer.fit and the minigru command do
     shapes = "ad" if args.quick else args.shapes
     peak_before = matmul_peak()
     print(f"measuring (numpy {np.__version__}, minigru {mg.__version__}, {args.threads} "

@@ -23,6 +23,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import minigru as mg  # noqa: E402
+from minigru.speech.models import GRUClassifier  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +37,7 @@ def main() -> None:
     t = np.arange(int(args.seconds * sr)) / sr
     x = 0.05 * rng.standard_normal(t.size) + 0.2 * np.sin(2 * np.pi * 440 * t) * (t % 1 < 0.4)
     mg.manual_seed(0)
-    model = mg.models.GRUClassifier(26, 10, hidden_size=128, num_layers=2)
+    model = GRUClassifier(26, 10, hidden_size=128, num_layers=2)
     model.eval()
     chunk = int(round(args.chunk_ms / 1000 * sr))
     mfcc = mg.audio.StreamingMFCC(sr, deltas=1)

@@ -111,14 +111,16 @@ def main() -> None:
           f"{'agree' if ok else 'DISAGREE'}")
 
     print("\n3. The gates of a trained GRU")
-    from minigru import recipes
-    from minigru.plot import plot_gates
+    from minigru.speech import make_config, make_datasets, train_run
+    from minigru.speech.figures import plot_gates
+    from minigru.speech.predict import load_model
+    from minigru.training import RunFolder
 
-    cfg = recipes.make_config({"limit": 10 if args.quick else 60, "epochs": 4 if args.quick
+    cfg = make_config({"limit": 10 if args.quick else 60, "epochs": 4 if args.quick
                                else 10, "seed": args.seed, "patience": None})
-    summary = recipes.train_run(cfg, out / "run", log=None, quiet=True)
-    model, _ = recipes.load_model(out / "run" / "best.npz")
-    test = recipes.make_datasets(cfg)["test"]
+    summary = train_run(cfg, out / "run", log=None, quiet=True)
+    model, _ = load_model(RunFolder(out / "run").best)
+    test = make_datasets(cfg)["test"]
     feats, label = test[3]
     gates = model.gates(feats[:, None, :], [feats.shape[0]])
     plot_gates(feats, gates["z"][:, 0], gates["r"][:, 0], out / "gru_gates.png",

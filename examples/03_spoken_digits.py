@@ -18,9 +18,11 @@ import numpy as np
 from common import data_dir, mean_std, out_dir, parser, save_results, setup, table
 
 import minigru as mg
-from minigru import recipes
 from minigru.data import SpokenDigitFolder, limit_per_class
-from minigru.plot import plot_confusion
+from minigru.speech.datasets import cache_dir
+from minigru.speech.figures import plot_confusion
+from minigru.speech.models import GRUClassifier
+from minigru.speech.run import fit_and_test
 
 
 def train_and_test(train, test, args, epochs):
@@ -30,8 +32,8 @@ def train_and_test(train, test, args, epochs):
     n_val = max(10, len(train) // 10)
     val, fit = train.subset(sorted(order[:n_val])), train.subset(sorted(order[n_val:]))
     mg.manual_seed(args.seed)
-    model = mg.models.GRUClassifier(train.feature_size, 10, hidden_size=64, dropout=0.3)
-    r = recipes.fit_and_test(model, fit, val, test, epochs=epochs, seed=args.seed)
+    model = GRUClassifier(train.feature_size, 10, hidden_size=64, dropout=0.3)
+    r = fit_and_test(model, fit, val, test, epochs=epochs, seed=args.seed)
     return {"accuracy": r["test_accuracy"], "confusion": r["confusion"]}
 
 
@@ -41,8 +43,8 @@ def main() -> None:
     setup(args)
     root = data_dir("fsdd", args.data_dir)
     out = out_dir(args, "03_spoken_digits")
-    spec = recipes.feature_spec(recipes.make_config({}))
-    cache = recipes.cache_dir()
+    spec = mg.audio.DEFAULT_PIPELINE
+    cache = cache_dir()
     limit = 8 if args.quick else None
     epochs = 6 if args.quick else 30
 

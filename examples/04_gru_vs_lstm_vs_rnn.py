@@ -12,13 +12,13 @@ validation accuracy first reaches 90%, and test accuracy (mean ± std).
 
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
 from common import data_dir, mean_std, out_dir, parser, save_results, setup, table
 
-from minigru import recipes
+from minigru.speech import make_config, train_run
+from minigru.training import RunFolder
 
 
 def params_for(cell: str, hidden: int, features: int = 26) -> int:
@@ -47,13 +47,13 @@ def main() -> None:
     for cell, hidden, group in configs:
         runs = []
         for seed in seeds:
-            cfg = recipes.make_config({
+            cfg = make_config({
                 "data": "fsdd", "data_dir": str(root), "model": cell, "hidden": hidden,
                 "epochs": epochs, "patience": None, "seed": seed, "threads": args.threads,
                 "limit": 8 if args.quick else None})
             run_dir = out / f"{cell}-h{hidden}-seed{seed}"
-            summary = recipes.train_run(cfg, run_dir, log=None, quiet=True)
-            history = [json.loads(line) for line in (run_dir / "metrics.jsonl").open()]
+            summary = train_run(cfg, run_dir, log=None, quiet=True)
+            history = RunFolder(run_dir).read_metrics()
             val = [h["val_accuracy"] for h in history]
             reach = next((h["epoch"] for h in history if h["val_accuracy"] >= 0.9), None)
             runs.append({"test": summary["test_accuracy"], "params": summary["parameters"],

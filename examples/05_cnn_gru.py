@@ -17,15 +17,16 @@ import numpy as np
 from common import ENV, SHARED, out_dir, parser, save_results, setup, table
 
 import minigru as mg
-from minigru import recipes
 from minigru.data import SpokenDigitFolder, SyntheticDigits, limit_per_class
-from minigru.models import CNNGRUClassifier, GRUClassifier
+from minigru.speech.datasets import cache_dir
+from minigru.speech.models import CNNGRUClassifier, GRUClassifier
+from minigru.speech.run import fit_and_test
 
 
 def fsdd_splits(root, spec, limit):
-    train_all = SpokenDigitFolder(root, "train", features=spec, cache_dir=recipes.cache_dir())
+    train_all = SpokenDigitFolder(root, "train", features=spec, cache_dir=cache_dir())
     index = np.array([int(n.rsplit("_", 1)[1][:-4]) for n in train_all.names])
-    test = SpokenDigitFolder(root, "test", features=spec, cache_dir=recipes.cache_dir())
+    test = SpokenDigitFolder(root, "test", features=spec, cache_dir=cache_dir())
     parts = {"train": train_all.subset(np.flatnonzero(index >= 10)),
              "val": train_all.subset(np.flatnonzero(index < 10)), "test": test}
     return {k: limit_per_class(v, limit) for k, v in parts.items()}
@@ -47,7 +48,7 @@ def main() -> None:
     started = time.time()
     setup(args)
     out = out_dir(args, "05_cnn_gru")
-    spec = recipes.feature_spec(recipes.make_config({}))
+    spec = mg.audio.DEFAULT_PIPELINE
     epochs = 6 if args.quick else 25
     datasets = {"synthetic, SNR -5..5 dB": noisy_synthetic(spec, 15 if args.quick else 150,
                                                            1234)}
@@ -65,7 +66,7 @@ def main() -> None:
                                                            hidden_size=64, dropout=0.3))):
             mg.manual_seed(args.seed)
             model = build()
-            r = recipes.fit_and_test(model, d["train"], d["val"], d["test"], epochs=epochs,
+            r = fit_and_test(model, d["train"], d["val"], d["test"], epochs=epochs,
                                      seed=args.seed)
             rows.append([name, label, f"{model.num_parameters():,}",
                          f"{r['train_seconds'] / r['epochs']:.2f}", f"{r['test_accuracy']:.4f}"])

@@ -22,9 +22,9 @@ from common import data_dir, out_dir, parser, save_results, setup, table
 
 import minigru as mg
 from minigru import nn
-from minigru.audio import load_wav
-from minigru.data import FeatureSpec, pad_batch
-from minigru.models import CTCRecogniser
+from minigru.audio import FeaturePipeline, load_wav
+from minigru.data import pad_batch
+from minigru.speech.models import CTCRecogniser
 
 
 def edit_distance(a: list[int], b: list[int]) -> int:
@@ -68,7 +68,7 @@ def featurize(strings, spec, stack=2):
     """MFCCs with every ``stack`` consecutive frames joined into one (half the frame rate:
     shorter sequences for the GRU, and still several frames per digit for CTC)."""
     out = []
-    for f, (_, d) in zip(spec.compute([s for s, _ in strings], 8000), strings, strict=True):
+    for f, (_, d) in zip(spec.batch([s for s, _ in strings], 8000), strings, strict=True):
         n = f.shape[0] // stack * stack
         out.append((f[:n].reshape(n // stack, -1).astype(np.float32), d))
     return out
@@ -107,7 +107,7 @@ def main() -> None:
     clips = load_clips(root)
     n_train, n_test, epochs = (300, 40, 8) if args.quick else (2000, 300, 8)
     max_digits = 3 if args.quick else 5
-    spec = FeatureSpec()
+    spec = FeaturePipeline(cmvn=True)
     train = featurize(make_strings(clips["train"], n_train, rng, max_digits), spec)
     test = featurize(make_strings(clips["test"], n_test, rng, max_digits), spec)
     model = CTCRecogniser(2 * spec.size, 11, hidden_size=64 if args.quick else 128,

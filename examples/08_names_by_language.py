@@ -22,7 +22,7 @@ from common import data_dir, out_dir, parser, save_results, setup, table
 
 import minigru as mg
 from minigru import nn
-from minigru.plot import plot_confusion
+from minigru.speech.figures import plot_confusion
 
 LETTERS = string.ascii_letters + " .,;'"
 

@@ -17,9 +17,11 @@ import time
 import numpy as np
 from common import data_dir, out_dir, parser, save_results, setup, table
 
-from minigru import recipes
 from minigru.data.stream_file import digit_stream
-from minigru.streaming import StreamingRecognizer
+from minigru.speech import make_config, pipeline_of, train_run
+from minigru.speech.predict import load_model
+from minigru.speech.stream import StreamingRecognizer
+from minigru.training import RunFolder
 
 
 def main() -> None:
@@ -28,13 +30,13 @@ def main() -> None:
     setup(args)
     root = data_dir("fsdd", args.data_dir)
     out = out_dir(args, "10_streaming")
-    cfg = recipes.make_config({"data": "fsdd", "data_dir": str(root), "seed": args.seed,
+    cfg = make_config({"data": "fsdd", "data_dir": str(root), "seed": args.seed,
                                "limit": 40 if args.quick else None,
                                "epochs": 8 if args.quick else 20, "threads": args.threads})
-    summary = recipes.train_run(cfg, out / "model", log=None, quiet=True)
-    model, run_cfg = recipes.load_model(out / "model" / "best.npz")
+    summary = train_run(cfg, out / "model", log=None, quiet=True)
+    model, run_cfg = load_model(RunFolder(out / "model").best)
     signal, sr, words = digit_stream(root, 8 if args.quick else 40, args.seed)
-    recognizer = StreamingRecognizer(model, recipes.feature_spec(run_cfg), sr,
+    recognizer = StreamingRecognizer(model, pipeline_of(run_cfg), sr,
                                      run_cfg["classes"], threshold=0.2 if args.quick else 0.5)
     recognizer.warm_up()
     chunk = int(0.010 * sr)

@@ -59,7 +59,7 @@ def out_dir(args: argparse.Namespace, name: str) -> Path:
 
 def setup(args: argparse.Namespace) -> None:
     import minigru as mg
-    from minigru.recipes import set_threads
+    from minigru.runtime import set_threads
 
     set_threads(args.threads)
     mg.manual_seed(args.seed)

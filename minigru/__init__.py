@@ -6,11 +6,18 @@ around the GRU.
 >>> (x.tanh() @ x).sum().backward()
 >>> x.grad.shape
 (2, 2)
+
+``import minigru`` loads the library floors only (kernels, engine, operations, ``nn``,
+``optim``, ``audio``, ``data``): no trainer, no progress bars, no process-wide settings.
+The trainer is ``minigru.training`` and the speech application ``minigru.speech``; both
+load on first use (``mg.training``, ``mg.speech``). See docs/architecture.md.
 """
+
+import importlib
 
 import numpy as np
 
-from . import audio, data, memory, models, nn, optim, random, recipes, train
+from . import audio, data, memory, nn, optim, random
 from ._version import __version__
 from .autograd import (
     Context,
@@ -66,8 +73,6 @@ from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, tensor
 
-memory._apply_default()
-
 float32 = np.float32
 float64 = np.float64
 int64 = np.int64
@@ -77,9 +82,20 @@ __all__ = [
     "argmax", "argmin", "audio", "broadcast_to", "cast", "clip", "concat", "data", "div",
     "enable_grad", "exp", "flatten", "float32", "float64", "full", "grad", "gradcheck",
     "int64", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp", "manual_seed",
-    "matmul", "max", "maximum", "mean", "min", "minimum", "models", "mul", "neg", "nn",
-    "no_grad", "ones", "ones_like", "optim", "pow", "rand", "randn", "random", "recipes",
+    "matmul", "max", "maximum", "mean", "memory", "min", "minimum", "mul", "neg", "nn",
+    "no_grad", "ones", "ones_like", "optim", "pow", "rand", "randn", "random",
     "relu", "reshape", "save", "set_grad_enabled", "sigmoid", "softmax", "sqrt", "squeeze",
-    "stack", "sub", "sum", "swapaxes", "tanh", "tensor", "train", "transpose", "unsqueeze",
+    "stack", "sub", "sum", "swapaxes", "tanh", "tensor", "transpose", "unsqueeze",
     "where", "zeros", "zeros_like",
 ]
+
+_LAZY = ("speech", "training", "runtime", "selfcheck", "cli")
+_DEPRECATED = ("recipes", "train", "models", "streaming", "plot", "sweep")
+
+
+def __getattr__(name: str):
+    """``mg.speech``, ``mg.training`` and the deprecated module aliases, imported on first
+    use so that ``import minigru`` stays the library alone."""
+    if name in _LAZY or name in _DEPRECATED:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'minigru' has no attribute {name!r}")

@@ -10,6 +10,8 @@ Subcommands:
     minigru gradcheck                                      the library checks its gradients
 
 Every error a user can cause is one line on stderr and exit status 2, not a traceback.
+Each command parses its arguments, calls one function of ``minigru.speech`` (or the
+library's self-check) and prints what it returns; the logic lives there.
 """
 
 from __future__ import annotations
@@ -26,28 +28,27 @@ class UserError(Exception):
     """A problem with the user's input, reported as one line."""
 
 
-def _cmd_mfcc(args: argparse.Namespace) -> int:
-    from .audio import load_wav, mfcc
+USER_ERRORS = (ValueError, FileNotFoundError)
 
-    preset = None if args.preset in (None, "minigru") else args.preset
+
+def _cmd_mfcc(args: argparse.Namespace) -> int:
+    from .speech.inspect import feature_report, pipeline_for
+
     try:
-        signal, sr = load_wav(args.file, sample_rate=args.sample_rate)
-        feats = mfcc(signal, sr, preset=preset, n_mfcc=args.n_mfcc, deltas=args.deltas)
+        pipeline = pipeline_for(args.preset, args.n_mfcc, args.deltas, args.sample_rate)
+        r = feature_report(args.file, pipeline, args.plot)
     except (OSError, ValueError, TypeError) as exc:
         raise UserError(str(exc)) from exc
-    print(f"{args.file}: {signal.size} samples at {sr} Hz ({signal.size / sr:.3f} s), "
-          f"preset {args.preset or 'minigru'}")
+    feats = r["features"]
+    print(f"{args.file}: {r['samples']} samples at {r['sample_rate']} Hz "
+          f"({r['seconds']:.3f} s), preset {args.preset or 'minigru'}")
     print(f"features: {feats.shape[0]} frames x {feats.shape[1]} coefficients")
     if feats.size:
         print(f"{'coef':>4} {'mean':>10} {'std':>10} {'min':>10} {'max':>10}")
         for k in range(feats.shape[1]):
-            col = feats[:, k]
-            print(f"{k:>4} {col.mean():>10.4f} {col.std():>10.4f} {col.min():>10.4f} "
-                  f"{col.max():>10.4f}")
+            print(f"{k:>4} {r['mean'][k]:>10.4f} {r['std'][k]:>10.4f} {r['min'][k]:>10.4f} "
+                  f"{r['max'][k]:>10.4f}")
     if args.plot:
-        from .plot import plot_features
-
-        plot_features(signal, sr, args.plot, preset=preset, title=str(args.file))
         print(f"figure written to {args.plot}")
     return 0
 
@@ -62,85 +63,50 @@ def _train_overrides(args: argparse.Namespace) -> dict:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
-    from . import recipes
+    from .speech.run import prepare_run, train_run
+    from .training import Interrupted, TrainingError
 
     try:
-        if args.resume:
-            run_dir = Path(args.resume)
-            if not (run_dir / "checkpoint.npz").is_file():
-                raise UserError(f"no checkpoint.npz in {run_dir} to resume from")
-            cfg = json.loads((run_dir / "config.json").read_text())
-            for key in ("epochs", "threads"):
-                if getattr(args, key) is not None:
-                    cfg[key] = getattr(args, key)
-        else:
-            cfg = recipes.make_config(_train_overrides(args))
-            run_dir = Path(args.out) if args.out else recipes.new_run_dir("runs", cfg)
-            if args.out and (run_dir / "checkpoint.npz").exists():
-                raise UserError(f"{run_dir} already holds a run; use --resume {run_dir} to "
-                                f"continue it or choose another --out")
-        log = None if args.quiet else print
-        summary = recipes.train_run(cfg, run_dir, resume=bool(args.resume), quiet=args.quiet,
-                                    log=log)
-    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
+        cfg, files = prepare_run(_train_overrides(args), args.out, args.resume,
+                                 {"epochs": args.epochs, "threads": args.threads})
+        summary = train_run(cfg, files.path, resume=bool(args.resume), quiet=args.quiet,
+                            log=None if args.quiet else print)
+    except Interrupted:
+        print(f"interrupted: the last completed epoch is saved; continue with "
+              f"minigru train --resume {files.path}", file=sys.stderr)
+        return 130
+    except (TrainingError, *USER_ERRORS) as exc:
         raise UserError(str(exc)) from exc
-    except Exception as exc:
-        from .train import Interrupted, TrainingError
-
-        if isinstance(exc, Interrupted):
-            print(f"interrupted: the last completed epoch is saved; continue with "
-                  f"minigru train --resume {run_dir}", file=sys.stderr)
-            return 130
-        if isinstance(exc, TrainingError):
-            raise UserError(str(exc)) from exc
-        raise
     rows = [("test accuracy", f"{summary['test_accuracy']:.4f} ({summary['n_test']} "
                               f"utterances)"),
             ("best epoch", f"{summary['best_epoch']} (validation accuracy "
                            f"{summary['best_val_accuracy']:.4f})"),
             ("epochs", str(summary["epochs"])), ("parameters", f"{summary['parameters']:,}"),
-            ("wall time", f"{summary['wall_seconds']:.1f} s"), ("run folder", str(run_dir))]
+            ("wall time", f"{summary['wall_seconds']:.1f} s"), ("run folder", str(files.path))]
     print()
     for name, value in rows:
         print(f"  {name:<14} {value}")
-    print(f"  figures        {run_dir / 'curves.png'}, {run_dir / 'confusion.png'}"
-          + (f", {run_dir / 'gates.png'}" if (run_dir / 'gates.png').exists() else ""))
+    print(f"  figures        {', '.join(str(p) for p in files.figures())}")
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from . import recipes
-    from .data.loader import DataLoader
-    from .train import evaluate
+    from .speech.predict import evaluate_checkpoint
 
     try:
-        model, cfg = recipes.load_model(args.checkpoint)
-        if args.data:
-            cfg["data"] = args.data
-        if args.data_dir:
-            cfg["data_dir"] = args.data_dir
-        cfg["limit"] = args.limit
-        recipes.check_config(cfg)
-        data = recipes.make_datasets(cfg)[args.split]
-    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
+        r = evaluate_checkpoint(args.checkpoint, args.data, args.data_dir, args.split,
+                                args.limit)
+    except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
-    classes = cfg["classes"]
-    if len(data.classes) != len(classes):
-        raise UserError(f"the data has {len(data.classes)} classes, the model {len(classes)}")
-    result = evaluate(model, DataLoader(data, 128), len(classes))
-    confusion = result["confusion"]
+    classes, confusion = r["classes"], r["confusion"]
     if args.json:
-        print(json.dumps({"accuracy": result["accuracy"], "loss": result["loss"],
-                          "n": result["n"], "classes": classes,
-                          "confusion": confusion.tolist()}))
+        print(json.dumps({"accuracy": r["accuracy"], "loss": r["loss"], "n": r["n"],
+                          "classes": classes, "confusion": confusion.tolist()}))
         return 0
-    print(f"{args.split} split of {cfg['data']}: accuracy {result['accuracy']:.4f} on "
-          f"{result['n']} utterances (loss {result['loss']:.4f})\n")
+    print(f"{args.split} split of {r['data']}: accuracy {r['accuracy']:.4f} on "
+          f"{r['n']} utterances (loss {r['loss']:.4f})\n")
     print(f"{'class':>8} {'n':>5} {'correct':>8} {'accuracy':>9}")
     for k, name in enumerate(classes):
         n = int(confusion[k].sum())
@@ -154,12 +120,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from . import recipes
+    from .speech.predict import load_model, predict_files
 
     try:
-        model, cfg = recipes.load_model(args.checkpoint)
-        results = recipes.predict_files(model, cfg, args.files)
-    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
+        model, cfg = load_model(args.checkpoint)
+        results = predict_files(model, cfg, args.files)
+    except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
     classes = cfg["classes"]
     for path, probs in results:
@@ -173,8 +139,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .recipes import ConfigError
-    from .sweep import load_sweep, run_sweep
+    from .speech.config import ConfigError
+    from .speech.sweep import load_sweep, run_sweep
 
     try:
         sweep = load_sweep(args.file)
@@ -195,80 +161,53 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _cmd_stream(args: argparse.Namespace) -> int:
-    import json
-    import time
-    from pathlib import Path
+def _print_detection(d: dict) -> None:
+    print(f"{d['time']:7.2f} s  {d['label']:>6}  (p = {d['probability']:.2f}; word "
+          f"{d['word_start']:.2f}-{d['word_end']:.2f} s)", flush=True)
 
-    from . import recipes
-    from .audio import load_wav
-    from .streaming import StreamingRecognizer
+
+def _cmd_stream(args: argparse.Namespace) -> int:
+    from .speech.config import fsdd_dir, pipeline_of
+    from .speech.predict import load_model
+    from .speech.stream import make_demo, run_stream
 
     if args.make_demo:
-        from scipy.io import wavfile
-
-        from .data.stream_file import digit_stream
-
         try:
-            x, sr, words = digit_stream(recipes.fsdd_dir({"data_dir": args.data_dir}),
-                                        args.words, args.seed)
-        except (recipes.ConfigError, ValueError) as exc:
+            demo = make_demo(fsdd_dir({"data_dir": args.data_dir}), args.make_demo, args.words,
+                             args.seed)
+        except USER_ERRORS as exc:
             raise UserError(str(exc)) from exc
-        out = Path(args.make_demo)
-        wavfile.write(out, sr, x)
-        out.with_suffix(".json").write_text(json.dumps(words, indent=1))
-        print(f"wrote {out} ({x.size / sr:.1f} s, {len(words)} words) and "
-              f"{out.with_suffix('.json')} (the words and their times)")
+        print(f"wrote {demo['wav']} ({demo['seconds']:.1f} s, {demo['words']} words) and "
+              f"{demo['truth']} (the words and their times)")
         return 0
     if not args.checkpoint or not args.file:
         raise UserError("give CHECKPOINT and FILE.wav (or --make-demo OUT.wav)")
-    try:
-        model, cfg = recipes.load_model(args.checkpoint)
-        recognizer = StreamingRecognizer(model, recipes.feature_spec(cfg),
-                                         recipes.sample_rate_of(cfg) or 8000, cfg["classes"],
-                                         threshold=args.threshold)
-        signal, sr = load_wav(args.file, sample_rate=recipes.sample_rate_of(cfg))
-    except (recipes.ConfigError, FileNotFoundError, ValueError) as exc:
-        raise UserError(str(exc)) from exc
-    if args.chunk_ms <= 0:
+    if not args.chunk_ms > 0:
         raise UserError(f"--chunk-ms must be positive, got {args.chunk_ms}")
-    chunk = max(1, int(round(args.chunk_ms / 1000 * sr)))
-    recognizer.warm_up()
-    times, found = [], []
-    for start in range(0, signal.size, chunk):
-        t0 = time.perf_counter()
-        new = recognizer.push(signal[start:start + chunk])
-        times.append(time.perf_counter() - t0)
-        for d in new:
-            print(f"{d['time']:7.2f} s  {d['label']:>6}  (p = {d['probability']:.2f}; word "
-                  f"{d['word_start']:.2f}-{d['word_end']:.2f} s)", flush=True)
-        found += new
-    found += recognizer.flush()
-    rtf = np.array(times) / (chunk / sr)
-    delays = np.array([d["time"] - d["word_end"] for d in found])
-    print(f"\n{len(found)} detections in {signal.size / sr:.1f} s of audio, chunks of "
-          f"{1000 * chunk / sr:.1f} ms")
+    if not 0 <= args.threshold <= 1:
+        raise UserError(f"--threshold must be a probability in [0, 1], got {args.threshold}")
+    try:
+        model, cfg = load_model(args.checkpoint)
+        r = run_stream(model, pipeline_of(cfg), cfg["classes"], args.file, args.chunk_ms,
+                       args.threshold, on_detection=_print_detection)
+    except USER_ERRORS as exc:
+        raise UserError(str(exc)) from exc
+    times, rtf, delays = r["chunk_ms"], r["real_time_factor"], r["delays"]
+    print(f"\n{len(r['detections'])} detections in {r['seconds']:.1f} s of audio, chunks of "
+          f"{1000 * r['chunk_seconds']:.1f} ms")
     print(f"{'per-chunk processing time':<28} {'median':>8} {'p95':>8} {'max':>8}")
-    print(f"{'  milliseconds':<28} {1000 * np.median(times):>8.3f} "
-          f"{1000 * np.percentile(times, 95):>8.3f} {1000 * np.max(times):>8.3f}")
+    print(f"{'  milliseconds':<28} {np.median(times):>8.3f} "
+          f"{np.percentile(times, 95):>8.3f} {np.max(times):>8.3f}")
     print(f"{'  real-time factor':<28} {np.median(rtf):>8.4f} {np.percentile(rtf, 95):>8.4f} "
           f"{np.max(rtf):>8.4f}")
     if delays.size:
         print(f"{'delay after word end (s)':<28} {np.median(delays):>8.3f} "
               f"{np.percentile(delays, 95):>8.3f} {np.max(delays):>8.3f}")
-    truth_file = Path(args.file).with_suffix(".json")
-    if truth_file.exists():
-        words = json.loads(truth_file.read_text())
-        hits, true_delays = 0, []
-        for w in words:
-            match = [d for d in found if d["word_start"] <= w["end"] and
-                     d["word_end"] >= w["start"]]
-            if match and match[0]["label"] == cfg["classes"][w["digit"]]:
-                hits += 1
-                true_delays.append(match[0]["time"] - w["end"])
-        print(f"against {truth_file.name}: {hits}/{len(words)} words recognised"
+    if "truth" in r:
+        true_delays = r["true_delays"]
+        print(f"against {r['truth']}: {r['hits']}/{r['words']} words recognised"
               + (f", median delay after the true word end {np.median(true_delays):.3f} s"
-                 if true_delays else ""))
+                 if true_delays.size else ""))
     return 0
 
 
@@ -286,8 +225,8 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-    from .audio.features import PRESETS
+    from ._version import __version__
+    from .speech.inspect import PRESET_NAMES
 
     parser = argparse.ArgumentParser(prog="minigru", description="minigru: GRUs from scratch.")
     parser.add_argument("--version", action="version", version=f"minigru {__version__}")
@@ -353,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mfcc", help="compute and summarise the MFCCs of a WAV file")
     p.add_argument("file", help="a WAV file")
-    p.add_argument("--preset", choices=["minigru"] + [k for k in PRESETS if k], default=None)
+    p.add_argument("--preset", choices=PRESET_NAMES, default=None)
     p.add_argument("--n-mfcc", type=int, default=13)
     p.add_argument("--deltas", type=int, default=0, choices=[0, 1, 2])
     p.add_argument("--sample-rate", type=int, default=None, help="resample to this rate")
@@ -366,8 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .runtime import apply_memory_default
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    apply_memory_default()
     if not getattr(args, "command", None):
         parser.print_help()
         return 2

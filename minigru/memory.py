@@ -11,9 +11,10 @@ was about 2 ms per 5 MB, 40% of a GRU training step at shape (a).
 blocks up to ``mmap_threshold`` come from the heap, and the heap is trimmed only when more
 than ``trim_threshold`` is free at its top), so the pages of one step are reused by the next.
 The price is that the resident size stays near its high-water mark, as with the caching
-allocators of larger frameworks. ``import minigru`` calls it once unless the environment
-variable ``MINIGRU_RETAIN_MEMORY`` is ``0``. Nothing changes where the C library is not glibc.
-Results are the same either way; only speed differs.
+allocators of larger frameworks. ``import minigru`` leaves the allocator alone; the
+``minigru`` command and ``Trainer.fit`` call it once (``minigru.runtime``) unless the
+environment variable ``MINIGRU_RETAIN_MEMORY`` is ``0``. Nothing changes where the C
+library is not glibc. Results are the same either way; only speed differs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import os
 import sys
 
 M_TRIM_THRESHOLD = -1
@@ -80,7 +80,3 @@ def retaining_freed_memory() -> bool:
     """Whether :func:`retain_freed_memory` is in effect."""
     return _state["retained"]
 
-
-def _apply_default() -> None:
-    if os.environ.get("MINIGRU_RETAIN_MEMORY", "1").strip() != "0":
-        retain_freed_memory(True)

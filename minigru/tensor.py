@@ -1,8 +1,9 @@
 """The ``Tensor``: an ndarray that remembers how it was made.
 
 A ``Tensor`` wraps a NumPy array (``.data``). If it ``requires_grad``, every operation on it
-records a node in a graph (see :mod:`minigru.autograd`), and ``backward()`` walks that graph in
-reverse to fill ``.grad`` of the leaves: the tensors the user created, such as parameters.
+records a node in a graph (see :mod:`minigru.autograd` and :mod:`minigru.graph`), and
+``backward()`` walks that graph in reverse to fill ``.grad`` of the leaves: the tensors the
+user created, such as parameters.
 
 Dtypes follow PyTorch: Python numbers and lists become float32 (or int64 / bool); a NumPy
 array keeps its dtype; ``dtype=`` converts. Only floating tensors can require a gradient.
@@ -17,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from .graph import run_backward
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -216,8 +219,6 @@ class Tensor:
                 tensor (it is then 1): the usual ``loss.backward()``.
             retain_graph: keep the graph's saved arrays so backward can run through it again.
         """
-        from .autograd import run_backward
-
         run_backward([self], [grad], retain_graph=retain_graph)
 
     def zero_grad(self) -> None:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import minigru as mg
-from minigru import models, nn
+from minigru import nn
+from minigru.speech import models
 
 
 def features(rng, T=7, B=3, F=5):

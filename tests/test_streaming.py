@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import minigru as mg
-from minigru import audio, models
+from minigru import audio
+from minigru.speech import models
 
 
 def signal(sr=8000, seconds=0.83):
@@ -98,7 +99,7 @@ def test_stream_refuses_what_cannot_stream():
         models.GRUClassifier(5, 3, 4, bidirectional=True).stream()
     with pytest.raises(ValueError, match="frames must be"):
         models.GRUClassifier(5, 3, 4).stream().push(np.zeros((2, 6)))
-    from minigru.streaming import RecurrentStream
+    from minigru.speech.stream import RecurrentStream
 
     with pytest.raises(ValueError, match="no recurrent layer"):
         RecurrentStream(models.CNNGRUClassifier(5, 3, channels=4, hidden_size=4))

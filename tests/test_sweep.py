@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minigru.recipes import ConfigError
-from minigru.sweep import check_sweep, load_sweep, run_point, run_sweep
-from minigru.train import load_checkpoint
+from minigru.speech.config import ConfigError
+from minigru.speech.sweep import check_sweep, load_sweep, run_point, run_sweep
+from minigru.training import load_checkpoint
 
 TINY = """
 [base]

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import minigru as mg
-from minigru import recipes
-from minigru.train import Trainer, TrainingError, load_checkpoint
+from minigru.speech import config as config
+from minigru.speech import datasets, models, run
+from minigru.training import Trainer, TrainingError, load_checkpoint
 
 TINY = {"limit": 6, "epochs": 4, "hidden": 16, "patience": None, "threads": 1,
         "synthetic": {"sample_rate": 8000}}
@@ -23,7 +24,7 @@ def model_arrays(path):
 
 
 def test_loss_falls_and_files_are_written(tmp_path):
-    summary = recipes.train_run(recipes.make_config(dict(TINY, epochs=8, limit=10, lr=0.01)),
+    summary = run.train_run(config.make_config(dict(TINY, epochs=8, limit=10, lr=0.01)),
                                 tmp_path / "run", log=None, quiet=True)
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").open()]
     assert len(rows) == 8 and rows[-1]["train_loss"] < 0.7 * rows[0]["train_loss"]
@@ -36,9 +37,9 @@ def test_loss_falls_and_files_are_written(tmp_path):
 
 
 def test_same_seed_gives_identical_runs(tmp_path):
-    cfg = recipes.make_config(TINY)
+    cfg = config.make_config(TINY)
     for name in ("a", "b"):
-        recipes.train_run(cfg, tmp_path / name, log=None, quiet=True)
+        run.train_run(cfg, tmp_path / name, log=None, quiet=True)
     assert (tmp_path / "a" / "metrics.jsonl").read_text() == \
         (tmp_path / "b" / "metrics.jsonl").read_text()
     for k, v in model_arrays(tmp_path / "a" / "checkpoint.npz").items():
@@ -46,10 +47,10 @@ def test_same_seed_gives_identical_runs(tmp_path):
 
 
 def test_resume_in_process_is_bit_identical(tmp_path):
-    cfg = recipes.make_config(TINY)
-    recipes.train_run(cfg, tmp_path / "full", log=None, quiet=True)
-    recipes.train_run(dict(cfg, epochs=2), tmp_path / "part", log=None, quiet=True)
-    recipes.train_run(dict(cfg, epochs=4), tmp_path / "part", resume=True, log=None, quiet=True)
+    cfg = config.make_config(TINY)
+    run.train_run(cfg, tmp_path / "full", log=None, quiet=True)
+    run.train_run(dict(cfg, epochs=2), tmp_path / "part", log=None, quiet=True)
+    run.train_run(dict(cfg, epochs=4), tmp_path / "part", resume=True, log=None, quiet=True)
     assert (tmp_path / "full" / "metrics.jsonl").read_text() == \
         (tmp_path / "part" / "metrics.jsonl").read_text()
     full, part = model_arrays(tmp_path / "full" / "checkpoint.npz"), \
@@ -112,12 +113,12 @@ def test_sigint_stops_cleanly_and_keeps_the_checkpoint(tmp_path):
 
 
 def test_non_finite_loss_stops_with_the_checkpoint_intact(tmp_path):
-    cfg = recipes.make_config(TINY)
-    datasets = recipes.make_datasets(cfg)
-    model = recipes.model_for(cfg, datasets["train"].feature_size, 10)
+    cfg = config.make_config(TINY)
+    data = datasets.make_datasets(cfg)
+    model = models.model_for(cfg, data["train"].feature_size, 10)
     model.head.bias.data[:] = np.nan
     opt = mg.optim.Adam(model.parameters())
-    loader = mg.data.DataLoader(datasets["train"], 8, shuffle=True, seed=0)
+    loader = mg.data.DataLoader(data["train"], 8, shuffle=True, seed=0)
     trainer = Trainer(model, opt, loader, None, 10, epochs=2, run_dir=tmp_path, log=None,
                       quiet=True)
     with pytest.raises(TrainingError, match="nan.*checkpoint"):
@@ -126,14 +127,14 @@ def test_non_finite_loss_stops_with_the_checkpoint_intact(tmp_path):
 
 
 def test_bad_configuration_is_named():
-    with pytest.raises(recipes.ConfigError, match="epochs"):
-        recipes.make_config({"epochs": 0})
-    with pytest.raises(recipes.ConfigError, match="unknown setting 'epoch'"):
-        recipes.make_config({"epoch": 3})
-    with pytest.raises(recipes.ConfigError, match="MINIGRU_FSDD"):
+    with pytest.raises(config.ConfigError, match="epochs"):
+        config.make_config({"epochs": 0})
+    with pytest.raises(config.ConfigError, match="unknown setting 'epoch'"):
+        config.make_config({"epoch": 3})
+    with pytest.raises(config.ConfigError, match="MINIGRU_FSDD"):
         env = os.environ.pop("MINIGRU_FSDD", None)
         try:
-            recipes.make_datasets(recipes.make_config({"data": "fsdd"}))
+            datasets.make_datasets(config.make_config({"data": "fsdd"}))
         finally:
             if env is not None:
                 os.environ["MINIGRU_FSDD"] = env

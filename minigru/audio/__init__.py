@@ -1,4 +1,5 @@
-"""``mg.audio``: WAV input and the MFCC front end (SciPy and NumPy only)."""
+"""``mg.audio``: WAV input, the MFCC front end (SciPy and NumPy only), and the one
+``FeaturePipeline`` that turns a file into a model's input."""
 
 from .cache import FeatureCache
 from .features import (
@@ -12,6 +13,7 @@ from .features import (
 )
 from .frames import frame_signal, get_window, preemphasis, round_half_up
 from .normalize import cmvn, delta
+from .pipeline import DEFAULT_PIPELINE, FeaturePipeline
 from .spectral import (
     dct,
     hz_to_mel,
@@ -26,7 +28,8 @@ from .streaming import StreamingMFCC
 from .wav import load_wav
 
 __all__ = [
-    "FeatureCache", "MFCCConfig", "PRESETS", "StreamingMFCC", "cmvn", "dct", "delta", "fbank",
+    "DEFAULT_PIPELINE", "FeatureCache", "FeaturePipeline", "MFCCConfig", "PRESETS",
+    "StreamingMFCC", "cmvn", "dct", "delta", "fbank",
     "fbank_batch", "frame_signal", "get_window", "hz_to_mel", "lifter", "load_wav",
     "log_energies", "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "power_spectrum",
     "power_to_db", "preemphasis", "resolve_config", "round_half_up",

@@ -1,9 +1,10 @@
 """A feature cache for datasets: features computed once, kept as ``.npz`` files.
 
 An entry's key is a hash of the audio file's absolute path, size and modification time, the
-feature configuration, the sample rate and the minigru version, so a changed file, a changed
-setting or a new release never returns stale features. Entries are written atomically
-(``mg.save``) and read with ``allow_pickle=False``.
+feature configuration, and the source of the code that computes features (``minigru/audio``
+and ``minigru/kernels``, see ``minigru.paths.source_digest``), so a changed file, a changed
+setting or a changed line of the front end never returns stale features. Entries are written
+atomically (``mg.save``) and read with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .._version import __version__
+from ..paths import source_digest
 from ..serialization import load, save
 
 
@@ -36,7 +37,8 @@ class FeatureCache:
         p = Path(path).resolve()
         st = p.stat()
         blob = json.dumps({"path": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                           "settings": settings, "version": __version__}, sort_keys=True,
+                           "settings": settings,
+                           "code": source_digest("audio", "kernels")}, sort_keys=True,
                           default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:32]
 

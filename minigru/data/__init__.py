@@ -2,9 +2,22 @@
 
 from .dataset import ArrayDataset, Dataset, limit_per_class
 from .loader import Batch, DataLoader, pad_batch
-from .speech import AudioFolder, FeatureSpec, SpokenDigitFolder, SyntheticDigits
+from .speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, fix_rate
 from .synthetic import DIGIT_WORDS, synthesize_digit
 
 __all__ = ["ArrayDataset", "AudioFolder", "Batch", "DIGIT_WORDS", "DataLoader", "Dataset",
-           "FeatureSpec", "SpokenDigitFolder", "SyntheticDigits", "limit_per_class",
+           "SpokenDigitFolder", "SyntheticDigits", "fix_rate", "limit_per_class",
            "pad_batch", "synthesize_digit"]
+
+
+def __getattr__(name: str):
+    if name == "FeatureSpec":  # deprecated alias, one release
+        import warnings
+
+        from ..audio.pipeline import FeaturePipeline
+
+        warnings.warn("minigru.data.FeatureSpec is deprecated; use "
+                      "minigru.audio.FeaturePipeline (its cmvn default is False)",
+                      DeprecationWarning, stacklevel=2)
+        return FeaturePipeline
+    raise AttributeError(f"module 'minigru.data' has no attribute {name!r}")

@@ -1,50 +1,51 @@
 """Speech datasets: the synthetic default corpus, FSDD-style folders, and label folders.
 
-Each dataset turns audio into features once (``FeatureSpec``) and holds them as an
-``ArrayDataset`` of (frames, features) arrays with integer labels.
+Each dataset turns audio into features once, through one ``FeaturePipeline``
+(``minigru.audio.pipeline``), and holds them as an ``ArrayDataset`` of (frames, features)
+arrays with integer labels. ``dataset.pipeline`` is that pipeline with its sample rate fixed
+(the rate the features were computed at), ready to be stored with a model.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
+import struct
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from scipy.io import wavfile
 
 from ..audio.cache import FeatureCache
-from ..audio.features import mfcc_batch
-from ..audio.wav import load_wav
+from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
 from .dataset import ArrayDataset
 from .synthetic import DIGIT_WORDS, synthesize_digit
 
 FSDD_NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[a-z]+)_(?P<index>[0-9]+)\.wav$")
 
 
-@dataclasses.dataclass(frozen=True)
-class FeatureSpec:
-    """How audio becomes features: an MFCC preset (None = minigru's), the number of
-    coefficients, deltas (0, 1, 2), per-utterance CMVN, and an optional resampling rate."""
+def _wav_rate(path: Path) -> int | None:
+    """The sample rate in a WAV file's header (None if it cannot be read)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rate, _ = wavfile.read(path, mmap=True)
+        return int(rate)
+    except (ValueError, EOFError, OSError, struct.error, IndexError):
+        return None
 
-    preset: str | None = None
-    n_mfcc: int = 13
-    deltas: int = 1
-    cmvn: bool = True
-    sample_rate: int | None = None
 
-    @property
-    def size(self) -> int:
-        return self.n_mfcc * (1 + self.deltas)
-
-    def settings(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    def compute(self, signals: Sequence[np.ndarray], sample_rate: int) -> list[np.ndarray]:
-        return mfcc_batch(signals, sample_rate, n_mfcc=self.n_mfcc, preset=self.preset,
-                          deltas=self.deltas, cmvn=self.cmvn)
+def fix_rate(pipeline: FeaturePipeline, paths: Sequence[Path]) -> FeaturePipeline:
+    """The pipeline with its sample rate fixed for these files: unchanged if it has one;
+    else the files' rate, or the lowest of their rates if they differ (resampling down never
+    invents a band the other files lack). Unreadable files are left to the loader to report.
+    """
+    if pipeline.sample_rate is not None:
+        return pipeline
+    rates = {r for r in (_wav_rate(p) for p in paths) if r is not None}
+    return pipeline.at_rate(min(rates)) if rates else pipeline
 
 
 class SyntheticDigits(ArrayDataset):
@@ -57,11 +58,12 @@ class SyntheticDigits(ArrayDataset):
     """
 
     def __init__(self, n_per_class: int, sample_rate: int = 16000, seed: int = 0,
-                 features: FeatureSpec | None = None, first_take: int = 0,
+                 features: FeaturePipeline | None = None, first_take: int = 0,
                  keep_audio: bool = False, snr_db: tuple[float, float] = (10.0, 30.0)) -> None:
         if n_per_class < 1:
             raise ValueError(f"SyntheticDigits: n_per_class must be >= 1, got {n_per_class}")
-        self.sample_rate, self.seed, self.spec = sample_rate, seed, features or FeatureSpec()
+        self.sample_rate, self.seed = sample_rate, seed
+        self.pipeline = (features or DEFAULT_PIPELINE).at_rate(sample_rate)
         labels, names, clips = [], [], []
         for take in range(first_take, first_take + n_per_class):
             for digit in range(10):
@@ -69,21 +71,21 @@ class SyntheticDigits(ArrayDataset):
                 labels.append(digit)
                 names.append(f"{digit}_synthetic{seed}_{take}")
         self.audio = clips if keep_audio else None
-        super().__init__(self.spec.compute(clips, sample_rate), labels, names, DIGIT_WORDS)
+        super().__init__(self.pipeline.batch(clips, sample_rate), labels, names, DIGIT_WORDS)
 
 
-def _load_all(paths: Sequence[Path], spec: FeatureSpec, cache: FeatureCache,
+def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCache,
               skip_bad: bool) -> tuple[list[np.ndarray | None], list[tuple[str, str]]]:
     """Features for each path (from the cache where possible); unreadable files raise, or with
     ``skip_bad`` are recorded as (path, reason) and given None."""
-    settings = spec.settings()
+    settings = pipeline.to_dict()
     feats: list[np.ndarray | None] = [cache.lookup(p, settings) for p in paths]
     missing = [i for i, f in enumerate(feats) if f is None]
     skipped: list[tuple[str, str]] = []
     by_rate: dict[int, list[tuple[int, np.ndarray]]] = {}
     for i in missing:
         try:
-            signal, sr = load_wav(paths[i], sample_rate=spec.sample_rate)
+            signal, sr = pipeline.load(paths[i])
         except (OSError, ValueError) as exc:
             if not skip_bad:
                 raise
@@ -91,7 +93,7 @@ def _load_all(paths: Sequence[Path], spec: FeatureSpec, cache: FeatureCache,
             continue
         by_rate.setdefault(sr, []).append((i, signal))
     for sr, items in by_rate.items():
-        computed = spec.compute([s for _, s in items], sr)
+        computed = pipeline.batch([s for _, s in items], sr)
         for (i, _), f in zip(items, computed, strict=True):
             if f.shape[0] == 0:
                 reason = f"{paths[i]}: too short for one frame"
@@ -113,14 +115,15 @@ class SpokenDigitFolder(ArrayDataset):
             or "all".
         speakers: keep only these speakers (None = all).
         exclude_speakers: drop these speakers (for leave-one-speaker-out).
-        features: the FeatureSpec; cache_dir: where to keep computed features (None = none).
+        features: the FeaturePipeline (its sample rate, if None, is fixed to the files' own;
+            see ``fix_rate``); cache_dir: where to keep computed features (None = none).
         skip_bad: skip unreadable files and list them in ``self.skipped`` instead of raising.
     """
 
     def __init__(self, path: str | os.PathLike[str], split: str = "train",
                  speakers: Sequence[str] | None = None,
                  exclude_speakers: Sequence[str] | None = None,
-                 features: FeatureSpec | None = None,
+                 features: FeaturePipeline | None = None,
                  cache_dir: str | os.PathLike[str] | None = None,
                  skip_bad: bool = False) -> None:
         root = Path(path)
@@ -131,7 +134,6 @@ class SpokenDigitFolder(ArrayDataset):
         if split not in ("train", "test", "all"):
             raise ValueError(f"SpokenDigitFolder: split must be 'train', 'test' or 'all', got "
                              f"{split!r}")
-        self.spec = features or FeatureSpec()
         files, labels, spk = [], [], []
         for f in sorted(root.glob("*.wav")):
             m = FSDD_NAME.match(f.name)
@@ -153,7 +155,8 @@ class SpokenDigitFolder(ArrayDataset):
         if not files:
             raise ValueError(f"SpokenDigitFolder: no usable recordings in {root} for split "
                              f"{split!r} and speakers {speakers}")
-        feats, self.skipped = _load_all(files, self.spec, FeatureCache(cache_dir), skip_bad)
+        self.pipeline = fix_rate(features or DEFAULT_PIPELINE, files)
+        feats, self.skipped = _load_all(files, self.pipeline, FeatureCache(cache_dir), skip_bad)
         keep = [i for i, f in enumerate(feats) if f is not None]
         self.speakers = [spk[i] for i in keep]
         super().__init__([feats[i] for i in keep], [labels[i] for i in keep],
@@ -163,7 +166,7 @@ class SpokenDigitFolder(ArrayDataset):
 class AudioFolder(ArrayDataset):
     """A ``root/<label>/*.wav`` tree; classes are the subfolder names in sorted order."""
 
-    def __init__(self, path: str | os.PathLike[str], features: FeatureSpec | None = None,
+    def __init__(self, path: str | os.PathLike[str], features: FeaturePipeline | None = None,
                  cache_dir: str | os.PathLike[str] | None = None,
                  skip_bad: bool = False) -> None:
         root = Path(path)
@@ -177,8 +180,8 @@ class AudioFolder(ArrayDataset):
                 labels.append(k)
         if not files:
             raise ValueError(f"AudioFolder: no .wav files under {root}/<label>/")
-        self.spec = features or FeatureSpec()
-        feats, self.skipped = _load_all(files, self.spec, FeatureCache(cache_dir), skip_bad)
+        self.pipeline = fix_rate(features or DEFAULT_PIPELINE, files)
+        feats, self.skipped = _load_all(files, self.pipeline, FeatureCache(cache_dir), skip_bad)
         keep = [i for i, f in enumerate(feats) if f is not None]
         super().__init__([feats[i] for i in keep], [labels[i] for i in keep],
                          [str(files[i].relative_to(root)) for i in keep], classes)

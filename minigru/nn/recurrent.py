@@ -84,6 +84,17 @@ class RNNBase(Module):
                         getattr(self, b_hh) if b_hh else zeros))
         return out
 
+    def step_weights(self, dtype: Any = None) -> list[tuple[np.ndarray, ...]]:
+        """The weights of every layer and direction as C-contiguous arrays, for running the
+        step kernels (``minigru.kernels.step``) outside autograd: a list, in the order
+        layer 0 forward, layer 0 reverse, layer 1 forward, ..., of tuples
+        ``(W_ih (G*H, I), W_hh (G*H, H), b_ih (G*H,), b_hh (G*H,))`` with G = 3 (GRU),
+        4 (LSTM) or 1 (RNN); a layer without biases gets zero vectors. ``dtype`` defaults to
+        the parameters' own."""
+        dt = self.weight_ih_l0.dtype if dtype is None else np.dtype(dtype)
+        return [tuple(np.ascontiguousarray(w.data, dtype=dt) for w in weights)
+                for weights in self._weights(dt)]
+
     # ------------------------------------------------------------------ input checks
     def _check_input(self, x: Any) -> tuple[Tensor, bool]:
         name = type(self).__name__

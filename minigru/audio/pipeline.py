@@ -1,0 +1,195 @@
+"""The one description of "audio in, model input out": :class:`FeaturePipeline`.
+
+Everything that turns sound into a recogniser's input goes through one pipeline object:
+datasets and their feature cache, training, ``evaluate``, ``predict``, ``stream``, the
+``mfcc`` command and the figures. A run stores its pipeline in its configuration (the
+``features`` section of ``config.json`` and of every checkpoint), so a model loaded from a
+checkpoint computes exactly the features it was trained on, whatever file it is handed.
+
+For a signal ``x`` at rate ``r`` the pipeline computes::
+
+    x  -> downmix to mono (mean of the channels)                  (load_wav)
+       -> resample r -> sample_rate by the reduced ratio up/down  (scipy.signal.resample_poly)
+       -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
+       -> deltas of order 1..``deltas``                            (mg.audio.delta)
+       -> per-utterance CMVN if ``cmvn``                           (mg.audio.cmvn)
+
+giving an array of shape (frames, ``size``) with ``size = n_mfcc * (1 + deltas)``.
+``sample_rate=None`` keeps each input's own rate (a pipeline that has not been fixed yet;
+a training run fixes it to the rate of its data, see :meth:`FeaturePipeline.at_rate`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
+from .frames import frame_signal, get_window
+from .spectral import mel_filterbank, power_spectrum
+from .wav import load_wav
+
+
+@dataclasses.dataclass(frozen=True)
+class FeaturePipeline:
+    """How audio becomes a model's input (see the module docstring).
+
+    Attributes:
+        preset: the MFCC preset (None is minigru's own; see ``mg.audio.PRESETS``).
+        n_mfcc: cepstral coefficients per frame.
+        deltas: 0, 1 or 2 orders of deltas appended.
+        cmvn: per-utterance mean and variance normalisation of the final features.
+        sample_rate: the rate every input is converted to before framing (None: its own).
+    """
+
+    preset: str | None = None
+    n_mfcc: int = 13
+    deltas: int = 1
+    cmvn: bool = False
+    sample_rate: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            names = [p for p in PRESETS if p is not None]
+            raise ValueError(f"FeaturePipeline: preset must be None or one of {names}, got "
+                             f"{self.preset!r}")
+        for name, low in (("n_mfcc", 1), ("deltas", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ValueError(f"FeaturePipeline: {name} must be an integer >= {low}, got "
+                                 f"{value!r}")
+        if self.deltas > 2:
+            raise ValueError(f"FeaturePipeline: deltas must be 0, 1 or 2, got {self.deltas}")
+        if not isinstance(self.cmvn, bool):
+            raise ValueError(f"FeaturePipeline: cmvn must be true or false, got {self.cmvn!r}")
+        rate = self.sample_rate
+        if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool)
+                                 or rate <= 0):
+            raise ValueError(f"FeaturePipeline: sample_rate must be a positive integer or "
+                             f"None, got {rate!r}")
+
+    # ------------------------------------------------------------------ description
+    @property
+    def size(self) -> int:
+        """Features per frame: ``n_mfcc * (1 + deltas)``."""
+        return self.n_mfcc * (1 + self.deltas)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The pipeline as a JSON-ready dict (the ``features`` section of a run config)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeaturePipeline:
+        """The inverse of :meth:`to_dict`; an unknown key is an error that names it."""
+        if not isinstance(d, dict):
+            raise ValueError(f"FeaturePipeline.from_dict: expected a dict, got "
+                             f"{type(d).__name__}")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - fields
+        if unknown:
+            raise ValueError(f"FeaturePipeline: unknown setting(s) {sorted(unknown)}; settings "
+                             f"are {sorted(fields)}")
+        return cls(**d)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> FeaturePipeline:
+        return cls.from_dict(json.loads(text))
+
+    def at_rate(self, sample_rate: int) -> FeaturePipeline:
+        """This pipeline with its sample rate fixed (unchanged if it already has one)."""
+        if self.sample_rate is not None:
+            return self
+        return dataclasses.replace(self, sample_rate=int(sample_rate))
+
+    def mfcc_config(self) -> MFCCConfig:
+        """The MFCC settings of the pipeline: the preset with its coefficients, deltas and
+        CMVN."""
+        return resolve_config(self.preset, n_mfcc=self.n_mfcc, deltas=self.deltas,
+                              cmvn=self.cmvn)
+
+    # ------------------------------------------------------------------ computing
+    def convert(self, signal: Any, sample_rate: int) -> tuple[np.ndarray, int]:
+        """A signal in this pipeline's form: mono float32 at its rate, and that rate.
+
+        ``signal`` of shape (N,), or (channels, N) which is averaged over channels.
+        """
+        x = np.asarray(signal)
+        if x.ndim == 2:
+            x = x.mean(axis=0, dtype=np.float64).astype(np.float32)
+        if x.ndim != 1:
+            raise ValueError(f"FeaturePipeline: signal must be (N,) or (channels, N), got shape "
+                             f"{np.shape(signal)}")
+        rate = int(sample_rate)
+        if rate <= 0:
+            raise ValueError(f"FeaturePipeline: sample_rate must be positive, got {sample_rate}")
+        if self.sample_rate is not None and rate != self.sample_rate:
+            g = np.gcd(self.sample_rate, rate)
+            x = resample_poly(x, self.sample_rate // g, rate // g).astype(np.float32)
+            rate = self.sample_rate
+        return x, rate
+
+    def batch(self, signals: Sequence[Any], sample_rate: int) -> list[np.ndarray]:
+        """Features of many signals that share one rate: a list of (frames, size) arrays."""
+        converted = [self.convert(s, sample_rate) for s in signals]
+        rate = converted[0][1] if converted else int(sample_rate)
+        return mfcc_batch([x for x, _ in converted], rate, config=self.mfcc_config())
+
+    def __call__(self, signal: Any, sample_rate: int) -> np.ndarray:
+        """Features of one signal: (frames, size)."""
+        return self.batch([signal], sample_rate)[0]
+
+    def load(self, path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
+        """A WAV file as this pipeline reads it: mono float32 at the pipeline's rate (or the
+        file's own when the pipeline has none). Errors of ``load_wav`` name the file."""
+        return load_wav(path, sample_rate=self.sample_rate)
+
+    def from_file(self, path: str | os.PathLike[str]) -> np.ndarray:
+        """Features of a WAV file: (frames, size)."""
+        signal, rate = self.load(path)
+        return self(signal, rate)
+
+    def streaming(self, sample_rate: int | None = None) -> Any:
+        """A ``StreamingMFCC`` computing this pipeline frame by frame (CMVN, which needs the
+        whole utterance, becomes running CMVN)."""
+        from .streaming import StreamingMFCC
+
+        rate = self.sample_rate or sample_rate
+        if rate is None:
+            raise ValueError("FeaturePipeline.streaming: the pipeline has no sample rate; "
+                             "pass sample_rate")
+        return StreamingMFCC(rate, preset=self.preset, n_mfcc=self.n_mfcc, deltas=self.deltas,
+                             running_cmvn=self.cmvn)
+
+    def mfcc_stages(self, signal: Any, sample_rate: int) -> dict[str, Any]:
+        """The intermediate stages of the pipeline for one signal, for figures and teaching.
+
+        Returns a dict with ``signal`` (N,) and ``sample_rate`` after conversion, ``power``
+        (frames, n_fft // 2 + 1) the power spectrum of the windowed frames, ``freqs`` the
+        frequency of each bin in Hz, ``filterbank`` (n_mels, bins), ``mel_scale``,
+        ``features`` (frames, size) the pipeline's output, and ``hop_seconds``.
+        """
+        x, rate = self.convert(signal, sample_rate)
+        cfg = self.mfcc_config()
+        cfg.validate(rate)
+        win, hop, n_fft = cfg.frame_sizes(rate)
+        frames = frame_signal(np.asarray(x, dtype=np.float64), win, hop, cfg.edge,
+                              pad_length=n_fft)
+        power = power_spectrum(frames * get_window(cfg.window, win, cfg.window_periodic), n_fft)
+        fb = mel_filterbank(rate, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
+                            cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype)
+        return {"signal": x, "sample_rate": rate, "power": power,
+                "freqs": np.arange(fb.shape[1]) * rate / n_fft, "filterbank": fb,
+                "mel_scale": cfg.mel_scale, "features": self(x, rate), "hop_seconds": hop / rate}
+
+
+DEFAULT_PIPELINE = FeaturePipeline()
+"""minigru's default: its own MFCC preset, 13 coefficients and their deltas, no CMVN."""

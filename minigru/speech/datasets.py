@@ -1,0 +1,83 @@
+"""The recogniser's data: which corpus a run reads and how it is split.
+
+- ``synthetic``: ``SyntheticDigits`` takes 0..n-1 train, the next takes validation, then test
+  (disjoint synthetic speakers).
+- ``fsdd``: the Free Spoken Digit Dataset's conventional split: takes 0-4 of every speaker and
+  digit are the test set, takes 5-9 the validation set, takes 10-49 the training set.
+- ``folder``: any ``ROOT/<label>/*.wav`` tree, shuffled with the run's seed: 10% validation,
+  10% test, the rest training.
+
+Every split is computed through one feature pipeline, fixed to one sample rate for all
+splits (``pipeline_of`` and ``minigru.data.speech.fix_rate``), and features of files are cached
+under the user's cache folder (``minigru.paths``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..audio.pipeline import FeaturePipeline
+from ..data.dataset import ArrayDataset, limit_per_class
+from ..data.speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, fix_rate
+from ..paths import feature_cache_dir
+from .config import ConfigError, fsdd_dir, pipeline_of
+
+SPLITS = ("train", "val", "test")
+
+
+def cache_dir() -> Path:
+    """Where datasets cache the features of audio files."""
+    return feature_cache_dir()
+
+
+def run_pipeline(cfg: dict[str, Any]) -> FeaturePipeline:
+    """The pipeline a run with this configuration computes its features with, its sample
+    rate fixed: the configured one, or the data's own (the lowest, if files differ)."""
+    pipeline = pipeline_of(cfg)
+    if pipeline.sample_rate is not None or cfg["data"] == "synthetic":
+        return pipeline
+    if cfg["data"] == "fsdd":
+        root = fsdd_dir(cfg)
+        root = root / "recordings" if (root / "recordings").is_dir() else root
+        return fix_rate(pipeline, sorted(root.glob("*.wav")))
+    if not cfg.get("data_dir"):
+        raise ConfigError("--data folder needs --data-dir ROOT with ROOT/<label>/*.wav")
+    return fix_rate(pipeline, sorted(Path(cfg["data_dir"]).glob("*/*.wav")))
+
+
+def make_datasets(cfg: dict[str, Any], pipeline: FeaturePipeline | None = None
+                  ) -> dict[str, ArrayDataset]:
+    """{"train", "val", "test"} datasets for the configuration, their features computed by
+    ``pipeline`` (default: :func:`run_pipeline` of ``cfg``)."""
+    pipeline = pipeline or run_pipeline(cfg)
+    limit = cfg["limit"]
+    if cfg["data"] == "synthetic":
+        s = cfg["synthetic"]
+        counts = [s["train_per_class"], s["val_per_class"], s["test_per_class"]]
+        out, start = {}, 0
+        for split, n in zip(SPLITS, counts, strict=True):
+            out[split] = SyntheticDigits(n if limit is None else min(n, limit),
+                                         s["sample_rate"], s["data_seed"], pipeline,
+                                         first_take=start)
+            start += n
+        return out
+    if cfg["data"] == "fsdd":
+        root = fsdd_dir(cfg)
+        train_all = SpokenDigitFolder(root, "train", features=pipeline, cache_dir=cache_dir())
+        index = np.array([int(n.rsplit("_", 1)[1].split(".")[0]) for n in train_all.names])
+        out = {"train": train_all.subset(np.flatnonzero(index >= 10)),
+               "val": train_all.subset(np.flatnonzero(index < 10)),
+               "test": SpokenDigitFolder(root, "test", features=pipeline,
+                                         cache_dir=cache_dir())}
+        return {k: limit_per_class(v, limit) for k, v in out.items()}
+    if not cfg.get("data_dir"):
+        raise ConfigError("--data folder needs --data-dir ROOT with ROOT/<label>/*.wav")
+    full = AudioFolder(cfg["data_dir"], features=pipeline, cache_dir=cache_dir())
+    order = np.random.default_rng(cfg["seed"]).permutation(len(full))
+    n_val = n_test = max(1, len(full) // 10)
+    parts = {"val": order[:n_val], "test": order[n_val:n_val + n_test],
+             "train": order[n_val + n_test:]}
+    return {k: limit_per_class(full.subset(sorted(v)), limit) for k, v in parts.items()}

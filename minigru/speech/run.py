@@ -1,0 +1,151 @@
+"""Training runs of the recogniser: from a configuration to a trained model in a run folder.
+
+:func:`train_run` is what ``minigru train`` (and every sweep point) does; :func:`fit_and_test`
+trains a model in memory for the examples. Both assemble the optimiser, the loaders and the
+``Trainer`` in one place, :func:`make_trainer`, so a run and an experiment train alike.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from .. import random as mg_random
+from ..data.dataset import ArrayDataset
+from ..data.loader import DataLoader
+from ..nn import Module
+from ..optim import Adam
+from ..optim.lr_scheduler import ReduceLROnPlateau
+from ..runtime import set_threads
+from ..training import RunFolder, Trainer, evaluate, load_checkpoint
+from .config import ConfigError, check_config, make_config
+from .datasets import make_datasets, run_pipeline
+from .figures import write_figures
+from .models import model_for
+
+EVAL_BATCH = 128
+
+
+def run_name(cfg: dict[str, Any]) -> str:
+    """The default folder name of a run: ``<data>-<model>-h<hidden>-seed<seed>``."""
+    return f"{cfg['data']}-{cfg['model']}-h{cfg['hidden']}-seed{cfg['seed']}"
+
+
+def new_run_dir(base: str | os.PathLike[str], cfg: dict[str, Any]) -> RunFolder:
+    """A run folder under ``base`` that does not exist yet (``-2``, ``-3``... appended)."""
+    return RunFolder.unique(base, run_name(cfg))
+
+
+def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: float,
+                 seed: int, batch_size: int, epochs: int, patience: int | None,
+                 clip: float | None, plateau: bool = False,
+                 run_dir: str | os.PathLike[str] | None = None,
+                 config: dict[str, Any] | None = None, quiet: bool = True,
+                 log: Any = None) -> Trainer:
+    """Adam, a shuffled length-bucketed loader seeded by ``seed``, a validation loader, and
+    (with ``plateau``) a learning rate halved after 2 epochs without a better validation loss.
+    """
+    optimizer = Adam(model.parameters(), lr=lr)
+    scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=2) if plateau else None
+    loader = DataLoader(train, batch_size, shuffle=True, seed=seed, bucket_by_length=True)
+    return Trainer(model, optimizer, loader, DataLoader(val, EVAL_BATCH), len(train.classes),
+                   scheduler, clip, epochs, patience, run_dir, config, quiet, log)
+
+
+def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool = False,
+              quiet: bool = False, log: Any = print) -> dict[str, Any]:
+    """Train (or resume) a run in ``run_dir``; write its files and figures; return the summary.
+
+    The configuration written to the run folder and stored in its checkpoints has the
+    class names (``classes``) and the feature pipeline with its sample rate fixed
+    (``features``), so the model can be used later exactly as it was trained.
+    """
+    files = RunFolder(run_dir)
+    set_threads(cfg["threads"])
+    mg_random.manual_seed(cfg["seed"])
+    start = time.perf_counter()
+    pipeline = run_pipeline(cfg)
+    data = make_datasets(cfg, pipeline)
+    classes = data["train"].classes
+    cfg = dict(cfg, classes=list(classes), features=pipeline.to_dict())
+    model = model_for(cfg, data["train"].feature_size, len(classes))
+    trainer = make_trainer(model, data["train"], data["val"], lr=cfg["lr"], seed=cfg["seed"],
+                           batch_size=cfg["batch_size"], epochs=cfg["epochs"],
+                           patience=cfg["patience"], clip=cfg["clip"], plateau=True,
+                           run_dir=files.path, config=cfg, quiet=quiet, log=log)
+    if resume:
+        trainer.restore(load_checkpoint(files.checkpoint))
+        if log:
+            log(f"resuming {files.path} after epoch {len(trainer.history)}")
+    else:
+        files.write_config(cfg)
+    if log:
+        log(f"{cfg['data']}: {len(data['train'])} train, {len(data['val'])} validation, "
+            f"{len(data['test'])} test utterances, {data['train'].feature_size} features; "
+            f"{cfg['model']} with {model.num_parameters():,} parameters -> {files.path}")
+    trainer.fit()
+    if files.best.exists():
+        model.load_state_dict(load_checkpoint(files.best)["model"])
+    test = evaluate(model, DataLoader(data["test"], EVAL_BATCH), len(classes))
+    summary = {
+        "test_accuracy": test["accuracy"], "test_loss": test["loss"], "n_test": test["n"],
+        "best_epoch": trainer.best["epoch"], "best_val_accuracy": trainer.best["val_accuracy"],
+        "epochs": len(trainer.history), "wall_seconds": time.perf_counter() - start,
+        "train_seconds": trainer.seconds, "parameters": model.num_parameters(),
+        "classes": classes, "confusion": test["confusion"].tolist(),
+    }
+    files.write_summary(summary)
+    write_figures(files, trainer.history, test["confusion"], classes, model, data["test"],
+                  pipeline)
+    return summary
+
+
+def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: ArrayDataset,
+                 epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
+                 patience: int | None = 6, clip: float | None = 5.0) -> dict[str, Any]:
+    """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
+
+    Returns test accuracy and loss, the confusion matrix, the history, and seconds of training.
+    """
+    mg_random.manual_seed(seed)
+    trainer = make_trainer(model, train, val, lr=lr, seed=seed, batch_size=batch_size,
+                           epochs=epochs, patience=patience, clip=clip)
+    trainer.fit()
+    if trainer.best_state is not None:
+        model.load_state_dict(trainer.best_state)
+    result = evaluate(model, DataLoader(test, EVAL_BATCH), len(train.classes))
+    return {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
+            "confusion": result["confusion"], "history": trainer.history,
+            "train_seconds": trainer.seconds, "epochs": len(trainer.history)}
+
+
+def prepare_run(overrides: dict[str, Any] | None = None, out: str | os.PathLike[str] | None = None,
+                resume: str | os.PathLike[str] | None = None,
+                resume_changes: dict[str, Any] | None = None,
+                base: str | os.PathLike[str] = "runs") -> tuple[dict[str, Any], RunFolder]:
+    """The configuration and run folder of a new run, or of one to resume.
+
+    New: ``make_config(overrides)`` in ``out`` (or a new folder under ``base`` named by
+    :func:`run_name`); ``out`` must not already hold a run. Resume: the configuration stored in
+    the folder ``resume``, with ``resume_changes`` (``epochs``, ``threads``) applied.
+    """
+    if resume is not None:
+        files = RunFolder(resume)
+        if not files.can_resume():
+            raise ConfigError(f"no {RunFolder.CHECKPOINT} and {RunFolder.CONFIG} in "
+                              f"{files.path} to resume from")
+        cfg = files.read_config()
+        for key, value in (resume_changes or {}).items():
+            if key not in ("epochs", "threads"):
+                raise ConfigError(f"{key} cannot change when a run is resumed")
+            if value is not None:
+                cfg[key] = value
+        check_config(cfg)
+        return cfg, files
+    cfg = make_config(overrides)
+    files = RunFolder(out) if out else new_run_dir(base, cfg)
+    if out and files.checkpoint.exists():
+        raise ConfigError(f"{files.path} already holds a run; use --resume {files.path} to "
+                          f"continue it or choose another --out")
+    return cfg, files

@@ -1,0 +1,279 @@
+"""Streaming recognition: a recogniser fed frame by frame, carrying its recurrent state.
+
+``stream = model.stream()`` (a ``GRUClassifier`` with a unidirectional GRU, LSTM or RNN) gives
+``stream.push(frames) -> posteriors``: for every new feature frame, the class posteriors the
+classifier would give the sequence so far (its state after that frame, through the head).
+Pushing chunk by chunk gives the same numbers as one call on the whole sequence. The step
+kernels (``kernels/step.py``) update the state in place with scratch vectors allocated once, so
+no graph is recorded and nothing is allocated per frame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..audio.pipeline import FeaturePipeline
+from ..kernels.step import gru_step, lstm_step, rnn_step
+from ..ops.recurrent import MODES
+
+
+class RecurrentStream:
+    """The stateful step-by-step form of a ``GRUClassifier``."""
+
+    def __init__(self, model: Any) -> None:
+        rnn = getattr(model, "rnn", None)
+        if rnn is None or not hasattr(rnn, "step_weights"):
+            raise ValueError(f"stream: {type(model).__name__} has no recurrent layer to stream")
+        if rnn.bidirectional:
+            raise ValueError("stream: a bidirectional model needs the future and cannot stream")
+        self.mode, self.pooling = rnn.mode, model.pooling
+        dt = rnn.weight_ih_l0.dtype
+        G = MODES[self.mode]
+        H = rnn.hidden_size
+        self.layers = rnn.step_weights(dt)
+        self.reset_after = getattr(rnn, "reset_after", True)
+        self.w_head = np.ascontiguousarray(model.head.weight.data)
+        self.b_head = model.head.bias.data if model.head.bias is not None else \
+            np.zeros(self.w_head.shape[0], dtype=dt)
+        self.input_size = rnn.input_size
+        self.h = np.zeros((len(self.layers), H), dtype=dt)
+        self.c = np.zeros((len(self.layers), H), dtype=dt)
+        self.gi = np.zeros(G * H, dtype=dt)
+        self.gh = np.zeros(G * H, dtype=dt)
+        self.q = np.zeros(G * H)
+        self.bits = np.zeros(G * H, dtype=np.int64)
+        self.x = np.zeros(self.input_size, dtype=dt)
+        self.mean = np.zeros(H, dtype=dt)
+        self.logits = np.zeros(self.w_head.shape[0], dtype=dt)
+        self.frames = 0
+
+    def reset(self) -> None:
+        """Forget the past: zero state, as at the start of an utterance."""
+        self.h[:] = 0
+        self.c[:] = 0
+        self.mean[:] = 0
+        self.frames = 0
+
+    def _step(self, frame: np.ndarray) -> np.ndarray:
+        x = frame
+        for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.layers):
+            if self.mode == "GRU":
+                gru_step(x, self.h[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh, self.q,
+                         self.bits, self.reset_after)
+            elif self.mode == "LSTM":
+                lstm_step(x, self.h[k], self.c[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh,
+                          self.q, self.bits)
+            else:
+                rnn_step(x, self.h[k], w_ih, w_hh, b_ih, b_hh, self.gi, self.gh, self.q,
+                         self.bits, self.mode == "RNN_RELU")
+            x = self.h[k]
+        self.frames += 1
+        top = self.h[-1]
+        if self.pooling == "mean":
+            self.mean += (top - self.mean) / self.frames
+            top = self.mean
+        np.dot(self.w_head, top, self.logits)
+        self.logits += self.b_head
+        self.logits -= self.logits.max()
+        np.exp(self.logits, out=self.logits)
+        self.logits /= self.logits.sum()
+        return self.logits
+
+    def push(self, frames: Any) -> np.ndarray:
+        """Feed (n, input_size) frames; return (n, classes) posteriors, one row per frame."""
+        f = np.asarray(frames, dtype=self.x.dtype)
+        if f.ndim == 1:
+            f = f[None, :]
+        if f.ndim != 2 or f.shape[1] != self.input_size:
+            raise ValueError(f"stream.push: frames must be (n, {self.input_size}), got shape "
+                             f"{np.shape(frames)}")
+        if not np.all(np.isfinite(f)):
+            raise ValueError("stream.push: frames hold NaN or infinite values")
+        out = np.empty((f.shape[0], self.logits.shape[0]), dtype=self.x.dtype)
+        for i in range(f.shape[0]):
+            self.x[:] = f[i]
+            out[i] = self._step(self.x)
+        return out
+
+
+class StreamingRecognizer:
+    """Words from a live signal: streaming MFCC -> an energy detector -> the recogniser's
+    stream, one utterance at a time.
+
+    The classifiers are trained on whole words that start from a zero state, so the stream is
+    reset when a word starts: a word starts when a frame's energy (its c0) rises ``vad_db``
+    decibels above the running noise floor, and ends after ``hangover_ms`` of quiet. At the
+    end of a word the class with the highest posterior is reported if its probability is at
+    least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
+    ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
+    (``time`` is when the detection was made: the end of the chunk that completed it).
+    """
+
+    def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
+                 classes: list[str], threshold: float = 0.5, vad_db: float = 12.0,
+                 hangover_ms: float = 150.0, min_word_ms: float = 100.0) -> None:
+        self.mfcc = features.streaming(sample_rate)
+        sample_rate = self.mfcc.sample_rate
+        self.model_stream = RecurrentStream(model)
+        self.classes, self.threshold = classes, threshold
+        cfg = self.mfcc.cfg
+        per_band = np.log(10.0) * vad_db / 10.0
+        self.vad_step = per_band if cfg.energy else per_band * np.sqrt(cfg.n_mels)
+        self.hop_s = self.mfcc.hop / sample_rate
+        self.win_s = self.mfcc.win / sample_rate
+        self.hangover = max(1, int(round(hangover_ms / 1000 / self.hop_s)))
+        self.min_frames = max(1, int(round(min_word_ms / 1000 / self.hop_s)))
+        self.sample_rate = sample_rate
+        self.samples = 0
+        self.frame = 0
+        self.floor: float | None = None
+        self.in_word = False
+        self.quiet = 0
+        self.start = 0
+        self.last_speech = 0
+        self.posterior = None
+        self.pre_roll: list[np.ndarray] = []
+
+    def warm_up(self) -> None:
+        """Compile the kernels and fill the caches on a little silence, then start afresh, so
+        the first real chunk is as fast as the others."""
+        self.mfcc.push(np.zeros(self.mfcc.win * 2))
+        self.mfcc.flush()
+        self.model_stream.push(np.zeros((2, self.model_stream.input_size)))
+        self.model_stream.reset()
+
+    def _frame(self, feats: np.ndarray, now: float) -> dict[str, Any] | None:
+        c0 = float(feats[0])
+        self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
+        speech = c0 > self.floor + self.vad_step
+        index = self.frame
+        self.frame += 1
+        if not self.in_word:
+            self.pre_roll = (self.pre_roll + [feats])[-3:]
+            if speech:
+                self.in_word, self.quiet, self.start = True, 0, index
+                self.last_speech = index
+                self.model_stream.reset()
+                self.posterior = self.model_stream.push(np.array(self.pre_roll))[-1]
+            return None
+        self.posterior = self.model_stream.push(feats)[-1]
+        if speech:
+            self.quiet, self.last_speech = 0, index
+            return None
+        self.quiet += 1
+        if self.quiet < self.hangover:
+            return None
+        return self._finish_word(now)
+
+    def _finish_word(self, now: float) -> dict[str, Any] | None:
+        self.in_word = False
+        self.pre_roll = []
+        if self.last_speech - self.start + 1 < self.min_frames or self.posterior is None:
+            return None
+        k = int(np.argmax(self.posterior))
+        if self.posterior[k] < self.threshold:
+            return None
+        return {"label": self.classes[k], "probability": float(self.posterior[k]),
+                "word_start": self.start * self.hop_s,
+                "word_end": self.last_speech * self.hop_s + self.win_s, "time": now}
+
+    def push(self, samples: Any) -> list[dict[str, Any]]:
+        x = np.asarray(samples, dtype=np.float64).reshape(-1)
+        self.samples += x.size
+        now = self.samples / self.sample_rate
+        found = []
+        for feats in self.mfcc.push(x):
+            d = self._frame(feats, now)
+            if d is not None:
+                found.append(d)
+        return found
+
+    def flush(self) -> list[dict[str, Any]]:
+        """End of the signal: finish a word still open."""
+        now = self.samples / self.sample_rate
+        found = [d for f in self.mfcc.flush() if (d := self._frame(f, now)) is not None]
+        if self.in_word and (d := self._finish_word(now)) is not None:
+            found.append(d)
+        return found
+
+
+def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
+               path: str | os.PathLike[str], chunk_ms: float = 10.0, threshold: float = 0.5,
+               on_detection: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Feed a WAV file to a :class:`StreamingRecognizer` in chunks of ``chunk_ms`` as if it
+    were live, and measure it.
+
+    The file is read through the model's ``pipeline`` (so converted to its sample rate).
+    If a ``FILE.json`` list of ``{"digit", "start", "end"}`` words lies beside the file (as
+    ``make_demo`` writes), the detections are matched against it: a word counts as
+    recognised when the first detection overlapping it in time has its label.
+
+    Returns a dict: ``detections`` (list), ``seconds`` of audio, ``chunk_seconds``,
+    ``chunk_ms`` (per-chunk processing times in ms, an array), ``real_time_factor`` (array:
+    processing time / chunk duration), ``delays`` (detection time - detected word end, s),
+    and when a truth file exists ``truth`` (its name), ``words``, ``hits`` and
+    ``true_delays`` (detection time - true word end, s).
+    """
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must be a probability in [0, 1], got {threshold}")
+    if not chunk_ms > 0:
+        raise ValueError(f"chunk_ms must be positive, got {chunk_ms}")
+    signal, sr = pipeline.load(path)
+    recognizer = StreamingRecognizer(model, pipeline, sr, classes, threshold=threshold)
+    chunk = max(1, int(round(chunk_ms / 1000 * sr)))
+    recognizer.warm_up()
+    times, found = [], []
+    for start in range(0, signal.size, chunk):
+        t0 = time.perf_counter()
+        new = recognizer.push(signal[start:start + chunk])
+        times.append(time.perf_counter() - t0)
+        for d in new:
+            if on_detection is not None:
+                on_detection(d)
+        found += new
+    for d in recognizer.flush():
+        if on_detection is not None:
+            on_detection(d)
+        found.append(d)
+    seconds_per_chunk = chunk / sr
+    report: dict[str, Any] = {
+        "detections": found, "seconds": signal.size / sr, "chunk_seconds": seconds_per_chunk,
+        "chunk_ms": 1000 * np.array(times), "real_time_factor": np.array(times) /
+        seconds_per_chunk, "delays": np.array([d["time"] - d["word_end"] for d in found])}
+    truth_file = Path(path).with_suffix(".json")
+    if truth_file.exists():
+        words = json.loads(truth_file.read_text())
+        hits, true_delays = 0, []
+        for w in words:
+            match = [d for d in found if d["word_start"] <= w["end"] and
+                     d["word_end"] >= w["start"]]
+            if match and match[0]["label"] == classes[w["digit"]]:
+                hits += 1
+                true_delays.append(match[0]["time"] - w["end"])
+        report.update(truth=truth_file.name, words=len(words), hits=hits,
+                      true_delays=np.array(true_delays))
+    return report
+
+
+def make_demo(fsdd_root: str | os.PathLike[str], out: str | os.PathLike[str], words: int = 20,
+              seed: int = 0) -> dict[str, Any]:
+    """Write a long WAV of FSDD test clips with silence and noise between them, and beside it
+    ``OUT.json``: the words and their times. Returns ``{"wav", "truth", "seconds", "words"}``.
+    """
+    from scipy.io import wavfile
+
+    from ..data.stream_file import digit_stream
+
+    x, sr, truth = digit_stream(fsdd_root, words, seed)
+    out = Path(out)
+    wavfile.write(out, sr, x)
+    out.with_suffix(".json").write_text(json.dumps(truth, indent=1))
+    return {"wav": out, "truth": out.with_suffix(".json"), "seconds": x.size / sr,
+            "words": len(truth)}

@@ -1,0 +1,28 @@
+"""Checkpoint files of training runs: what they hold and how they are read back.
+
+A checkpoint (``format = "minigru-run"``) holds the model, optimiser, scheduler and random
+generator state, the loader's position, the history, the best result so far and the run's
+configuration as JSON; a best-model file (``format = "minigru-model"``) holds the model, its
+epoch and the configuration. Both are written by ``mg.save`` (a temporary file, then a
+rename: a crash never leaves a torn file) and read by ``mg.load`` (``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ..serialization import load
+
+RUN_FORMAT = "minigru-run"
+MODEL_FORMAT = "minigru-model"
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A checkpoint or best-model file, with its configuration decoded."""
+    state = load(path)
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise ValueError(f"{path} is not a minigru model checkpoint")
+    state["config"] = json.loads(state["config"])
+    return state
