@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="evaluate a checkpoint on a data split")
-    p.add_argument("checkpoint", help="best.npz or checkpoint.npz of a run")
+    p.add_argument("checkpoint", help="a run's best-model or checkpoint file")
     p.add_argument("--data", choices=["synthetic", "fsdd", "folder"], default=None)
     p.add_argument("--data-dir")
     p.add_argument("--split", choices=["train", "val", "test"], default="test")
@@ -278,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("stream", help="recognise words in a file fed in chunks, as if live")
-    p.add_argument("checkpoint", nargs="?", help="best.npz of a unidirectional GRU/LSTM/RNN run")
+    p.add_argument("checkpoint", nargs="?",
+                   help="the best-model file of a unidirectional GRU/LSTM/RNN run")
     p.add_argument("file", nargs="?", metavar="FILE.wav")
     p.add_argument("--chunk-ms", type=float, default=10.0)
     p.add_argument("--threshold", type=float, default=0.5,

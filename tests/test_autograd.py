@@ -219,3 +219,38 @@ def test_cast_is_differentiable():
     y.sum().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+
+
+def test_grad_mode_switches_share_one_mechanism():
+    import minigru as mg
+
+    assert mg.is_grad_enabled()
+    with mg.no_grad():
+        assert not mg.is_grad_enabled()
+        with mg.enable_grad():
+            assert mg.is_grad_enabled()
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+
+    @mg.no_grad()
+    def inside():
+        return mg.is_grad_enabled()
+
+    assert inside() is False and inside() is False and mg.is_grad_enabled()
+    mg.set_grad_enabled(False)  # acts at once, as in PyTorch
+    try:
+        assert not mg.is_grad_enabled()
+    finally:
+        mg.set_grad_enabled(True)
+    with mg.set_grad_enabled(False):
+        x = mg.tensor([1.0], requires_grad=True)
+        assert not (x * 2).requires_grad
+    assert mg.is_grad_enabled()
+    same = mg.no_grad()
+    with same:
+        with same:
+            assert not mg.is_grad_enabled()
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+    assert issubclass(mg.no_grad, mg.set_grad_enabled)
+    assert issubclass(mg.enable_grad, mg.set_grad_enabled)

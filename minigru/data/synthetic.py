@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 from ..kernels.resonator import resonator_cascade
 
@@ -154,6 +153,8 @@ def _glottal_source(n: int, sr: int, f0: float, rng: np.random.Generator) -> np.
 @lru_cache(maxsize=64)
 def _bandpass(lo: float, hi: float, sr: int) -> np.ndarray:
     hi_c = min(hi, 0.45 * sr)
+    from scipy.signal import butter  # imported on use: it costs ~0.7 s
+
     return butter(4, [min(lo, 0.6 * hi_c), hi_c], btype="bandpass", fs=sr, output="sos")
 
 
@@ -178,6 +179,8 @@ def synthesize_digit(digit: int, sample_rate: int = 16000, seed: int = 0, take: 
     excitation = voiced + 0.3 * noise * track.aspiration[per_sample]
     speech = resonator_cascade(excitation, np.minimum(formants, 0.45 * sr), BANDWIDTHS,
                                float(sr), block)
+    from scipy.signal import sosfilt  # imported on use: it costs ~0.7 s
+
     fric = np.zeros(n)
     for lo, hi in sorted({tuple(b) for b in track.fric_band if b[1] > 0}):
         mask = np.all(track.fric_band[per_sample] == (lo, hi), axis=1)

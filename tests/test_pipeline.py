@@ -1,0 +1,129 @@
+"""The FeaturePipeline: its definition written out, conversion of rates and channels, JSON
+round trip, checks, and a run that stores it so a loaded model computes its own features."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy.io import wavfile
+from scipy.signal import resample_poly
+
+import minigru as mg
+from minigru.audio import FeaturePipeline
+from minigru.data import synthesize_digit
+from minigru.speech import config, predict, run
+from minigru.training import RunFolder
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return synthesize_digit(3, 16000, 0, 0, (20.0, 30.0)).astype(np.float32)
+
+
+def test_equals_its_definition(clip):
+    p = FeaturePipeline(n_mfcc=12, deltas=2, cmvn=True)
+    ceps = mg.audio.mfcc(clip, 16000, n_mfcc=12)
+    d1 = mg.audio.delta(ceps, 2)
+    d2 = mg.audio.delta(d1, 2)
+    expected = mg.audio.cmvn(np.concatenate([ceps, d1, d2], axis=1))
+    np.testing.assert_allclose(p(clip, 16000), expected, rtol=0, atol=1e-12)
+    assert p.size == 36 == p(clip, 16000).shape[1]
+
+
+def test_converts_rate_and_channels(clip):
+    p = FeaturePipeline(sample_rate=8000)
+    at_8k = resample_poly(clip, 1, 2).astype(np.float32)
+    np.testing.assert_array_equal(p(clip, 16000), p(at_8k, 8000))
+    stereo = np.stack([clip, 0.5 * clip])
+    np.testing.assert_array_equal(p(stereo, 16000),
+                                  p((0.75 * clip.astype(np.float64)).astype(np.float32), 16000))
+    x, rate = p.convert(clip, 16000)
+    assert rate == 8000 and x.dtype == np.float32 and x.size == clip.size // 2
+    assert FeaturePipeline()(clip, 16000).shape == mg.audio.mfcc(clip, 16000, deltas=1).shape
+
+
+def test_from_file_reads_any_rate_through_the_pipeline(tmp_path, clip):
+    p = FeaturePipeline(sample_rate=16000)
+    wavfile.write(tmp_path / "a.wav", 16000, clip)
+    wavfile.write(tmp_path / "b.wav", 48000, resample_poly(clip, 3, 1).astype(np.float32))
+    a, b = p.from_file(tmp_path / "a.wav"), p.from_file(tmp_path / "b.wav")
+    np.testing.assert_array_equal(a, p(clip, 16000))
+    assert a.shape == b.shape
+    # up by 3 then down by 3 is the identity inside the band, up to the filters' ripple
+    assert np.max(np.abs(a[:, :13] - b[:, :13])) < 0.05 * np.max(np.abs(a[:, :13]))
+
+
+def test_json_round_trip_and_checks():
+    p = FeaturePipeline(preset="kaldi", n_mfcc=13, deltas=2, cmvn=True, sample_rate=16000)
+    assert FeaturePipeline.from_json(p.to_json()) == p
+    assert FeaturePipeline.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    with pytest.raises(ValueError, match="unknown setting.*'delta'"):
+        FeaturePipeline.from_dict({"delta": 1})
+    for bad, name in (({"preset": "htk"}, "preset"), ({"n_mfcc": 0}, "n_mfcc"),
+                      ({"deltas": 3}, "deltas"), ({"cmvn": 1}, "cmvn"),
+                      ({"sample_rate": -8000}, "sample_rate"), ({"sample_rate": 8e3},
+                                                                "sample_rate")):
+        with pytest.raises(ValueError, match=name):
+            FeaturePipeline(**bad)
+    assert FeaturePipeline().at_rate(8000).sample_rate == 8000
+    assert FeaturePipeline(sample_rate=16000).at_rate(8000).sample_rate == 16000
+
+
+def test_stages_are_the_pipelines_own(clip):
+    p = FeaturePipeline(sample_rate=8000)
+    st = p.mfcc_stages(clip, 16000)
+    np.testing.assert_array_equal(st["features"], p(clip, 16000))
+    assert st["sample_rate"] == 8000 and st["power"].shape[0] == st["features"].shape[0]
+    assert st["filterbank"].shape == (40, st["power"].shape[1])
+
+
+def test_streaming_equals_the_whole_signal(clip):
+    p = FeaturePipeline(sample_rate=16000)
+    stream = p.streaming()
+    rows = [stream.push(clip[i:i + 1000]) for i in range(0, clip.size, 1000)]
+    rows.append(stream.flush())
+    np.testing.assert_allclose(np.concatenate(rows), p(clip, 16000), atol=1e-9)
+
+
+def test_a_run_stores_its_pipeline_and_prediction_uses_it(tmp_path, clip):
+    cfg = config.make_config({"limit": 3, "epochs": 1, "hidden": 8, "synthetic": {
+        "train_per_class": 3, "val_per_class": 2, "test_per_class": 2}})
+    run.train_run(cfg, tmp_path / "run", quiet=True, log=None)
+    files = RunFolder(tmp_path / "run")
+    stored = files.read_config()["features"]
+    assert stored == FeaturePipeline(sample_rate=16000).to_dict()
+    model, cfg2 = predict.load_model(files.best)
+    assert config.pipeline_of(cfg2) == FeaturePipeline(sample_rate=16000)
+    wavfile.write(tmp_path / "16k.wav", 16000, clip)
+    wavfile.write(tmp_path / "8k.wav", 8000, resample_poly(clip, 1, 2).astype(np.float32))
+    wavfile.write(tmp_path / "stereo.wav", 16000, np.stack([clip, clip], axis=1))
+    (_, p16), (_, p8), (_, pst) = predict.predict_files(
+        model, cfg2, [tmp_path / "16k.wav", tmp_path / "8k.wav", tmp_path / "stereo.wav"])
+    np.testing.assert_array_equal(p16, pst)
+    feats16 = config.pipeline_of(cfg2).from_file(tmp_path / "16k.wav")
+    feats8 = config.pipeline_of(cfg2).from_file(tmp_path / "8k.wav")
+    assert feats8.shape == feats16.shape  # the 8 kHz file was brought to 16 kHz first
+
+
+def test_old_configurations_get_the_rate_their_features_had():
+    cfg = config.make_config({})
+    del cfg["features"]["sample_rate"]
+    assert config.pipeline_of(cfg).sample_rate == 16000
+    cfg = dict(cfg, data="fsdd")
+    assert config.pipeline_of(cfg).sample_rate is None
+
+
+def test_a_folder_fixes_the_pipeline_to_its_rate(tmp_path, clip):
+    from minigru.data import AudioFolder, fix_rate
+
+    for label, rate in (("a", 16000), ("b", 8000)):
+        (tmp_path / label).mkdir()
+        x = clip if rate == 16000 else resample_poly(clip, 1, 2).astype(np.float32)
+        wavfile.write(tmp_path / label / "x.wav", rate, x)
+    files = sorted(tmp_path.glob("*/*.wav"))
+    assert fix_rate(FeaturePipeline(), files).sample_rate == 8000  # the lowest rate
+    assert fix_rate(FeaturePipeline(sample_rate=22050), files).sample_rate == 22050
+    folder = AudioFolder(tmp_path)
+    assert folder.pipeline.sample_rate == 8000
+    np.testing.assert_allclose(folder.features[0], folder.pipeline.from_file(files[0]),
+                               atol=1e-6)
