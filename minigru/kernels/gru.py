@@ -63,6 +63,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+from .timeloop import forward_start, time_index
 from .vmath import sigmoid_row, tanh_row
 from .weight_grads import back_through_w_hh, column_sums
 
@@ -88,12 +89,9 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, 3 * H)
-    y = np.empty((T, B, H), dtype=x.dtype)
-    h_prev = np.empty((T, B, H), dtype=x.dtype)
+    xg, y, h_prev, h = forward_start(x, w_ih, h0)
     gates = np.empty((T, B, 3 * H), dtype=x.dtype)
     q = np.empty((T, B, H), dtype=x.dtype)
-    h = h0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
     w_hrz_t = np.ascontiguousarray(w_hh[: 2 * H].T)
     w_hn_t = np.ascontiguousarray(w_hh[2 * H:].T)
@@ -105,7 +103,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     scratch = np.empty(2 * H)
     bits = np.empty(2 * H, dtype=np.int64)
     for step in range(T):
-        t = T - 1 - step if reverse else step
+        t = time_index(step, T, reverse)
         h_prev[t] = h
         if reset_after:
             np.dot(h, w_hh_t, hg)
@@ -176,7 +174,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
     du = np.empty((B, H), dtype=x.dtype)
     grz = np.zeros((B, 2 * H), dtype=x.dtype)
     for step in range(T):
-        t = step if reverse else T - 1 - step
+        t = time_index(step, T, not reverse)
         for b in range(B):
             if t >= lengths[b]:
                 dan[b] = 0.0

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+from .timeloop import forward_start, time_index
 from .vmath import sigmoid_row, tanh_row
 from .weight_grads import back_through_w_hh, input_and_weight_grads
 
@@ -42,13 +43,10 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, 4 * H)
-    y = np.empty((T, B, H), dtype=x.dtype)
-    h_prev = np.empty((T, B, H), dtype=x.dtype)
+    xg, y, h_prev, h = forward_start(x, w_ih, h0)
     c_prev = np.empty((T, B, H), dtype=x.dtype)
     gates = np.empty((T, B, 4 * H), dtype=x.dtype)
     k = np.empty((T, B, H), dtype=x.dtype)
-    h = h0.copy()
     c = c0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, 4 * H), dtype=x.dtype)
@@ -56,7 +54,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
     scratch = np.empty(4 * H)
     bits = np.empty(4 * H, dtype=np.int64)
     for step in range(T):
-        t = T - 1 - step if reverse else step
+        t = time_index(step, T, reverse)
         h_prev[t] = h
         c_prev[t] = c
         np.dot(h, w_hh_t, hg)
@@ -101,7 +99,7 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
     dc = dc_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
     for step in range(T):
-        t = step if reverse else T - 1 - step
+        t = time_index(step, T, not reverse)
         for b in range(B):
             if t >= lengths[b]:
                 gg[t, b] = 0.0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+from .timeloop import forward_start, time_index
 from .vmath import tanh_row
 from .weight_grads import back_through_w_hh, input_and_weight_grads
 
@@ -30,17 +31,14 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, H)
-    y = np.empty((T, B, H), dtype=x.dtype)
-    h_prev = np.empty((T, B, H), dtype=x.dtype)
-    h = h0.copy()
+    xg, y, h_prev, h = forward_start(x, w_ih, h0)
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, H), dtype=x.dtype)
     pre = np.empty(H)
     scratch = np.empty(H)
     bits = np.empty(H, dtype=np.int64)
     for step in range(T):
-        t = T - 1 - step if reverse else step
+        t = time_index(step, T, reverse)
         h_prev[t] = h
         np.dot(h, w_hh_t, hg)
         for b in range(B):
@@ -74,7 +72,7 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
     dh = dh_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
     for step in range(T):
-        t = step if reverse else T - 1 - step
+        t = time_index(step, T, not reverse)
         for b in range(B):
             if t >= lengths[b]:
                 gg[t, b] = 0.0

@@ -1,0 +1,39 @@
+"""The start every recurrent time loop shares: the input projection, the buffers the forward
+pass fills, and which time step an iteration handles.
+
+For input ``x`` (T, B, I) and ``w_ih`` (G*H, I), with G gate blocks (3 for the GRU, 4 for the
+LSTM, 1 for the RNN), the input terms of every step and gate are one matrix product before
+the loop::
+
+    xg[t, b] = x[t, b] W_ih^T        (T, B, G*H; the bias b_ih is added inside the loop)
+
+A forward pass visits t = 0, 1, ..., T-1 (T-1, ..., 0 in the reverse direction); its
+backward pass visits the same steps in the opposite order. Sequence b is active at step t
+when t < lengths[b].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .jit import kernel
+
+
+@kernel
+def time_index(step, T, reverse):
+    """The time step handled by iteration ``step`` of a loop that runs forward in time
+    (t = step), or backward in time (t = T - 1 - step) when ``reverse``."""
+    return T - 1 - step if reverse else step
+
+
+@kernel
+def forward_start(x, w_ih, h0):
+    """(xg (T, B, G*H) = x W_ih^T, y (T, B, H) and h_prev (T, B, H) uninitialised, h a copy of
+    h0 (B, H)): what every forward time loop starts from."""
+    T, B, I = x.shape
+    GH = w_ih.shape[0]
+    H = h0.shape[1]
+    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, GH)
+    y = np.empty((T, B, H), dtype=x.dtype)
+    h_prev = np.empty((T, B, H), dtype=x.dtype)
+    return xg, y, h_prev, h0.copy()
