@@ -80,10 +80,10 @@ class RunFolder:
     def create(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
 
-    def write_json(self, path: Path, value: Any) -> None:
+    def write_json(self, path: Path, value: Any, sort_keys: bool = True) -> None:
         """Write ``value`` as indented JSON, atomically (a temporary file, then a rename)."""
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(value, indent=2, sort_keys=sort_keys) + "\n")
         os.replace(tmp, path)
 
     def read_config(self) -> dict[str, Any]:
@@ -96,9 +96,7 @@ class RunFolder:
         self.write_json(self.config, cfg)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
-        tmp = self.summary.with_name(self.SUMMARY + ".tmp")
-        tmp.write_text(json.dumps(summary, indent=2) + "\n")
-        os.replace(tmp, self.summary)
+        self.write_json(self.summary, summary, sort_keys=False)
 
     def read_summary(self) -> dict[str, Any]:
         return json.loads(self.summary.read_text())
