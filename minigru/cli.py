@@ -2,14 +2,16 @@
 
 Subcommands:
     minigru train [--data synthetic|fsdd|folder] [...]     train, evaluate, write a run folder
-    minigru evaluate CHECKPOINT [--split test] [--json]    accuracy and confusion matrix
-    minigru predict CHECKPOINT FILE.wav ...                label and probabilities per file
+    minigru evaluate CHECKPOINT [--data folder --data-dir ROOT] [--split S] [--json]
+                                                           accuracy, per class, confusion
+    minigru predict CHECKPOINT FILE.wav ... [--json]       label and probabilities per file
     minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
     minigru stream CHECKPOINT FILE.wav [--chunk-ms 10]      live recognition with latency
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
     minigru gradcheck                                      the library checks its gradients
 
 Every error a user can cause is one line on stderr and exit status 2, not a traceback.
+Commands that take many files go on past a bad one, name it on stderr and exit with 1.
 Each command parses its arguments, calls one function of ``minigru.speech`` (or the
 library's self-check) and prints what it returns; the logic lives there.
 """
@@ -55,7 +57,7 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
 
 def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "epochs", "batch_size", "lr",
-            "seed", "limit", "threads", "dropout", "patience")
+            "seed", "limit", "threads", "dropout", "patience", "augment", "mix_synthetic")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.bidirectional:
         over["bidirectional"] = True
@@ -101,39 +103,56 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
     classes, confusion = r["classes"], r["confusion"]
+    for path, reason in r["skipped"]:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
     if args.json:
         print(json.dumps({"accuracy": r["accuracy"], "loss": r["loss"], "n": r["n"],
-                          "classes": classes, "confusion": confusion.tolist()}))
-        return 0
-    print(f"{args.split} split of {r['data']}: accuracy {r['accuracy']:.4f} on "
+                          "data": r["data"], "split": r["split"], "classes": classes,
+                          "per_class": r["per_class"], "confusion": confusion.tolist(),
+                          "skipped": [{"file": f, "error": e} for f, e in r["skipped"]]}))
+        return 1 if r["skipped"] else 0
+    print(f"{r['split']} split of {r['data']}: accuracy {r['accuracy']:.4f} on "
           f"{r['n']} utterances (loss {r['loss']:.4f})\n")
     print(f"{'class':>8} {'n':>5} {'correct':>8} {'accuracy':>9}")
-    for k, name in enumerate(classes):
-        n = int(confusion[k].sum())
-        acc = confusion[k, k] / n if n else float("nan")
-        print(f"{name:>8} {n:>5} {int(confusion[k, k]):>8} {acc:>9.3f}")
+    for name in classes:
+        c = r["per_class"][name]
+        acc = c["accuracy"] if c["accuracy"] is not None else float("nan")
+        print(f"{name:>8} {c['n']:>5} {c['correct']:>8} {acc:>9.3f}")
     print("\nconfusion matrix (rows: true, columns: predicted)")
     print("        " + " ".join(f"{c[:5]:>5}" for c in classes))
     for k, name in enumerate(classes):
         print(f"{name[:7]:>7} " + " ".join(f"{int(v):>5}" for v in confusion[k]))
-    return 0
+    if r["skipped"]:
+        print(f"\n{len(r['skipped'])} file(s) could not be read and were skipped")
+    return 1 if r["skipped"] else 0
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from .speech.predict import load_model, predict_files
+    import json
+
+    from .speech.predict import load_model, predict_each
 
     try:
         model, cfg = load_model(args.checkpoint)
-        results = predict_files(model, cfg, args.files)
     except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
-    classes = cfg["classes"]
-    for path, probs in results:
-        best = int(probs.argmax())
-        top = sorted(range(len(probs)), key=lambda k: -probs[k])[:3]
-        alternatives = ", ".join(f"{classes[k]} {probs[k]:.3f}" for k in top)
-        print(f"{path}: {classes[best]} (p = {probs[best]:.3f}; top: {alternatives})")
-    return 0
+    results = predict_each(model, cfg, args.files)
+    for r in results:
+        if args.json:
+            print(json.dumps(r), flush=True)
+        elif "error" in r:
+            print(f"minigru predict: error: {r['error']}", file=sys.stderr)
+        else:
+            probs = r["probabilities"]
+            top = sorted(probs, key=lambda c: -probs[c])[:3]
+            alternatives = ", ".join(f"{c} {probs[c]:.3f}" for c in top)
+            print(f"{r['file']}: {r['label']} (p = {r['probability']:.3f}; top: "
+                  f"{alternatives})")
+    failed = sum("error" in r for r in results)
+    if failed:
+        print(f"minigru predict: {failed} of {len(results)} file(s) could not be classified",
+              file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -248,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float)
     p.add_argument("--seed", type=int)
     p.add_argument("--limit", type=int, help="at most N examples per class and split")
+    p.add_argument("--augment", choices=["none", "light", "strong"], default=None,
+                   help="augmented copies of the training set (speed, VTLP, noise, reverb, "
+                        "gain, ...; see mg.audio.augment)")
+    p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
+                   help="add N synthetic utterances of each digit to the training set")
     p.add_argument("--threads", type=int, help="threads for Numba and BLAS")
     p.add_argument("--out", help="run folder (default: runs/<data>-<model>-...)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
@@ -258,7 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a run's best-model or checkpoint file")
     p.add_argument("--data", choices=["synthetic", "fsdd", "folder"], default=None)
     p.add_argument("--data-dir")
-    p.add_argument("--split", choices=["train", "val", "test"], default="test")
+    p.add_argument("--split", choices=["train", "val", "test", "all"], default=None,
+                   help="a split of the run's data (default test), or all: every file of "
+                        "the folder (the default with --data folder)")
     p.add_argument("--limit", type=int)
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=_cmd_evaluate)
@@ -266,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="classify WAV files with a checkpoint")
     p.add_argument("checkpoint")
     p.add_argument("files", nargs="+", metavar="FILE.wav")
+    p.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("sweep", help="run a grid of training runs (local processes or Dask)")

@@ -10,6 +10,7 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
 
     x  -> downmix to mono (mean of the channels)                  (load_wav)
        -> resample r -> sample_rate by the reduced ratio up/down  (scipy.signal.resample_poly)
+       -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
        -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
        -> deltas of order 1..``deltas``                            (mg.audio.delta)
        -> per-utterance CMVN if ``cmvn``                           (mg.audio.cmvn)
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
 from .frames import frame_signal, get_window
 from .spectral import mel_filterbank, power_spectrum
@@ -45,6 +47,8 @@ class FeaturePipeline:
         deltas: 0, 1 or 2 orders of deltas appended.
         cmvn: per-utterance mean and variance normalisation of the final features.
         sample_rate: the rate every input is converted to before framing (None: its own).
+        trim: cut the silence or noise before and after the speech (``mg.audio.endpoint``),
+            so a word with seconds of silence around it gives the features of the word.
     """
 
     preset: str | None = None
@@ -52,6 +56,7 @@ class FeaturePipeline:
     deltas: int = 1
     cmvn: bool = False
     sample_rate: int | None = None
+    trim: bool = False
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -65,8 +70,10 @@ class FeaturePipeline:
                                  f"{value!r}")
         if self.deltas > 2:
             raise ValueError(f"FeaturePipeline: deltas must be 0, 1 or 2, got {self.deltas}")
-        if not isinstance(self.cmvn, bool):
-            raise ValueError(f"FeaturePipeline: cmvn must be true or false, got {self.cmvn!r}")
+        for name in ("cmvn", "trim"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"FeaturePipeline: {name} must be true or false, got "
+                                 f"{getattr(self, name)!r}")
         rate = self.sample_rate
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool)
                                  or rate <= 0):
@@ -117,7 +124,8 @@ class FeaturePipeline:
 
     # ------------------------------------------------------------------ computing
     def convert(self, signal: Any, sample_rate: int) -> tuple[np.ndarray, int]:
-        """A signal in this pipeline's form: mono float32 at its rate, and that rate.
+        """A signal in this pipeline's form: mono float32 at its rate (its speech alone if
+        ``trim``), and that rate.
 
         ``signal`` of shape (N,), or (channels, N) which is averaged over channels.
         """
@@ -136,6 +144,8 @@ class FeaturePipeline:
 
             x = resample_poly(x, self.sample_rate // g, rate // g).astype(np.float32)
             rate = self.sample_rate
+        if self.trim:
+            x = trim(x, rate)
         return x, rate
 
     def batch(self, signals: Sequence[Any], sample_rate: int) -> list[np.ndarray]:
@@ -193,4 +203,5 @@ class FeaturePipeline:
 
 
 DEFAULT_PIPELINE = FeaturePipeline()
-"""minigru's default: its own MFCC preset, 13 coefficients and their deltas, no CMVN."""
+"""minigru's library default: its own MFCC preset, 13 coefficients and their deltas, no CMVN,
+no trimming. (The recogniser's default run configures its own, in ``minigru.speech.config``.)"""

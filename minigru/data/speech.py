@@ -8,19 +8,23 @@ arrays with integer labels. ``dataset.pipeline`` is that pipeline with its sampl
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import struct
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.io import wavfile
 
+from ..audio.augment import Policy, augment, policy, spec_augment, utterance_rng
 from ..audio.cache import FeatureCache
 from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
-from .dataset import ArrayDataset
+from ..audio.wav import load_wav
+from .dataset import ArrayDataset, join
 from .synthetic import DIGIT_WORDS, synthesize_digit
 
 FSDD_NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[a-z]+)_(?P<index>[0-9]+)\.wav$")
@@ -64,14 +68,16 @@ class SyntheticDigits(ArrayDataset):
             raise ValueError(f"SyntheticDigits: n_per_class must be >= 1, got {n_per_class}")
         self.sample_rate, self.seed = sample_rate, seed
         self.pipeline = (features or DEFAULT_PIPELINE).at_rate(sample_rate)
-        labels, names, clips = [], [], []
+        labels, names, clips, sources = [], [], [], []
         for take in range(first_take, first_take + n_per_class):
             for digit in range(10):
                 clips.append(synthesize_digit(digit, sample_rate, seed, take, snr_db))
                 labels.append(digit)
                 names.append(f"{digit}_synthetic{seed}_{take}")
+                sources.append(("synthetic", digit, sample_rate, seed, take, tuple(snr_db)))
         self.audio = clips if keep_audio else None
-        super().__init__(self.pipeline.batch(clips, sample_rate), labels, names, DIGIT_WORDS)
+        super().__init__(self.pipeline.batch(clips, sample_rate), labels, names, DIGIT_WORDS,
+                         sources)
 
 
 def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCache,
@@ -160,7 +166,8 @@ class SpokenDigitFolder(ArrayDataset):
         keep = [i for i, f in enumerate(feats) if f is not None]
         self.speakers = [spk[i] for i in keep]
         super().__init__([feats[i] for i in keep], [labels[i] for i in keep],
-                         [files[i].name for i in keep], [str(d) for d in range(10)])
+                         [files[i].name for i in keep], [str(d) for d in range(10)],
+                         [str(files[i]) for i in keep])
 
 
 class AudioFolder(ArrayDataset):
@@ -184,4 +191,67 @@ class AudioFolder(ArrayDataset):
         feats, self.skipped = _load_all(files, self.pipeline, FeatureCache(cache_dir), skip_bad)
         keep = [i for i, f in enumerate(feats) if f is not None]
         super().__init__([feats[i] for i in keep], [labels[i] for i in keep],
-                         [str(files[i].relative_to(root)) for i in keep], classes)
+                         [str(files[i].relative_to(root)) for i in keep], classes,
+                         [str(files[i]) for i in keep])
+
+
+def source_audio(source: Any, pipeline: FeaturePipeline) -> tuple[np.ndarray, int]:
+    """The audio of one dataset item from its ``source`` (a WAV path, or a synthetic
+    digit's description), mono at the pipeline's rate, before trimming."""
+    if isinstance(source, (tuple, list)) and source and source[0] == "synthetic":
+        _, digit, rate, seed, take, snr = source
+        signal = synthesize_digit(int(digit), int(rate), int(seed), int(take), tuple(snr))
+    else:
+        signal, rate = load_wav(source)
+    untrimmed = dataclasses.replace(pipeline, trim=False)
+    return untrimmed.convert(signal, int(rate))
+
+
+def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Policy,
+              seed: int, cache_dir: str | os.PathLike[str] | None = None) -> ArrayDataset:
+    """``dataset`` followed by ``policy.copies`` augmented copies of each of its items.
+
+    Copy ``c`` of item ``i`` is ``augment(audio_i, policy, utterance_rng(seed, c, i))``
+    through ``pipeline`` (then SpecAugment masks when the policy has them), with babble made
+    from the other items' audio; it depends only on (seed, c, i) and the dataset, so a run
+    reproduces it bit for bit. With ``cache_dir`` the features of copies of files are cached
+    (the key holds the recipe, seed, copy and the names of the whole set).
+    """
+    recipe = policy(recipe)
+    if recipe.copies == 0:
+        return dataset
+    if dataset.sources is None:
+        raise ValueError("augmented: the dataset does not say where its audio came from")
+    rate = pipeline.sample_rate
+    if rate is None:
+        raise ValueError("augmented: the pipeline has no sample rate; fix it first")
+    import hashlib
+    import json
+
+    pool = hashlib.sha256("\n".join(dataset.names).encode()).hexdigest()[:16]
+    cache = FeatureCache(cache_dir)
+    audio: list[np.ndarray] | None = None
+    parts = [dataset]
+    for copy in range(1, recipe.copies + 1):
+        feats = []
+        for i, src in enumerate(dataset.sources):
+            settings = {**pipeline.to_dict(), "augment": json.dumps(dataclasses.asdict(recipe)),
+                        "seed": int(seed), "copy": copy, "pool": pool}
+            is_file = not isinstance(src, (tuple, list))
+            f = cache.lookup(src, settings) if is_file else None
+            if f is None:
+                if audio is None:
+                    audio = [source_audio(s, pipeline)[0] for s in dataset.sources]
+                rng = utterance_rng(seed, copy, i)
+                others = [audio[j] for j in rng.choice(len(audio), size=min(8, len(audio)),
+                                                       replace=False) if j != i]
+                f = pipeline(augment(audio[i], rate, recipe, rng, others), rate)
+                if recipe.spec_augment:
+                    f = spec_augment(f, rng, **recipe.spec_augment)
+                if is_file:
+                    cache.store(src, settings, f)
+            feats.append(f)
+        parts.append(ArrayDataset(feats, dataset.labels,
+                                  [f"{n}+aug{copy}" for n in dataset.names], dataset.classes,
+                                  dataset.sources))
+    return join(parts)

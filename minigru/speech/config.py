@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..audio.augment import POLICIES
 from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
 
 DATA_KINDS = ("synthetic", "fsdd", "folder")
@@ -21,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 64, "layers": 1,
     "bidirectional": False, "epochs": 20, "batch_size": 32, "lr": 0.003, "seed": 0,
     "dropout": 0.3, "patience": 6, "clip": 5.0, "limit": None, "threads": None,
+    "augment": "none", "mix_synthetic": 0,
     "features": DEFAULT_PIPELINE.to_dict(),
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000},
@@ -64,6 +66,13 @@ def check_config(cfg: dict[str, Any]) -> None:
         raise ConfigError(f"limit must be a positive integer, got {cfg['limit']!r}")
     if not 0 <= cfg["dropout"] < 1:
         raise ConfigError(f"dropout must be in [0, 1), got {cfg['dropout']!r}")
+    if cfg.get("augment", "none") not in POLICIES:
+        raise ConfigError(f"augment must be one of {sorted(POLICIES)}, got "
+                          f"{cfg.get('augment')!r}")
+    mix = cfg.get("mix_synthetic", 0)
+    if not isinstance(mix, int) or isinstance(mix, bool) or mix < 0:
+        raise ConfigError(f"mix_synthetic must be a whole number of utterances per class "
+                          f"(>= 0), got {mix!r}")
     threads = cfg.get("threads")
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool)
                                 or threads < 1):

@@ -7,6 +7,11 @@
 - ``folder``: any ``ROOT/<label>/*.wav`` tree, shuffled with the run's seed: 10% validation,
   10% test, the rest training.
 
+The training split can grow: ``augment`` adds the copies of its policy (``mg.audio.augment``)
+and ``mix_synthetic`` adds that many synthetic utterances of each digit (``SyntheticDigits``
+at the run's sample rate, speakers the validation and test sets never meet), so the model
+meets more voices than the corpus has. Validation and test sets are never augmented.
+
 Every split is computed through one feature pipeline, fixed to one sample rate for all
 splits (``pipeline_of`` and ``minigru.data.speech.fix_rate``), and features of files are cached
 under the user's cache folder (``minigru.paths``).
@@ -20,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from ..audio.pipeline import FeaturePipeline
-from ..data.dataset import ArrayDataset, limit_per_class
-from ..data.speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, fix_rate
+from ..data.dataset import ArrayDataset, join, limit_per_class
+from ..data.speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, augmented, fix_rate
+from ..data.synthetic import DIGIT_WORDS
 from ..paths import feature_cache_dir
 from .config import ConfigError, fsdd_dir, pipeline_of
 
@@ -48,11 +54,39 @@ def run_pipeline(cfg: dict[str, Any]) -> FeaturePipeline:
     return fix_rate(pipeline, sorted(Path(cfg["data_dir"]).glob("*/*.wav")))
 
 
-def make_datasets(cfg: dict[str, Any], pipeline: FeaturePipeline | None = None
-                  ) -> dict[str, ArrayDataset]:
+def make_datasets(cfg: dict[str, Any], pipeline: FeaturePipeline | None = None,
+                  grow: bool = True) -> dict[str, ArrayDataset]:
     """{"train", "val", "test"} datasets for the configuration, their features computed by
-    ``pipeline`` (default: :func:`run_pipeline` of ``cfg``)."""
+    ``pipeline`` (default: :func:`run_pipeline` of ``cfg``); with ``grow`` the training set
+    gets the configuration's augmentation and synthetic voices (:func:`grow_training_set`).
+    """
     pipeline = pipeline or run_pipeline(cfg)
+    splits = _splits(cfg, pipeline)
+    if grow:
+        splits["train"] = grow_training_set(splits["train"], cfg, pipeline)
+    return splits
+
+
+def grow_training_set(train: ArrayDataset, cfg: dict[str, Any], pipeline: FeaturePipeline
+                      ) -> ArrayDataset:
+    """``train`` with ``cfg["mix_synthetic"]`` synthetic utterances per class added, then
+    with the augmented copies of ``cfg["augment"]`` (of real and synthetic items alike)."""
+    mix = cfg.get("mix_synthetic", 0)
+    if mix and cfg["data"] != "synthetic":
+        if list(train.classes) != [str(d) for d in range(10)] and \
+                list(train.classes) != DIGIT_WORDS:
+            raise ConfigError("mix_synthetic needs the ten digits as the classes, got "
+                              f"{train.classes}")
+        rate = pipeline.sample_rate or 16000
+        synth = SyntheticDigits(mix, rate, seed=cfg["synthetic"]["data_seed"] + 1,
+                                features=pipeline)
+        synth = ArrayDataset(synth.features, synth.labels, synth.names, train.classes,
+                             synth.sources)
+        train = join([train, synth])
+    return augmented(train, pipeline, cfg.get("augment", "none"), cfg["seed"], cache_dir())
+
+
+def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDataset]:
     limit = cfg["limit"]
     if cfg["data"] == "synthetic":
         s = cfg["synthetic"]

@@ -13,13 +13,18 @@ from typing import Any
 
 import numpy as np
 
+from ..audio.endpoint import SILENT_DB, is_silent
+from ..audio.pipeline import FeaturePipeline
 from ..autograd import no_grad
+from ..data.dataset import ArrayDataset, limit_per_class
 from ..data.loader import DataLoader
+from ..data.speech import AudioFolder, SpokenDigitFolder
+from ..data.synthetic import DIGIT_WORDS
 from ..nn import Module
 from ..nn.functional import softmax
 from ..training import evaluate, load_checkpoint
-from .config import ConfigError, check_config, pipeline_of
-from .datasets import SPLITS, make_datasets
+from .config import ConfigError, check_config, fsdd_dir, pipeline_of
+from .datasets import SPLITS, cache_dir, make_datasets
 from .models import model_for
 from .run import EVAL_BATCH
 
@@ -40,32 +45,93 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Module, dict[str, Any]]:
     return model, cfg
 
 
-def predict_files(model: Module, cfg: dict[str, Any], files: Sequence[str | os.PathLike[str]]
-                  ) -> list[tuple[str, np.ndarray]]:
-    """Class probabilities for each WAV file, through the run's feature pipeline."""
+def _features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.ndarray:
+    """The model input of one file, or ConfigError naming the file and what is wrong."""
+    signal, rate = pipeline.load(path)
+    window = pipeline.mfcc_config().frame_sizes(rate)[0]
+    if signal.size < window:
+        raise ConfigError(f"{path} is too short for one frame of features "
+                          f"({signal.size / rate * 1000:.1f} ms, a frame is "
+                          f"{window / rate * 1000:.1f} ms)")
+    if is_silent(signal, rate):
+        raise ConfigError(f"{path} is silent (no frame louder than {SILENT_DB:.0f} dB)")
+    feats = pipeline(signal, rate).astype(np.float32)
+    if feats.shape[0] == 0:
+        raise ConfigError(f"{path} is too short for one frame of features "
+                          f"({signal.size / rate * 1000:.1f} ms)")
+    return feats
+
+
+def predict_each(model: Module, cfg: dict[str, Any],
+                 files: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """One result per file, in order, through the run's feature pipeline: ``{"file",
+    "label", "probability", "probabilities": {class: p}}``, or ``{"file", "error"}`` for a
+    file that cannot be classified (missing, not a WAV, NaN samples, silent, too short); the
+    other files are still classified."""
     pipeline = pipeline_of(cfg)
-    out = []
+    classes = cfg["classes"]
+    out: list[dict[str, Any]] = []
     for f in files:
-        feats = pipeline.from_file(f).astype(np.float32)
-        if feats.shape[0] == 0:
-            raise ConfigError(f"{f} is too short for one frame of features")
+        try:
+            feats = _features_of(pipeline, f)
+        except (OSError, ValueError) as exc:
+            out.append({"file": str(f), "error": str(exc)})
+            continue
         with no_grad():
             probs = softmax(model(feats[:, None, :], [feats.shape[0]]), axis=1).numpy()[0]
-        out.append((str(f), probs))
+        best = int(np.argmax(probs))
+        out.append({"file": str(f), "label": classes[best], "probability": float(probs[best]),
+                    "probabilities": {c: float(p) for c, p in zip(classes, probs,
+                                                                   strict=True)}})
     return out
 
 
+def predict_files(model: Module, cfg: dict[str, Any], files: Sequence[str | os.PathLike[str]]
+                  ) -> list[tuple[str, np.ndarray]]:
+    """Class probabilities for each WAV file, through the run's feature pipeline; the first
+    file that cannot be classified raises ConfigError naming it (see :func:`predict_each`
+    for a batch that goes on past bad files)."""
+    results = []
+    for r in predict_each(model, cfg, files):
+        if "error" in r:
+            raise ConfigError(r["error"])
+        results.append((r["file"], np.array(list(r["probabilities"].values()))))
+    return results
+
+
+def _class_map(data_classes: Sequence[str], model_classes: Sequence[str]) -> list[int]:
+    """For each class of the data, the model's class of the same name (digits and their
+    words are the same class: "7" and "seven"); an unknown name is a ConfigError."""
+    def key(name: str) -> str:
+        low = name.strip().lower()
+        return str(DIGIT_WORDS.index(low)) if low in DIGIT_WORDS else low
+
+    index = {key(c): k for k, c in enumerate(model_classes)}
+    unknown = [c for c in data_classes if key(c) not in index]
+    if unknown:
+        raise ConfigError(f"label folder(s) {unknown} are not classes of the model "
+                          f"({list(model_classes)})")
+    return [index[key(c)] for c in data_classes]
+
+
 def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = None,
-                        data_dir: str | None = None, split: str = "test",
+                        data_dir: str | None = None, split: str | None = None,
                         limit: int | None = None) -> dict[str, Any]:
-    """Score a checkpoint on a split of its own data, or of another corpus (``data``,
-    ``data_dir``), through the model's feature pipeline.
+    """Score a checkpoint through the model's feature pipeline: on a split of its own data,
+    or of another corpus (``data``, ``data_dir``), or on every file of a corpus
+    (``split="all"``, the default for ``data="folder"``: any ``ROOT/<label>/*.wav`` tree whose
+    labels are the model's classes, or, with ``data="fsdd"``, any folder of FSDD-named files).
+
+    Files that cannot be read are skipped and listed in ``skipped`` as (file, reason).
 
     Returns ``accuracy``, ``loss``, ``n``, ``classes``, ``confusion`` (rows: true, columns:
-    predicted), ``data`` (the corpus) and ``split``.
+    predicted), ``per_class`` ({class: {"n", "correct", "accuracy"}}), ``skipped``,
+    ``data`` (the corpus) and ``split``.
     """
-    if split not in SPLITS:
-        raise ConfigError(f"split must be one of {SPLITS}, got {split!r}")
+    if split is None:
+        split = "all" if data == "folder" else "test"
+    if split not in (*SPLITS, "all"):
+        raise ConfigError(f"split must be one of {(*SPLITS, 'all')}, got {split!r}")
     model, cfg = load_model(checkpoint)
     if data:
         cfg["data"] = data
@@ -73,12 +139,41 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
         cfg["data_dir"] = data_dir
     cfg["limit"] = limit
     check_config(cfg)
-    dataset = make_datasets(cfg)[split]
+    pipeline = pipeline_of(cfg)
     classes = cfg["classes"]
-    if len(dataset.classes) != len(classes):
-        raise ConfigError(f"the data has {len(dataset.classes)} classes, the model "
-                          f"{len(classes)}")
+    skipped: list[tuple[str, str]] = []
+    if split == "all":
+        dataset, skipped = _whole_corpus(cfg, pipeline)
+    else:
+        dataset = make_datasets(cfg, pipeline, grow=False)[split]
+    mapping = _class_map(dataset.classes, classes)
+    dataset = ArrayDataset(dataset.features, [mapping[y] for y in dataset.labels],
+                           dataset.names, classes)
     result = evaluate(model, DataLoader(dataset, EVAL_BATCH), len(classes))
+    confusion = result["confusion"]
+    per_class = {}
+    for k, name in enumerate(classes):
+        n = int(confusion[k].sum())
+        per_class[name] = {"n": n, "correct": int(confusion[k, k]),
+                           "accuracy": float(confusion[k, k] / n) if n else None}
     return {"accuracy": result["accuracy"], "loss": result["loss"], "n": result["n"],
-            "classes": classes, "confusion": result["confusion"], "data": cfg["data"],
-            "split": split}
+            "classes": classes, "confusion": confusion, "per_class": per_class,
+            "skipped": skipped,
+            "data": cfg["data"], "split": split}
+
+
+def _whole_corpus(cfg: dict[str, Any], pipeline: FeaturePipeline
+                  ) -> tuple[ArrayDataset, list[tuple[str, str]]]:
+    """Every readable file of the configured corpus, and the (file, reason) of those that
+    could not be read."""
+    if cfg["data"] == "synthetic":
+        raise ConfigError("split 'all' is for a folder of files: use --data folder or fsdd")
+    if cfg["data"] == "fsdd":
+        found = SpokenDigitFolder(fsdd_dir(cfg), "all", features=pipeline,
+                                  cache_dir=cache_dir(), skip_bad=True)
+    else:
+        if not cfg.get("data_dir"):
+            raise ConfigError("--data folder needs --data-dir ROOT with ROOT/<label>/*.wav")
+        found = AudioFolder(cfg["data_dir"], features=pipeline, cache_dir=cache_dir(),
+                            skip_bad=True)
+    return limit_per_class(found, cfg["limit"]), found.skipped

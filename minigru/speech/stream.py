@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..audio.endpoint import VAD_DB
 from ..audio.pipeline import FeaturePipeline
 from ..kernels.step import gru_step, lstm_step, rnn_step
 from ..ops.recurrent import MODES
@@ -117,7 +118,7 @@ class StreamingRecognizer:
     """
 
     def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
-                 classes: list[str], threshold: float = 0.5, vad_db: float = 12.0,
+                 classes: list[str], threshold: float = 0.5, vad_db: float = VAD_DB,
                  hangover_ms: float = 150.0, min_word_ms: float = 100.0) -> None:
         self.mfcc = features.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate

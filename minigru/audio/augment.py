@@ -1,0 +1,441 @@
+"""Data augmentation for speech: new recordings of the same words, made from the ones we have.
+
+Every transform is a pure function of its inputs. The random ones take a
+``numpy.random.Generator``; :func:`utterance_rng` derives that generator from
+(seed, copy, index), so an augmented utterance depends only on those three numbers and not
+on the order, the process or the loader worker that makes it: augmentation is
+bit-reproducible.
+
+Waveform transforms, for a signal ``x[n]`` at rate ``sr`` (float arrays of shape (N,)):
+
+- :func:`speed_perturb` - play faster or slower, tempo and pitch together (Ko et al. 2015).
+- :func:`time_stretch` - tempo without pitch (WSOLA).
+- :func:`frequency_scale` - formants and pitch without tempo, the waveform form of
+  vocal-tract-length perturbation (Jaitly and Hinton 2013).
+- :func:`add_noise` at an exact SNR, with :func:`white_noise`, :func:`pink_noise`,
+  :func:`brown_noise` and :func:`babble_noise`.
+- :func:`apply_gain`, :func:`add_dc`, :func:`time_shift`.
+- :func:`telephone` - a 300-3400 Hz band-pass and 8-bit mu-law.
+- :func:`reverberate` with :func:`room_impulse_response` - exponentially decaying noise.
+
+Feature transform, on (frames, features):
+
+- :func:`spec_augment` - time and frequency masks (Park et al. 2019).
+
+:data:`POLICIES` names three recipes (``none``, ``light``, ``strong``) that draw these
+transforms at random; :func:`augment` applies one to an utterance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+MU = 255
+
+
+def utterance_rng(seed: int, copy: int, index: int) -> np.random.Generator:
+    """The generator of augmented copy ``copy`` of utterance ``index`` in a run seeded by
+    ``seed``: ``default_rng(SeedSequence([seed, copy, index]))``."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(copy), int(index)]))
+
+
+def _signal(x: Any, name: str = "signal") -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D signal, got shape {np.shape(x)}")
+    if a.size == 0:
+        raise ValueError(f"{name} is empty")
+    return a
+
+
+def _positive_rate(sample_rate: Any) -> int:
+    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+        raise ValueError(f"sample_rate must be a positive integer, got {sample_rate!r}")
+    return int(sample_rate)
+
+
+def power(x: Any) -> float:
+    """Mean power of a signal: ``P(x) = (1/N) sum_n x[n]^2``."""
+    a = np.asarray(x, dtype=np.float64)
+    return float(np.mean(a * a))
+
+
+def snr_db(signal: Any, noise: Any) -> float:
+    """The signal-to-noise ratio in decibels: ``10 log10(P(signal) / P(noise))``."""
+    return 10.0 * float(np.log10(power(signal) / power(noise)))
+
+
+# ---------------------------------------------------------------------- tempo and pitch
+def speed_perturb(x: Any, factor: float) -> np.ndarray:
+    """Speed perturbation (Ko et al. 2015, "Audio augmentation for speech recognition").
+
+    The signal is treated as if it had been recorded at ``factor * sr`` and resampled back to
+    ``sr``: ``y(t) = x(factor * t)``. Duration becomes ``N / factor`` and every frequency is
+    multiplied by ``factor`` (tempo and pitch change together, like a tape played faster).
+    ``factor`` is taken as the nearest fraction p/q with q <= 100 and applied with
+    ``scipy.signal.resample_poly(x, q, p)``, whose anti-aliasing filter removes what would
+    fold over when speeding up.
+    """
+    a = _signal(x, "speed_perturb: x")
+    if not np.isfinite(factor) or not 0.5 <= factor <= 2.0:
+        raise ValueError(f"speed_perturb: factor must be in [0.5, 2], got {factor!r}")
+    ratio = Fraction(float(factor)).limit_denominator(100)
+    if ratio == 1:
+        return a.copy()
+    from scipy.signal import resample_poly
+
+    return resample_poly(a, ratio.denominator, ratio.numerator)
+
+
+def time_stretch(x: Any, rate: float, frame: int = 256, tolerance: int | None = None
+                 ) -> np.ndarray:
+    """Change tempo without changing pitch: WSOLA (waveform-similarity overlap-add,
+    Verhelst and Roelands 1993). The output has ``round(N / rate)`` samples.
+
+    Output frame ``k`` (periodic Hann window ``v`` of ``L = frame`` samples, hop ``S = L/2``,
+    so the windows sum to 1) is the input segment starting at ``k S rate + d_k``, where the
+    shift ``|d_k| <= tolerance`` (default ``L/4``) maximises the cross-correlation of that segment
+    with the one that would have continued the previous frame naturally,
+    ``x[p_(k-1) + S : p_(k-1) + S + L]``. Choosing segments that line up with what came before
+    keeps periods intact, so a sinusoid stays one sinusoid at its frequency and amplitude.
+    """
+    a = _signal(x, "time_stretch: x")
+    if not np.isfinite(rate) or not 0.5 <= rate <= 2.0:
+        raise ValueError(f"time_stretch: rate must be in [0.5, 2], got {rate!r}")
+    n_out = max(1, int(round(a.size / rate)))
+    if rate == 1.0:
+        return a.copy()
+    length = int(frame)
+    if length < 8 or length % 2:
+        raise ValueError(f"time_stretch: frame must be an even number >= 8, got {frame!r}")
+    hop = length // 2
+    tol = length // 4 if tolerance is None else int(tolerance)
+    window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / length)
+    padded = np.pad(a, (tol, length + tol + int(np.ceil(n_out * rate)) + hop))
+    out = np.zeros(n_out + 2 * length)
+    previous = 0
+    for k in range((n_out + hop - 1) // hop + 1):
+        nominal = int(round(k * hop * rate))
+        if k == 0:
+            start = nominal
+        else:
+            natural = padded[tol + previous + hop: tol + previous + hop + length]
+            region = padded[nominal: nominal + length + 2 * tol]
+            score = np.correlate(region, natural, mode="valid")
+            start = nominal - tol + int(np.argmax(score))
+        out[k * hop: k * hop + length] += window * padded[tol + start: tol + start + length]
+        previous = start
+    return out[:n_out]
+
+
+def frequency_scale(x: Any, alpha: float) -> np.ndarray:
+    """Every frequency multiplied by ``alpha`` at the same duration: a shorter vocal tract
+    (formants up) and a higher voice (pitch up) for ``alpha > 1``.
+
+    This is vocal-tract-length perturbation on the waveform. VTLP as Jaitly and Hinton (2013)
+    define it warps the mel filterbank's frequency axis by ``alpha``; scaling the signal's
+    frequencies moves the spectral envelope the same way, and the pitch with it.
+    Implemented as :func:`speed_perturb` by ``alpha`` (every frequency times ``alpha``,
+    duration divided by it) followed by :func:`time_stretch` by ``1 / alpha`` (the duration
+    back, frequencies kept). The output has the input's length.
+    """
+    a = _signal(x, "frequency_scale: x")
+    if not np.isfinite(alpha) or not 0.7 <= alpha <= 1.4:
+        raise ValueError(f"frequency_scale: alpha must be in [0.7, 1.4], got {alpha!r}")
+    if alpha == 1.0:
+        return a.copy()
+    fast = speed_perturb(a, alpha)
+    y = time_stretch(fast, fast.size / a.size)
+    return np.pad(y, (0, a.size - y.size))[:a.size] if y.size != a.size else y
+
+
+# ---------------------------------------------------------------------- noise
+def white_noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` samples of Gaussian white noise: a flat power spectrum, unit variance."""
+    return rng.standard_normal(int(n))
+
+
+def _coloured(n: int, rng: np.random.Generator, exponent: float) -> np.ndarray:
+    """Noise whose power spectrum falls as ``1 / f^exponent``: white noise shaped in the
+    frequency domain by ``|H(f)| = f^(-exponent/2)`` (the 0 Hz bin set to 0), unit variance."""
+    n = int(n)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    f = np.arange(spectrum.size, dtype=np.float64)
+    f[0] = np.inf
+    y = np.fft.irfft(spectrum * f ** (-exponent / 2.0), n)
+    return y / (np.std(y) + 1e-300)
+
+
+def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` samples of pink noise: power spectral density proportional to 1/f (equal power
+    in every octave), unit variance."""
+    return _coloured(n, rng, 1.0)
+
+
+def brown_noise(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` samples of brown (red) noise: power spectral density proportional to 1/f^2, like
+    integrated white noise; unit variance."""
+    return _coloured(n, rng, 2.0)
+
+
+def babble_noise(n: int, others: Sequence[Any], rng: np.random.Generator,
+                 talkers: int = 5) -> np.ndarray:
+    """``n`` samples of babble: the sum of ``talkers`` utterances drawn from ``others`` (each
+    scaled to unit power, tiled to length ``n`` from a random start), the murmur of a room
+    of people talking. Unit variance."""
+    if len(others) == 0:
+        raise ValueError("babble_noise: others holds no utterances to make babble from")
+    if talkers < 1:
+        raise ValueError(f"babble_noise: talkers must be >= 1, got {talkers}")
+    n = int(n)
+    out = np.zeros(n)
+    for k in rng.choice(len(others), size=talkers, replace=len(others) < talkers):
+        u = _signal(others[int(k)], "babble_noise: an utterance in others")
+        u = u / np.sqrt(power(u) + 1e-300)
+        start = int(rng.integers(u.size))
+        out += np.resize(np.roll(u, -start), n)
+    return out / (np.std(out) + 1e-300)
+
+
+def add_noise(x: Any, noise: Any, snr: float) -> np.ndarray:
+    """``x + g * noise`` with the gain ``g`` that gives exactly the requested SNR in dB:
+    ``g = sqrt(P(x) / (P(noise) 10^(snr/10)))``, so ``10 log10(P(x) / P(g noise)) = snr``.
+
+    ``noise`` is tiled or cut to the length of ``x``. A silent ``x`` is returned unchanged
+    (no SNR is defined for it).
+    """
+    a = _signal(x, "add_noise: x")
+    v = np.resize(_signal(noise, "add_noise: noise"), a.size)
+    if not np.isfinite(snr):
+        raise ValueError(f"add_noise: snr must be a finite number of dB, got {snr!r}")
+    px, pn = power(a), power(v)
+    if px == 0.0:
+        return a.copy()
+    if pn == 0.0:
+        raise ValueError("add_noise: the noise is silent")
+    return a + v * np.sqrt(px / (pn * 10.0 ** (snr / 10.0)))
+
+
+# ---------------------------------------------------------------------- level and timing
+def apply_gain(x: Any, db: float) -> np.ndarray:
+    """``x * 10^(db / 20)``: a gain of ``db`` decibels."""
+    return _signal(x, "apply_gain: x") * 10.0 ** (float(db) / 20.0)
+
+
+def add_dc(x: Any, offset: float) -> np.ndarray:
+    """``x + offset``: a constant (DC) offset, as a cheap sound card adds."""
+    return _signal(x, "add_dc: x") + float(offset)
+
+
+def time_shift(x: Any, shift: int) -> np.ndarray:
+    """The signal moved by ``shift`` samples at the same length: later by ``shift > 0``
+    (``shift`` zeros in front, the last ``shift`` samples dropped), earlier by ``shift < 0``.
+    Not circular: nothing wraps around."""
+    a = _signal(x, "time_shift: x")
+    s = int(shift)
+    out = np.zeros_like(a)
+    if s >= 0:
+        out[s:] = a[:a.size - s] if s < a.size else []
+    else:
+        out[:a.size + s] = a[-s:] if -s < a.size else []
+    return out
+
+
+# ---------------------------------------------------------------------- channels
+def mu_law(x: Any, mu: int = MU) -> np.ndarray:
+    """mu-law companding of ``x`` in [-1, 1] to 8 bits and back (ITU-T G.711's curve):
+
+        F(x) = sign(x) ln(1 + mu |x|) / ln(1 + mu),
+        q = sign(F) round(127 |F|) / 127       (8 bits: a sign and a 7-bit magnitude),
+        F^-1(q) = sign(q) ((1 + mu)^|q| - 1) / mu.
+
+    Quiet samples keep fine steps and loud ones coarse steps, as on a telephone line.
+    """
+    a = np.clip(_signal(x, "mu_law: x"), -1.0, 1.0)
+    y = np.sign(a) * np.log1p(mu * np.abs(a)) / np.log1p(mu)
+    q = np.sign(y) * np.round(127.0 * np.abs(y)) / 127.0
+    return np.sign(q) * ((1.0 + mu) ** np.abs(q) - 1.0) / mu
+
+
+def telephone(x: Any, sample_rate: int, low: float = 300.0, high: float = 3400.0) -> np.ndarray:
+    """A telephone channel: a 4th-order Butterworth band-pass from ``low`` to ``high`` Hz
+    (applied forwards and backwards, so without phase shift: ``scipy.signal.sosfiltfilt``),
+    then 8-bit mu-law (:func:`mu_law`) of the signal scaled to peak 1 and scaled back.
+    ``high`` is kept below the Nyquist frequency."""
+    a = _signal(x, "telephone: x")
+    sr = _positive_rate(sample_rate)
+    high = min(float(high), 0.45 * sr)
+    if not 0 < low < high:
+        raise ValueError(f"telephone: need 0 < low < high, got low={low}, high={high}")
+    from scipy.signal import butter, sosfiltfilt
+
+    sos = butter(4, [low, high], btype="bandpass", fs=sr, output="sos")
+    y = sosfiltfilt(sos, a) if a.size > 27 else a.copy()
+    peak = float(np.max(np.abs(y)))
+    return mu_law(y / peak) * peak if peak > 0 else y
+
+
+def room_impulse_response(sample_rate: int, rt60: float, rng: np.random.Generator,
+                          direct: float = 1.0) -> np.ndarray:
+    """A synthetic room: an impulse response of exponentially decaying Gaussian noise.
+
+    ``h[0] = direct`` (the direct path) and for ``n >= 1``, ``h[n] = e[n] exp(-3 ln(10) n /
+    (rt60 sr))`` with ``e`` white noise scaled so the tail holds as much energy as the direct
+    path. The amplitude falls 60 dB (a factor 1000) in ``rt60`` seconds, which is the
+    definition of the reverberation time RT60; the response lasts ``rt60`` seconds.
+    """
+    sr = _positive_rate(sample_rate)
+    if not np.isfinite(rt60) or not 0 < rt60 <= 3:
+        raise ValueError(f"room_impulse_response: rt60 must be in (0, 3] seconds, got {rt60!r}")
+    n = max(2, int(round(rt60 * sr)))
+    t = np.arange(1, n)
+    tail = rng.standard_normal(n - 1) * np.exp(-3.0 * np.log(10.0) * t / (rt60 * sr))
+    tail *= direct / np.sqrt(np.sum(tail**2) + 1e-300)
+    return np.concatenate([[direct], tail])
+
+
+def reverberate(x: Any, impulse_response: Any) -> np.ndarray:
+    """``x`` convolved with a room's impulse response, cut to the length of ``x`` and scaled
+    back to the power of ``x``: ``y = (x * h)[0:N] * sqrt(P(x) / P((x * h)[0:N]))``."""
+    a = _signal(x, "reverberate: x")
+    h = _signal(impulse_response, "reverberate: impulse_response")
+    from scipy.signal import fftconvolve
+
+    y = fftconvolve(a, h)[:a.size]
+    py = power(y)
+    return y * np.sqrt(power(a) / py) if py > 0 else y
+
+
+# ---------------------------------------------------------------------- features
+def spec_augment(features: Any, rng: np.random.Generator, time_masks: int = 2,
+                 max_time: int = 8, freq_masks: int = 2, max_freq: int = 3,
+                 value: float = 0.0) -> np.ndarray:
+    """SpecAugment's masks (Park et al. 2019) on features of shape (frames, features).
+
+    ``time_masks`` times: draw a width ``t`` uniformly from 0..``max_time`` (at most a fifth
+    of the frames) and a start ``t0`` from 0..frames-t, and set rows ``t0 .. t0+t-1`` to
+    ``value``; then ``freq_masks`` times the same across columns with widths up to
+    ``max_freq``. With normalised features ``value = 0`` is the mean. Returns a new array.
+    """
+    f = np.array(features, dtype=np.float32, copy=True)
+    if f.ndim != 2:
+        raise ValueError(f"spec_augment: features must be (frames, features), got shape "
+                         f"{np.shape(features)}")
+    for name, v in (("time_masks", time_masks), ("max_time", max_time),
+                    ("freq_masks", freq_masks), ("max_freq", max_freq)):
+        if not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"spec_augment: {name} must be a non-negative integer, got {v!r}")
+    frames, size = f.shape
+    for axis, count, widest, length in ((0, time_masks, min(max_time, frames // 5), frames),
+                                        (1, freq_masks, min(max_freq, size), size)):
+        for _ in range(count):
+            width = int(rng.integers(0, widest + 1)) if widest > 0 else 0
+            start = int(rng.integers(0, length - width + 1))
+            if axis == 0:
+                f[start:start + width, :] = value
+            else:
+                f[:, start:start + width] = value
+    return f
+
+
+# ---------------------------------------------------------------------- policies
+@dataclasses.dataclass(frozen=True)
+class Policy:
+    """A recipe of random transforms, each applied with its probability, in this order:
+
+    1. speed perturbation, factor drawn from ``speeds``;
+    2. VTLP (:func:`frequency_scale`), alpha uniform in ``vtlp``;
+    3. reverberation, RT60 uniform in ``rt60``;
+    4. telephone channel;
+    5. noise (one of ``noises``: white, pink, brown or babble), SNR uniform in ``snr``;
+    6. gain uniform in ``gain_db`` and a DC offset uniform in +-``dc``;
+    7. silence of up to ``shift_s`` seconds before and after the word (a time shift that
+       cuts nothing);
+    8. after the features, SpecAugment masks (``spec_augment``: keyword arguments of
+       :func:`spec_augment`, or None).
+
+    ``copies`` is how many augmented copies of every training utterance a run adds.
+    """
+
+    name: str
+    copies: int = 0
+    speeds: tuple[float, ...] = (0.9, 1.0, 1.1)
+    p_speed: float = 0.0
+    vtlp: tuple[float, float] = (0.9, 1.1)
+    p_vtlp: float = 0.0
+    rt60: tuple[float, float] = (0.1, 0.6)
+    p_reverb: float = 0.0
+    p_telephone: float = 0.0
+    snr: tuple[float, float] = (5.0, 30.0)
+    p_noise: float = 0.0
+    noises: tuple[str, ...] = ("white", "pink", "brown", "babble")
+    gain_db: tuple[float, float] = (-20.0, 6.0)
+    p_gain: float = 0.0
+    dc: float = 0.01
+    shift_s: float = 0.1
+    p_shift: float = 0.0
+    spec_augment: dict[str, int] | None = None
+
+
+POLICIES: dict[str, Policy] = {
+    "none": Policy("none"),
+    "light": Policy("light", copies=2, p_speed=0.6, p_vtlp=0.5, p_noise=0.5, snr=(10.0, 30.0),
+                    p_gain=0.5, p_shift=0.3, p_reverb=0.15, rt60=(0.1, 0.4)),
+    "strong": Policy("strong", copies=4, p_speed=0.7, p_vtlp=0.7, p_noise=0.7,
+                     snr=(5.0, 30.0), p_gain=0.7, p_shift=0.5, p_reverb=0.3,
+                     p_telephone=0.15, spec_augment={"time_masks": 2, "max_time": 6,
+                                                     "freq_masks": 1, "max_freq": 3}),
+}
+"""The named recipes of ``--augment``: ``none``; ``light`` (2 copies: speed, VTLP, noise at
+10-30 dB, gain, shifts, a little reverberation); ``strong`` (4 copies: more of everything,
+noise down to 5 dB, telephone channel, SpecAugment masks)."""
+
+
+def policy(name: str | Policy) -> Policy:
+    """The policy called ``name`` (see :data:`POLICIES`), or ``name`` if it is a Policy."""
+    if isinstance(name, Policy):
+        return name
+    if name not in POLICIES:
+        raise ValueError(f"augment must be one of {sorted(POLICIES)}, got {name!r}")
+    return POLICIES[name]
+
+
+def _noise(kind: str, n: int, rng: np.random.Generator, others: Sequence[Any]) -> np.ndarray:
+    if kind == "babble" and len(others) > 0:
+        return babble_noise(n, others, rng)
+    return {"white": white_noise, "pink": pink_noise, "brown": brown_noise,
+            "babble": pink_noise}[kind](n, rng)
+
+
+def augment(x: Any, sample_rate: int, recipe: str | Policy, rng: np.random.Generator,
+            others: Sequence[Any] = ()) -> np.ndarray:
+    """One augmented version of the utterance ``x`` under ``recipe`` (a :class:`Policy` or
+    its name), drawn from ``rng``. ``others`` are other training utterances at the same
+    rate, for babble noise (pink noise stands in when there are none). The result is float32,
+    clipped to [-1, 1] as a recording would be."""
+    p = policy(recipe)
+    sr = _positive_rate(sample_rate)
+    y = _signal(x, "augment: x")
+    if rng.random() < p.p_speed:
+        y = speed_perturb(y, float(rng.choice(p.speeds)))
+    if rng.random() < p.p_vtlp:
+        y = frequency_scale(y, float(rng.uniform(*p.vtlp)))
+    if rng.random() < p.p_reverb:
+        y = reverberate(y, room_impulse_response(sr, float(rng.uniform(*p.rt60)), rng))
+    if rng.random() < p.p_telephone:
+        y = telephone(y, sr)
+    if rng.random() < p.p_noise:
+        kind = str(rng.choice(p.noises))
+        y = add_noise(y, _noise(kind, y.size, rng, others), float(rng.uniform(*p.snr)))
+    if rng.random() < p.p_gain:
+        y = add_dc(apply_gain(y, float(rng.uniform(*p.gain_db))),
+                   float(rng.uniform(-p.dc, p.dc)))
+    if rng.random() < p.p_shift:
+        limit = int(p.shift_s * sr)
+        y = np.pad(y, (int(rng.integers(0, limit + 1)), int(rng.integers(0, limit + 1))))
+    return np.clip(y, -1.0, 1.0).astype(np.float32)

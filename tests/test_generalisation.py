@@ -1,0 +1,255 @@
+"""Inference mirrors training: any rate, channel count and sample format gives the model's
+features; padded words are trimmed; evaluate and predict score any labelled folder and go on
+past bad files; the training set grows by augmentation and synthetic voices."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import struct
+
+import numpy as np
+import pytest
+from scipy.io import wavfile
+from scipy.signal import resample_poly
+
+from minigru import cli
+from minigru.audio import FeaturePipeline, load_wav
+from minigru.data import SyntheticDigits
+from minigru.data.speech import augmented
+from minigru.speech import config, datasets, predict, run
+from minigru.training import RunFolder
+
+FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
+needs_fsdd = pytest.mark.skipif(not FSDD.is_dir(),
+                                reason="../shared/data/fsdd is not beside the repository")
+RATES = (16000, 22050, 44100, 48000)
+
+
+def write_wav24(path: pathlib.Path, rate: int, x: np.ndarray) -> None:
+    """A 24-bit PCM WAV written byte by byte (scipy writes no 24-bit files)."""
+    q = np.clip(np.round(x * (2**23 - 1)), -2**23, 2**23 - 1).astype(np.int32)
+    data = b"".join(int(v).to_bytes(3, "little", signed=True) for v in q)
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 3, 3, 24)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + \
+        struct.pack("<I", len(data)) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+def test_every_sample_format_reads_to_the_same_signal(tmp_path):
+    x = 0.5 * np.sin(2 * np.pi * 440 * np.arange(800) / 8000)
+    wavfile.write(tmp_path / "f32.wav", 8000, x.astype(np.float32))
+    wavfile.write(tmp_path / "f64.wav", 8000, x)
+    wavfile.write(tmp_path / "i16.wav", 8000, np.round(x * 32767).astype(np.int16))
+    wavfile.write(tmp_path / "i32.wav", 8000, np.round(x * (2**31 - 1)).astype(np.int32))
+    wavfile.write(tmp_path / "u8.wav", 8000, np.round(x * 127 + 128).astype(np.uint8))
+    write_wav24(tmp_path / "i24.wav", 8000, x)
+    tolerance = {"f32": 1e-7, "f64": 1e-7, "i16": 4e-5, "i32": 1e-7, "u8": 1e-2, "i24": 1e-6}
+    for name, tol in tolerance.items():
+        y, rate = load_wav(tmp_path / f"{name}.wav")
+        assert rate == 8000 and y.dtype == np.float32
+        np.testing.assert_allclose(y, x, atol=tol, err_msg=name)
+
+
+@pytest.fixture(scope="module")
+def fsdd_model(tmp_path_factory):
+    """A small GRU trained briefly on FSDD, trimming and normalising its features."""
+    if not FSDD.is_dir():
+        pytest.skip("../shared/data/fsdd is not beside the repository")
+    out = tmp_path_factory.mktemp("fsdd") / "run"
+    cfg = config.make_config({"data": "fsdd", "data_dir": str(FSDD), "limit": 120,
+                              "epochs": 10, "hidden": 48, "seed": 0,
+                              "features": {"trim": True, "cmvn": True}})
+    run.train_run(cfg, out, quiet=True, log=None)
+    return predict.load_model(RunFolder(out).best)
+
+
+@needs_fsdd
+def test_any_rate_and_stereo_gives_the_8k_posteriors(fsdd_model, tmp_path):
+    model, cfg = fsdd_model
+    assert config.pipeline_of(cfg).sample_rate == 8000
+    pipeline = FeaturePipeline(sample_rate=8000)  # conversion alone: no trim, no CMVN
+    originals = sorted(FSDD.glob("*_theo_1.wav")) + sorted(FSDD.glob("*_george_2.wav"))
+    base = predict.predict_each(model, cfg, originals)
+    for rate in RATES:
+        files = []
+        for f in originals:
+            x, _ = load_wav(f)
+            g = np.gcd(rate, 8000)
+            up = resample_poly(x, rate // g, 8000 // g).astype(np.float32)
+            wavfile.write(tmp_path / f"{rate}_{f.name}", rate, up)
+            wavfile.write(tmp_path / f"st{rate}_{f.name}", rate, np.stack([up, up], axis=1))
+            files += [tmp_path / f"{rate}_{f.name}", tmp_path / f"st{rate}_{f.name}"]
+            feats = pipeline.from_file(tmp_path / f"{rate}_{f.name}")
+            ref = pipeline.from_file(f)
+            assert feats.shape == ref.shape
+            # up and back down is not exact: both anti-aliasing filters take a little of the
+            # top of the band (the last mel filters), which moves the features by about 6%
+            assert np.linalg.norm(feats - ref) / np.linalg.norm(ref) < 0.08, (rate, f.name)
+        got = predict.predict_each(model, cfg, files)
+        for k, r in enumerate(base):
+            p0 = np.array(list(r["probabilities"].values()))
+            for copy in got[2 * k:2 * k + 2]:
+                p1 = np.array(list(copy["probabilities"].values()))
+                assert np.max(np.abs(p1 - p0)) < 0.05, (rate, copy["file"])
+                top2 = np.sort(p0)[-2:]
+                if top2[1] - top2[0] > 0.1:  # not a near tie: the same answer
+                    assert copy["label"] == r["label"], (rate, copy["file"])
+
+
+@needs_fsdd
+def test_a_word_with_silence_around_it_is_treated_like_the_word(fsdd_model, tmp_path):
+    model, trimmed = fsdd_model
+    originals = sorted(FSDD.glob("*_jackson_3.wav"))
+    base = [r["label"] for r in predict.predict_each(model, trimmed, originals)]
+    rng = np.random.default_rng(0)
+    for before, after in ((0.5, 0.5), (2.0, 1.0), (1.0, 2.0)):
+        files = []
+        for f in originals:
+            x, rate = load_wav(f)
+            pad = np.concatenate([np.zeros(int(before * rate)), x, np.zeros(int(after * rate))])
+            pad += 3e-4 * rng.standard_normal(pad.size)
+            wavfile.write(tmp_path / f.name, rate, pad.astype(np.float32))
+            files.append(tmp_path / f.name)
+        got = [r["label"] for r in predict.predict_each(model, trimmed, files)]
+        assert sum(a == b for a, b in zip(got, base, strict=True)) >= 8, (before, after)
+
+
+def test_a_training_set_grows_reproducibly():
+    p = FeaturePipeline(cmvn=True)
+    base = SyntheticDigits(2, 8000, seed=5, features=p)
+    a = augmented(base, base.pipeline, "light", seed=1)
+    b = augmented(base, base.pipeline, "light", seed=1)
+    c = augmented(base, base.pipeline, "light", seed=2)
+    assert len(a) == 3 * len(base)
+    assert a.names[len(base)] == base.names[0] + "+aug1"
+    np.testing.assert_array_equal(a.labels, np.tile(base.labels, 3))
+    for fa, fb in zip(a.features, b.features, strict=True):
+        assert fa.tobytes() == fb.tobytes()
+    assert any(fa.shape != fc.shape or not np.array_equal(fa, fc)
+               for fa, fc in zip(a.features[len(base):], c.features[len(base):], strict=True))
+    assert augmented(base, base.pipeline, "none", seed=1) is base
+
+
+def test_augmented_copies_of_files_are_cached(tmp_path):
+    from minigru.data import AudioFolder
+    from minigru.data.synthetic import synthesize_digit
+
+    for d in (1, 2):
+        (tmp_path / "data" / str(d)).mkdir(parents=True)
+        for take in range(2):
+            wavfile.write(tmp_path / "data" / str(d) / f"{take}.wav", 8000,
+                          synthesize_digit(d, 8000, 0, take))
+    folder = AudioFolder(tmp_path / "data", features=FeaturePipeline(cmvn=True))
+    first = augmented(folder, folder.pipeline, "strong", 3, tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 4 * 4
+    again = augmented(folder, folder.pipeline, "strong", 3, tmp_path / "cache")
+    for fa, fb in zip(first.features, again.features, strict=True):
+        assert fa.tobytes() == fb.tobytes()
+
+
+def test_mix_synthetic_and_augment_are_settings(tmp_path):
+    cfg = config.make_config({"augment": "light", "mix_synthetic": 2, "limit": 2,
+                              "synthetic": {"train_per_class": 2, "val_per_class": 1,
+                                            "test_per_class": 1, "sample_rate": 8000}})
+    data = datasets.make_datasets(cfg)
+    assert len(data["train"]) == 3 * 20 and len(data["val"]) == 10
+    with pytest.raises(config.ConfigError, match="augment"):
+        config.make_config({"augment": "loud"})
+    with pytest.raises(config.ConfigError, match="mix_synthetic"):
+        config.make_config({"mix_synthetic": -1})
+
+
+@pytest.fixture()
+def synthetic_run(tmp_path):
+    cfg = config.make_config({"limit": 3, "epochs": 1, "hidden": 8, "synthetic": {
+        "train_per_class": 3, "val_per_class": 2, "test_per_class": 2}})
+    run.train_run(cfg, tmp_path / "run", quiet=True, log=None)
+    return RunFolder(tmp_path / "run").best
+
+
+def labelled_folder(root: pathlib.Path, names=("zero", "one", "two")) -> pathlib.Path:
+    from minigru.data.synthetic import DIGIT_WORDS, synthesize_digit
+
+    for name in names:
+        (root / name).mkdir(parents=True)
+        for take in range(2):
+            digit = DIGIT_WORDS.index(name) if name in DIGIT_WORDS else \
+                int(name) if name.isdigit() else 5
+            wavfile.write(root / name / f"{take}.wav", 22050,
+                          synthesize_digit(digit, 22050, 9, take))
+    return root
+
+
+def test_evaluate_scores_every_file_of_a_labelled_folder(tmp_path, synthetic_run, capsys):
+    root = labelled_folder(tmp_path / "mine")
+    (root / "one" / "broken.wav").write_bytes(b"RIFF....not a wav")
+    code = cli.main(["evaluate", str(synthetic_run), "--data", "folder", "--data-dir",
+                     str(root), "--json"])
+    out, err = capsys.readouterr()
+    r = json.loads(out)
+    assert code == 1 and "broken.wav" in err
+    assert r["n"] == 6 and r["split"] == "all"
+    assert r["per_class"]["zero"]["n"] == 2 and r["per_class"]["three"]["n"] == 0
+    assert r["per_class"]["three"]["accuracy"] is None
+    assert sum(c["correct"] for c in r["per_class"].values()) == round(r["accuracy"] * 6)
+    assert np.array(r["confusion"]).sum() == 6
+    assert r["skipped"][0]["file"].endswith("broken.wav")
+
+
+def test_evaluate_refuses_a_label_the_model_does_not_know(tmp_path, synthetic_run, capsys):
+    root = labelled_folder(tmp_path / "mine", names=("zero", "bonjour"))
+    code = cli.main(["evaluate", str(synthetic_run), "--data", "folder", "--data-dir",
+                     str(root)])
+    err = capsys.readouterr().err
+    assert code == 2 and "bonjour" in err and len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_maps_digit_folders_to_digit_words(tmp_path, synthetic_run, capsys):
+    root = labelled_folder(tmp_path / "digits", names=("3", "4"))
+    assert cli.main(["evaluate", str(synthetic_run), "--data", "folder", "--data-dir",
+                     str(root), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["per_class"]["three"]["n"] == 2 and r["per_class"]["four"]["n"] == 2
+
+
+def test_predict_goes_on_past_bad_files(tmp_path, synthetic_run, capsys):
+    from minigru.data.synthetic import synthesize_digit
+
+    good = tmp_path / "good.wav"
+    wavfile.write(good, 16000, synthesize_digit(4, 16000, 1, 1))
+    silent = tmp_path / "silent.wav"
+    wavfile.write(silent, 16000, np.zeros(16000, dtype=np.int16))
+    short = tmp_path / "short.wav"
+    wavfile.write(short, 16000, np.full(50, 0.1, dtype=np.float32))
+    nan = tmp_path / "nan.wav"
+    wavfile.write(nan, 16000, np.array([0.1, np.nan] * 400, dtype=np.float32))
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio")
+    files = [good, silent, short, nan, text, tmp_path / "missing.wav", good]
+    code = cli.main(["predict", str(synthetic_run), *map(str, files), "--json"])
+    out, err = capsys.readouterr()
+    rows = [json.loads(line) for line in out.strip().splitlines()]
+    assert code == 1 and len(rows) == 7
+    assert [("error" in r) for r in rows] == [False, True, True, True, True, True, False]
+    assert "silent" in rows[1]["error"] and "short" in rows[2]["error"]
+    assert "NaN" in rows[3]["error"] and "not a readable WAV" in rows[4]["error"]
+    assert "no such file" in rows[5]["error"]
+    for r in rows[1:6]:
+        assert r["file"] in r["error"]
+    assert rows[0]["label"] == rows[6]["label"]
+    assert abs(sum(rows[0]["probabilities"].values()) - 1) < 1e-5
+    assert "5 of 7" in err
+
+
+def test_a_file_below_the_model_rate_is_upsampled(tmp_path, synthetic_run):
+    from minigru.data.synthetic import synthesize_digit
+
+    model, cfg = predict.load_model(synthetic_run)
+    low = tmp_path / "low.wav"
+    wavfile.write(low, 8000, synthesize_digit(2, 8000, 1, 1))
+    x, rate = config.pipeline_of(cfg).load(low)
+    assert rate == 16000 and x.size == 2 * wavfile.read(low)[1].size
+    assert "label" in predict.predict_each(model, cfg, [low])[0]
+    shutil.rmtree(tmp_path / "run", ignore_errors=True)
