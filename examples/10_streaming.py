@@ -30,9 +30,12 @@ def main() -> None:
     setup(args)
     root = data_dir("fsdd", args.data_dir)
     out = out_dir(args, "10_streaming")
+    # A stream has no whole utterance to normalise or trim: the model is trained on features
+    # a stream can compute (no per-utterance CMVN, no trimming) and on clean copies only.
     cfg = make_config({"data": "fsdd", "data_dir": str(root), "seed": args.seed,
-                               "limit": 40 if args.quick else None,
-                               "epochs": 8 if args.quick else 20, "threads": args.threads})
+                       "limit": 40 if args.quick else None, "augment": "none",
+                       "features": {"cmvn": False, "trim": False},
+                       "epochs": 8 if args.quick else 20, "threads": args.threads})
     summary = train_run(cfg, out / "model", log=None, quiet=True)
     model, run_cfg = load_model(RunFolder(out / "model").best)
     signal, sr, words = digit_stream(root, 8 if args.quick else 40, args.seed)

@@ -61,6 +61,9 @@ def _train_overrides(args: argparse.Namespace) -> dict:
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.bidirectional:
         over["bidirectional"] = True
+    features = {k: getattr(args, k) for k in ("cmvn", "trim") if getattr(args, k) is not None}
+    if features:
+        over["features"] = features
     return over
 
 
@@ -267,9 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float)
     p.add_argument("--seed", type=int)
     p.add_argument("--limit", type=int, help="at most N examples per class and split")
-    p.add_argument("--augment", choices=["none", "light", "strong"], default=None,
+    p.add_argument("--augment", choices=["auto", "none", "light", "strong"], default=None,
                    help="augmented copies of the training set (speed, VTLP, noise, reverb, "
-                        "gain, ...; see mg.audio.augment)")
+                        "gain, ...; see mg.audio.augment); auto (default): light for "
+                        "recordings, none for the synthetic digits")
+    p.add_argument("--cmvn", action=argparse.BooleanOptionalAction, default=None,
+                   help="per-utterance mean and variance normalisation (default on)")
+    p.add_argument("--trim", action=argparse.BooleanOptionalAction, default=None,
+                   help="trim the silence around each word (default on)")
     p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
                    help="add N synthetic utterances of each digit to the training set")
     p.add_argument("--threads", type=int, help="threads for Numba and BLAS")

@@ -253,3 +253,15 @@ def test_a_file_below_the_model_rate_is_upsampled(tmp_path, synthetic_run):
     assert rate == 16000 and x.size == 2 * wavfile.read(low)[1].size
     assert "label" in predict.predict_each(model, cfg, [low])[0]
     shutil.rmtree(tmp_path / "run", ignore_errors=True)
+
+
+def test_train_flags_set_the_features_and_augmentation():
+    args = cli.build_parser().parse_args(["train", "--no-cmvn", "--trim", "--augment", "strong",
+                                          "--mix-synthetic", "3"])
+    over = cli._train_overrides(args)
+    assert over["features"] == {"cmvn": False, "trim": True}
+    cfg = config.make_config(over)
+    assert cfg["augment"] == "strong" and cfg["mix_synthetic"] == 3
+    assert config.pipeline_of(cfg) == FeaturePipeline(cmvn=False, trim=True, sample_rate=16000)
+    assert config.augment_of(config.make_config({})) == "none"
+    assert config.augment_of(config.make_config({"data": "fsdd"})) == "light"

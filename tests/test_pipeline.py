@@ -91,9 +91,9 @@ def test_a_run_stores_its_pipeline_and_prediction_uses_it(tmp_path, clip):
     run.train_run(cfg, tmp_path / "run", quiet=True, log=None)
     files = RunFolder(tmp_path / "run")
     stored = files.read_config()["features"]
-    assert stored == FeaturePipeline(sample_rate=16000).to_dict()
+    assert stored == config.RECOGNISER_PIPELINE.at_rate(16000).to_dict()
     model, cfg2 = predict.load_model(files.best)
-    assert config.pipeline_of(cfg2) == FeaturePipeline(sample_rate=16000)
+    assert config.pipeline_of(cfg2) == config.RECOGNISER_PIPELINE.at_rate(16000)
     wavfile.write(tmp_path / "16k.wav", 16000, clip)
     wavfile.write(tmp_path / "8k.wav", 8000, resample_poly(clip, 1, 2).astype(np.float32))
     wavfile.write(tmp_path / "stereo.wav", 16000, np.stack([clip, clip], axis=1))

@@ -16,7 +16,7 @@ from minigru.speech import datasets, models, run
 from minigru.training import Trainer, TrainingError, load_checkpoint
 
 TINY = {"limit": 6, "epochs": 4, "hidden": 16, "patience": None, "threads": 1,
-        "synthetic": {"sample_rate": 8000}}
+        "synthetic": {"sample_rate": 8000}, "features": {"cmvn": False, "trim": False}}
 
 
 def model_arrays(path):

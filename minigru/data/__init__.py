@@ -1,12 +1,12 @@
 """``mg.data``: datasets, padded batches, and the speech corpora."""
 
-from .dataset import ArrayDataset, Dataset, limit_per_class
+from .dataset import ArrayDataset, Dataset, join, limit_per_class
 from .loader import Batch, DataLoader, pad_batch
 from .speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, fix_rate
 from .synthetic import DIGIT_WORDS, synthesize_digit
 
 __all__ = ["ArrayDataset", "AudioFolder", "Batch", "DIGIT_WORDS", "DataLoader", "Dataset",
-           "SpokenDigitFolder", "SyntheticDigits", "fix_rate", "limit_per_class",
+           "SpokenDigitFolder", "SyntheticDigits", "fix_rate", "join", "limit_per_class",
            "pad_batch", "synthesize_digit"]
 
 

@@ -17,10 +17,11 @@ library imports this package; ``import minigru`` does not load it.
 from .config import DEFAULTS, ConfigError, check_config, make_config, pipeline_of
 from .datasets import make_datasets, run_pipeline
 from .models import CNNGRUClassifier, CTCRecogniser, GRUClassifier, build_model, model_for
-from .predict import evaluate_checkpoint, load_model, predict_files
+from .predict import evaluate_checkpoint, load_model, predict_each, predict_files
 from .run import fit_and_test, make_trainer, prepare_run, train_run
 
 __all__ = ["CNNGRUClassifier", "CTCRecogniser", "ConfigError", "DEFAULTS", "GRUClassifier",
            "build_model", "check_config", "evaluate_checkpoint", "fit_and_test",
            "load_model", "make_config", "make_datasets", "make_trainer", "model_for",
-           "pipeline_of", "predict_files", "prepare_run", "run_pipeline", "train_run"]
+           "pipeline_of", "predict_each", "predict_files", "prepare_run", "run_pipeline",
+           "train_run"]

@@ -13,17 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.augment import POLICIES
-from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
+from ..audio.pipeline import FeaturePipeline
 
 DATA_KINDS = ("synthetic", "fsdd", "folder")
+RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True)
+"""The recogniser's features: minigru's MFCCs and deltas, the silence around the word trimmed
+and each utterance normalised (CMVN), which is what holds up on voices and recordings the
+model never met (``benchmarks/bench_generalisation.py``)."""
 MODELS = ("gru", "lstm", "rnn", "cnn-gru")
 
 DEFAULTS: dict[str, Any] = {
     "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 64, "layers": 1,
     "bidirectional": False, "epochs": 20, "batch_size": 32, "lr": 0.003, "seed": 0,
     "dropout": 0.3, "patience": 6, "clip": 5.0, "limit": None, "threads": None,
-    "augment": "none", "mix_synthetic": 0,
-    "features": DEFAULT_PIPELINE.to_dict(),
+    "augment": "auto", "mix_synthetic": 0,
+    "features": RECOGNISER_PIPELINE.to_dict(),
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000},
 }
@@ -66,8 +70,8 @@ def check_config(cfg: dict[str, Any]) -> None:
         raise ConfigError(f"limit must be a positive integer, got {cfg['limit']!r}")
     if not 0 <= cfg["dropout"] < 1:
         raise ConfigError(f"dropout must be in [0, 1), got {cfg['dropout']!r}")
-    if cfg.get("augment", "none") not in POLICIES:
-        raise ConfigError(f"augment must be one of {sorted(POLICIES)}, got "
+    if cfg.get("augment", "none") not in (*POLICIES, "auto"):
+        raise ConfigError(f"augment must be auto or one of {sorted(POLICIES)}, got "
                           f"{cfg.get('augment')!r}")
     mix = cfg.get("mix_synthetic", 0)
     if not isinstance(mix, int) or isinstance(mix, bool) or mix < 0:
@@ -78,6 +82,16 @@ def check_config(cfg: dict[str, Any]) -> None:
                                 or threads < 1):
         raise ConfigError(f"threads must be a positive integer, got {threads!r}")
     pipeline_of(cfg)
+
+
+def augment_of(cfg: dict[str, Any]) -> str:
+    """The augmentation policy of a run: ``augment``, where ``auto`` (the default) is
+    ``light`` for recordings (fsdd, folder) and ``none`` for the synthetic digits, whose every
+    utterance is already a new random speaker."""
+    name = cfg.get("augment", "none")
+    if name == "auto":
+        return "none" if cfg["data"] == "synthetic" else "light"
+    return name
 
 
 def pipeline_of(cfg: dict[str, Any]) -> FeaturePipeline:

@@ -29,7 +29,7 @@ from ..data.dataset import ArrayDataset, join, limit_per_class
 from ..data.speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, augmented, fix_rate
 from ..data.synthetic import DIGIT_WORDS
 from ..paths import feature_cache_dir
-from .config import ConfigError, fsdd_dir, pipeline_of
+from .config import ConfigError, augment_of, fsdd_dir, pipeline_of
 
 SPLITS = ("train", "val", "test")
 
@@ -70,7 +70,8 @@ def make_datasets(cfg: dict[str, Any], pipeline: FeaturePipeline | None = None,
 def grow_training_set(train: ArrayDataset, cfg: dict[str, Any], pipeline: FeaturePipeline
                       ) -> ArrayDataset:
     """``train`` with ``cfg["mix_synthetic"]`` synthetic utterances per class added, then
-    with the augmented copies of ``cfg["augment"]`` (of real and synthetic items alike)."""
+    with the augmented copies of the run's policy (``augment_of``; of real and synthetic items
+    alike)."""
     mix = cfg.get("mix_synthetic", 0)
     if mix and cfg["data"] != "synthetic":
         if list(train.classes) != [str(d) for d in range(10)] and \
@@ -83,7 +84,7 @@ def grow_training_set(train: ArrayDataset, cfg: dict[str, Any], pipeline: Featur
         synth = ArrayDataset(synth.features, synth.labels, synth.names, train.classes,
                              synth.sources)
         train = join([train, synth])
-    return augmented(train, pipeline, cfg.get("augment", "none"), cfg["seed"], cache_dir())
+    return augmented(train, pipeline, augment_of(cfg), cfg["seed"], cache_dir())
 
 
 def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDataset]:
