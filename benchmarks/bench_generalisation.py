@@ -44,7 +44,7 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
     from scipy.signal import resample_poly
 
     def noise(kind: str, snr: float):
-        return lambda x, rng: (A.add_noise(x, A._noise(kind, x.size, rng, babble_pool), snr),
+        return lambda x, rng: (A.add_noise(x, A.make_noise(kind, x.size, rng, babble_pool), snr),
                                rate)
 
     out = {

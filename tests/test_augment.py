@@ -59,7 +59,7 @@ def test_frequency_scale_moves_frequencies_not_duration(alpha):
 def test_add_noise_gives_the_requested_snr(snr, kind, seed):
     rng = np.random.default_rng(seed)
     x = tone(300) * np.hanning(SR)
-    noise = A._noise(kind, SR, rng, [tone(200), tone(700)])
+    noise = A.make_noise(kind, SR, rng, [tone(200), tone(700)])
     y = A.add_noise(x, noise, snr)
     assert A.snr_db(x, y - x) == pytest.approx(snr, abs=0.01)
 
@@ -209,6 +209,7 @@ def test_augment_is_the_same_in_another_process():
     (lambda: A.spec_augment(np.zeros(5), np.random.default_rng()), "features"),
     (lambda: A.spec_augment(np.zeros((5, 2)), np.random.default_rng(), -1), "time_masks"),
     (lambda: A.policy("loud"), "augment"),
+    (lambda: A.make_noise("purple", 10, np.random.default_rng()), "kind"),
     (lambda: A.augment(np.array([]), SR, "light", np.random.default_rng()), "empty"),
 ])
 def test_bad_arguments_are_named(call, name):

@@ -13,7 +13,7 @@ Waveform transforms, for a signal ``x[n]`` at rate ``sr`` (float arrays of shape
 - :func:`frequency_scale` - formants and pitch without tempo, the waveform form of
   vocal-tract-length perturbation (Jaitly and Hinton 2013).
 - :func:`add_noise` at an exact SNR, with :func:`white_noise`, :func:`pink_noise`,
-  :func:`brown_noise` and :func:`babble_noise`.
+  :func:`brown_noise` and :func:`babble_noise` (any of them by name: :func:`make_noise`).
 - :func:`apply_gain`, :func:`add_dc`, :func:`time_shift`.
 - :func:`telephone` - a 300-3400 Hz band-pass and 8-bit mu-law.
 - :func:`reverberate` with :func:`room_impulse_response` - exponentially decaying noise.
@@ -405,7 +405,12 @@ def policy(name: str | Policy) -> Policy:
     return POLICIES[name]
 
 
-def _noise(kind: str, n: int, rng: np.random.Generator, others: Sequence[Any]) -> np.ndarray:
+def make_noise(kind: str, n: int, rng: np.random.Generator,
+               others: Sequence[Any] = ()) -> np.ndarray:
+    """``n`` samples of noise of ``kind`` ("white", "pink", "brown" or "babble"; babble of
+    ``others``, or pink noise when there are none), unit variance."""
+    if kind not in ("white", "pink", "brown", "babble"):
+        raise ValueError(f"make_noise: kind must be white, pink, brown or babble, got {kind!r}")
     if kind == "babble" and len(others) > 0:
         return babble_noise(n, others, rng)
     return {"white": white_noise, "pink": pink_noise, "brown": brown_noise,
@@ -431,7 +436,7 @@ def augment(x: Any, sample_rate: int, recipe: str | Policy, rng: np.random.Gener
         y = telephone(y, sr)
     if rng.random() < p.p_noise:
         kind = str(rng.choice(p.noises))
-        y = add_noise(y, _noise(kind, y.size, rng, others), float(rng.uniform(*p.snr)))
+        y = add_noise(y, make_noise(kind, y.size, rng, others), float(rng.uniform(*p.snr)))
     if rng.random() < p.p_gain:
         y = add_dc(apply_gain(y, float(rng.uniform(*p.gain_db))),
                    float(rng.uniform(-p.dc, p.dc)))
