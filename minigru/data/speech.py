@@ -195,10 +195,15 @@ class AudioFolder(ArrayDataset):
                          [str(files[i]) for i in keep])
 
 
+def _is_synthetic(source: Any) -> bool:
+    """A source that describes a synthetic digit (``SyntheticDigits``), not a file."""
+    return isinstance(source, (tuple, list)) and len(source) > 0 and source[0] == "synthetic"
+
+
 def source_audio(source: Any, pipeline: FeaturePipeline) -> tuple[np.ndarray, int]:
     """The audio of one dataset item from its ``source`` (a WAV path, or a synthetic
     digit's description), mono at the pipeline's rate, before trimming."""
-    if isinstance(source, (tuple, list)) and source and source[0] == "synthetic":
+    if _is_synthetic(source):
         _, digit, rate, seed, take, snr = source
         signal = synthesize_digit(int(digit), int(rate), int(seed), int(take), tuple(snr))
     else:
@@ -232,12 +237,13 @@ def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Po
     cache = FeatureCache(cache_dir)
     audio: list[np.ndarray] | None = None
     parts = [dataset]
+    base = {**pipeline.to_dict(), "augment": json.dumps(dataclasses.asdict(recipe)),
+            "seed": int(seed), "pool": pool}
     for copy in range(1, recipe.copies + 1):
         feats = []
+        settings = dict(base, copy=copy)
         for i, src in enumerate(dataset.sources):
-            settings = {**pipeline.to_dict(), "augment": json.dumps(dataclasses.asdict(recipe)),
-                        "seed": int(seed), "copy": copy, "pool": pool}
-            is_file = not isinstance(src, (tuple, list))
+            is_file = not _is_synthetic(src)
             f = cache.lookup(src, settings) if is_file else None
             if f is None:
                 if audio is None:

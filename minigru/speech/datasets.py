@@ -39,6 +39,13 @@ def cache_dir() -> Path:
     return feature_cache_dir()
 
 
+def _folder_root(cfg: dict[str, Any]) -> Path:
+    """The root of a ``folder`` corpus, ``ROOT/<label>/*.wav``."""
+    if not cfg.get("data_dir"):
+        raise ConfigError("--data folder needs --data-dir ROOT with ROOT/<label>/*.wav")
+    return Path(cfg["data_dir"])
+
+
 def run_pipeline(cfg: dict[str, Any]) -> FeaturePipeline:
     """The pipeline a run with this configuration computes its features with, its sample
     rate fixed: the configured one, or the data's own (the lowest, if files differ)."""
@@ -49,9 +56,7 @@ def run_pipeline(cfg: dict[str, Any]) -> FeaturePipeline:
         root = fsdd_dir(cfg)
         root = root / "recordings" if (root / "recordings").is_dir() else root
         return fix_rate(pipeline, sorted(root.glob("*.wav")))
-    if not cfg.get("data_dir"):
-        raise ConfigError("--data folder needs --data-dir ROOT with ROOT/<label>/*.wav")
-    return fix_rate(pipeline, sorted(Path(cfg["data_dir"]).glob("*/*.wav")))
+    return fix_rate(pipeline, sorted(_folder_root(cfg).glob("*/*.wav")))
 
 
 def make_datasets(cfg: dict[str, Any], pipeline: FeaturePipeline | None = None,
@@ -108,11 +113,24 @@ def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDa
                "test": SpokenDigitFolder(root, "test", features=pipeline,
                                          cache_dir=cache_dir())}
         return {k: limit_per_class(v, limit) for k, v in out.items()}
-    if not cfg.get("data_dir"):
-        raise ConfigError("--data folder needs --data-dir ROOT with ROOT/<label>/*.wav")
-    full = AudioFolder(cfg["data_dir"], features=pipeline, cache_dir=cache_dir())
+    full = AudioFolder(_folder_root(cfg), features=pipeline, cache_dir=cache_dir())
     order = np.random.default_rng(cfg["seed"]).permutation(len(full))
     n_val = n_test = max(1, len(full) // 10)
     parts = {"val": order[:n_val], "test": order[n_val:n_val + n_test],
              "train": order[n_val + n_test:]}
     return {k: limit_per_class(full.subset(sorted(v)), limit) for k, v in parts.items()}
+
+
+def whole_corpus(cfg: dict[str, Any], pipeline: FeaturePipeline
+                 ) -> tuple[ArrayDataset, list[tuple[str, str]]]:
+    """Every readable file of the configured corpus (no split: for scoring a model on a
+    corpus it never met), and the (file, reason) of those that could not be read."""
+    if cfg["data"] == "synthetic":
+        raise ConfigError("split 'all' is for a folder of files: use --data folder or fsdd")
+    if cfg["data"] == "fsdd":
+        found = SpokenDigitFolder(fsdd_dir(cfg), "all", features=pipeline,
+                                  cache_dir=cache_dir(), skip_bad=True)
+    else:
+        found = AudioFolder(_folder_root(cfg), features=pipeline, cache_dir=cache_dir(),
+                            skip_bad=True)
+    return limit_per_class(found, cfg["limit"]), found.skipped

@@ -16,15 +16,14 @@ import numpy as np
 from ..audio.endpoint import SILENT_DB, is_silent
 from ..audio.pipeline import FeaturePipeline
 from ..autograd import no_grad
-from ..data.dataset import ArrayDataset, limit_per_class
+from ..data.dataset import ArrayDataset
 from ..data.loader import DataLoader
-from ..data.speech import AudioFolder, SpokenDigitFolder
 from ..data.synthetic import DIGIT_WORDS
 from ..nn import Module
 from ..nn.functional import softmax
 from ..training import evaluate, load_checkpoint
-from .config import ConfigError, check_config, fsdd_dir, pipeline_of
-from .datasets import SPLITS, cache_dir, make_datasets
+from .config import ConfigError, check_config, pipeline_of
+from .datasets import SPLITS, make_datasets, whole_corpus
 from .models import model_for
 from .run import EVAL_BATCH
 
@@ -49,16 +48,13 @@ def _features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.
     """The model input of one file, or ConfigError naming the file and what is wrong."""
     signal, rate = pipeline.load(path)
     window = pipeline.mfcc_config().frame_sizes(rate)[0]
-    if signal.size < window:
+    if signal.size >= window and is_silent(signal, rate):
+        raise ConfigError(f"{path} is silent (no frame louder than {SILENT_DB:.0f} dB)")
+    feats = pipeline(signal, rate).astype(np.float32) if signal.size >= window else None
+    if feats is None or feats.shape[0] == 0:
         raise ConfigError(f"{path} is too short for one frame of features "
                           f"({signal.size / rate * 1000:.1f} ms, a frame is "
                           f"{window / rate * 1000:.1f} ms)")
-    if is_silent(signal, rate):
-        raise ConfigError(f"{path} is silent (no frame louder than {SILENT_DB:.0f} dB)")
-    feats = pipeline(signal, rate).astype(np.float32)
-    if feats.shape[0] == 0:
-        raise ConfigError(f"{path} is too short for one frame of features "
-                          f"({signal.size / rate * 1000:.1f} ms)")
     return feats
 
 
@@ -143,7 +139,7 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
     classes = cfg["classes"]
     skipped: list[tuple[str, str]] = []
     if split == "all":
-        dataset, skipped = _whole_corpus(cfg, pipeline)
+        dataset, skipped = whole_corpus(cfg, pipeline)
     else:
         dataset = make_datasets(cfg, pipeline, grow=False)[split]
     mapping = _class_map(dataset.classes, classes)
@@ -160,20 +156,3 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
             "classes": classes, "confusion": confusion, "per_class": per_class,
             "skipped": skipped,
             "data": cfg["data"], "split": split}
-
-
-def _whole_corpus(cfg: dict[str, Any], pipeline: FeaturePipeline
-                  ) -> tuple[ArrayDataset, list[tuple[str, str]]]:
-    """Every readable file of the configured corpus, and the (file, reason) of those that
-    could not be read."""
-    if cfg["data"] == "synthetic":
-        raise ConfigError("split 'all' is for a folder of files: use --data folder or fsdd")
-    if cfg["data"] == "fsdd":
-        found = SpokenDigitFolder(fsdd_dir(cfg), "all", features=pipeline,
-                                  cache_dir=cache_dir(), skip_bad=True)
-    else:
-        if not cfg.get("data_dir"):
-            raise ConfigError("--data folder needs --data-dir ROOT with ROOT/<label>/*.wav")
-        found = AudioFolder(cfg["data_dir"], features=pipeline, cache_dir=cache_dir(),
-                            skip_bad=True)
-    return limit_per_class(found, cfg["limit"]), found.skipped
