@@ -265,3 +265,24 @@ def test_train_flags_set_the_features_and_augmentation():
     assert config.pipeline_of(cfg) == FeaturePipeline(cmvn=False, trim=True, sample_rate=16000)
     assert config.augment_of(config.make_config({})) == "none"
     assert config.augment_of(config.make_config({"data": "fsdd"})) == "light"
+
+
+def test_joining_and_augmenting_refuse_what_cannot_work():
+    from minigru.data import ArrayDataset, join
+
+    a = ArrayDataset([np.zeros((3, 2))], [0], classes=["x", "y"])
+    b = ArrayDataset([np.zeros((3, 2))], [1], classes=["x", "z"])
+    with pytest.raises(ValueError, match="no datasets"):
+        join([])
+    with pytest.raises(ValueError, match="classes differ"):
+        join([a, b])
+    assert join([a, a]).sources is None and len(join([a, a])) == 2
+    with pytest.raises(ValueError, match="sources"):
+        ArrayDataset([np.zeros((3, 2))], [0], sources=["a.wav", "b.wav"])
+    with pytest.raises(ValueError, match="where its audio came from"):
+        augmented(a, FeaturePipeline(sample_rate=8000), "light", 0)
+    synth = SyntheticDigits(1, 8000, features=FeaturePipeline())
+    with pytest.raises(ValueError, match="sample rate"):
+        augmented(synth, FeaturePipeline(), "light", 0)
+    with pytest.raises(ValueError, match="augment"):
+        augmented(synth, synth.pipeline, "loud", 0)
