@@ -29,6 +29,7 @@ from .autograd import (
     set_grad_enabled,
 )
 from .creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .errors import InputError, InputTypeError
 from .gradcheck import GradcheckError, gradcheck
 from .ops import (
     abs,
@@ -78,7 +79,8 @@ float64 = np.float64
 int64 = np.int64
 
 __all__ = [
-    "Context", "Function", "GradcheckError", "Tensor", "__version__", "abs", "add", "arange",
+    "Context", "Function", "GradcheckError", "InputError", "InputTypeError", "Tensor",
+    "__version__", "abs", "add", "arange",
     "argmax", "argmin", "audio", "broadcast_to", "cast", "clip", "concat", "data", "div",
     "enable_grad", "exp", "flatten", "float32", "float64", "full", "grad", "gradcheck",
     "int64", "is_grad_enabled", "load", "log", "log_softmax", "logsumexp", "manual_seed",

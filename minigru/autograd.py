@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from . import graph
+from .errors import InputError
 from .graph import (
     Context,
     enable_grad,
@@ -129,5 +130,5 @@ def grad(
         grad_outputs = [grad_outputs]
     for i, t in enumerate(ins):
         if not isinstance(t, Tensor) or not t.requires_grad:
-            raise ValueError(f"grad: inputs[{i}] must be a tensor that requires grad")
+            raise InputError(f"grad: inputs[{i}] must be a tensor that requires grad")
     return tuple(run_backward(outs, list(grad_outputs), retain_graph=retain_graph, capture=ins))

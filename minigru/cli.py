@@ -10,7 +10,8 @@ Subcommands:
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
     minigru gradcheck                                      the library checks its gradients
 
-Every error a user can cause is one line on stderr and exit status 2, not a traceback.
+Every error a user can cause is one line on stderr and exit status 2, not a traceback; any
+other exception is a bug, shown with its traceback and exit status 1.
 Commands that take many files go on past a bad one, name it on stderr and exit with 1.
 Each command parses its arguments, calls one function of ``minigru.speech`` (or the
 library's self-check) and prints what it returns; the logic lives there.
@@ -21,16 +22,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 import numpy as np
 
-
-class UserError(Exception):
-    """A problem with the user's input, reported as one line."""
+from .errors import InputError
 
 
-USER_ERRORS = (ValueError, FileNotFoundError)
+class UserError(InputError):
+    """A problem with the command line itself, reported as one line."""
+
+
+USER_ERRORS = (InputError, FileNotFoundError, NotADirectoryError, IsADirectoryError,
+               PermissionError)
+"""What the command reports as the user's mistake, in one line; anything else is a bug in
+minigru and is shown with its traceback."""
 
 
 def _cmd_mfcc(args: argparse.Namespace) -> int:
@@ -39,7 +46,7 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
     try:
         pipeline = pipeline_for(args.preset, args.n_mfcc, args.deltas, args.sample_rate)
         r = feature_report(args.file, pipeline, args.plot)
-    except (OSError, ValueError, TypeError) as exc:
+    except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
     feats = r["features"]
     print(f"{args.file}: {r['samples']} samples at {r['sample_rate']} Hz "
@@ -56,11 +63,10 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
 
 
 def _train_overrides(args: argparse.Namespace) -> dict:
-    keys = ("data", "data_dir", "model", "hidden", "layers", "epochs", "batch_size", "lr",
-            "seed", "limit", "threads", "dropout", "patience", "augment", "mix_synthetic")
+    keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
+            "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
+            "augment", "mix_synthetic")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
-    if args.bidirectional:
-        over["bidirectional"] = True
     features = {k: getattr(args, k) for k in ("cmvn", "trim") if getattr(args, k) is not None}
     if features:
         over["features"] = features
@@ -72,8 +78,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .training import Interrupted, TrainingError
 
     try:
-        cfg, files = prepare_run(_train_overrides(args), args.out, args.resume,
-                                 {"epochs": args.epochs, "threads": args.threads})
+        cfg, files = prepare_run(_train_overrides(args), args.out, args.resume)
         summary = train_run(cfg, files.path, resume=bool(args.resume), quiet=args.quiet,
                             log=None if args.quiet else print)
     except Interrupted:
@@ -112,8 +117,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         print(json.dumps({"accuracy": r["accuracy"], "loss": r["loss"], "n": r["n"],
                           "data": r["data"], "split": r["split"], "classes": classes,
                           "per_class": r["per_class"], "confusion": confusion.tolist(),
+                          "renamed": r["renamed"],
                           "skipped": [{"file": f, "error": e} for f, e in r["skipped"]]}))
         return 1 if r["skipped"] else 0
+    if r["renamed"]:
+        pairs = ", ".join(f"{a} -> {b}" for a, b in r["renamed"].items())
+        print(f"the data's labels are the model's classes by another name: {pairs}",
+              file=sys.stderr)
     print(f"{r['split']} split of {r['data']}: accuracy {r['accuracy']:.4f} on "
           f"{r['n']} utterances (loss {r['loss']:.4f})\n")
     print(f"{'class':>8} {'n':>5} {'correct':>8} {'accuracy':>9}")
@@ -262,10 +272,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", choices=["gru", "lstm", "rnn", "cnn-gru"], default=None)
     p.add_argument("--hidden", type=int)
     p.add_argument("--layers", type=int)
-    p.add_argument("--bidirectional", action="store_true")
+    p.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
+                   help="a bidirectional recurrent layer (default: off, on for cnn-gru)")
+    p.add_argument("--pooling", choices=["mean", "last"], default=None,
+                   help="a word's vector: the mean of the outputs over its frames (default) "
+                        "or the last state")
     p.add_argument("--dropout", type=float)
     p.add_argument("--epochs", type=int)
-    p.add_argument("--patience", type=int, help="early stopping patience in epochs")
+    p.add_argument("--patience", type=int,
+                   help="stop after N epochs (>= 1) without a better validation loss")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--seed", type=int)
@@ -351,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except UserError as exc:
+    except USER_ERRORS as exc:
         print(f"minigru {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -360,6 +375,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stdout = open(os.devnull, "w")  # the reader went away (e.g. piped into head)
         return 0
+    except Exception:
+        traceback.print_exc()
+        print(f"minigru {args.command}: internal error: this is a bug in minigru, not a "
+              f"mistake in the input; please report it with the traceback above",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError
 from .random import resolve_rng
 from .tensor import DEFAULT_DTYPE, Tensor, to_dtype
 
@@ -15,7 +16,7 @@ def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
         shape = tuple(shape[0])
     for n in shape:
         if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"shape: expected non-negative integers, got {shape}")
+            raise InputError(f"shape: expected non-negative integers, got {shape}")
     return tuple(int(n) for n in shape)
 
 

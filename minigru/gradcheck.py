@@ -29,6 +29,7 @@ import numpy as np
 
 from .autograd import grad as autograd_grad
 from .autograd import no_grad
+from .errors import InputError, InputTypeError
 from .tensor import Tensor
 
 
@@ -40,7 +41,8 @@ def _as_outputs(result: Any) -> list[Tensor]:
     outs = list(result) if isinstance(result, (tuple, list)) else [result]
     for k, o in enumerate(outs):
         if not isinstance(o, Tensor):
-            raise TypeError(f"gradcheck: fn must return tensors, output {k} is {type(o).__name__}")
+            raise InputTypeError(f"gradcheck: fn must return tensors, output {k} is "
+                                 f"{type(o).__name__}")
     return outs
 
 
@@ -136,9 +138,9 @@ def gradcheck(
             leaf.requires_grad = True
             inputs[i] = leaf
     if not checked:
-        raise ValueError("gradcheck: no input requires grad; nothing to check")
+        raise InputError("gradcheck: no input requires grad; nothing to check")
     if eps <= 0:
-        raise ValueError(f"gradcheck: eps must be positive, got {eps}")
+        raise InputError(f"gradcheck: eps must be positive, got {eps}")
     low = [i for i in checked if inputs[i].dtype != np.float64]
     if low:
         warnings.warn(

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError
+
 # --------------------------------------------------------------------------- grad mode
 
 _grad_enabled = True
@@ -105,14 +107,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         return grad
     extra = grad.ndim - len(shape)
     if extra < 0:
-        raise ValueError(f"cannot unbroadcast a gradient of shape {grad.shape} to {shape}")
+        raise InputError(f"cannot unbroadcast a gradient of shape {grad.shape} to {shape}")
     if extra:
         grad = grad.sum(axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if grad.shape != tuple(shape):
-        raise ValueError(f"cannot unbroadcast a gradient of shape {grad.shape} to {shape}")
+        raise InputError(f"cannot unbroadcast a gradient of shape {grad.shape} to {shape}")
     return grad
 
 
@@ -203,7 +205,7 @@ def _seed_gradient(t: Any, g: Any) -> np.ndarray:
         return np.ones(t.shape, dtype=t.dtype)
     arr = np.asarray(g.data if _is_value(g) else g, dtype=t.dtype)
     if arr.shape != t.shape:
-        raise ValueError(
+        raise InputError(
             f"backward: grad has shape {arr.shape} but the tensor has shape {t.shape}"
         )
     return arr

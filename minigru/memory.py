@@ -24,6 +24,8 @@ import ctypes.util
 import functools
 import sys
 
+from .errors import InputError
+
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 GLIBC_DEFAULT = 128 * 1024
@@ -57,7 +59,7 @@ def retain_freed_memory(enable: bool = True, trim_threshold: int = 512 << 20,
     """
     for name, value in (("trim_threshold", trim_threshold), ("mmap_threshold", mmap_threshold)):
         if not isinstance(value, int) or value < 0:
-            raise ValueError(f"retain_freed_memory: {name} must be a non-negative int of "
+            raise InputError(f"retain_freed_memory: {name} must be a non-negative int of "
                              f"bytes, got {value!r}")
     libc = _libc()
     if libc is None:

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError, InputTypeError
+
 DEFAULT_SEED = 0
 
 _generator = np.random.default_rng(DEFAULT_SEED)
@@ -28,7 +30,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the global generator with ``seed`` (a non-negative integer) and return it."""
     global _generator
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
+        raise InputError(f"manual_seed: seed must be a non-negative integer, got {seed!r}")
     _generator = np.random.default_rng(int(seed))
     return _generator
 
@@ -46,10 +48,10 @@ def get_rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restore a state returned by :func:`get_rng_state`."""
     if not isinstance(state, dict) or "bit_generator" not in state:
-        raise ValueError("set_rng_state: state must be a dict returned by get_rng_state()")
+        raise InputError("set_rng_state: state must be a dict returned by get_rng_state()")
     bit_generator = getattr(np.random, state["bit_generator"], None)
     if bit_generator is None:
-        raise ValueError(f"set_rng_state: unknown bit generator {state['bit_generator']!r}")
+        raise InputError(f"set_rng_state: unknown bit generator {state['bit_generator']!r}")
     global _generator
     bg = bit_generator()
     bg.state = state
@@ -61,5 +63,6 @@ def resolve_rng(rng: np.random.Generator | None) -> np.random.Generator:
     if rng is None:
         return _generator
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator or None, got {type(rng).__name__}")
+        raise InputTypeError(f"rng must be a numpy.random.Generator or None, got "
+                             f"{type(rng).__name__}")
     return rng

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from . import memory
+from .errors import InputError
 
 _applied = {"memory": False}
 
@@ -39,7 +40,7 @@ def set_threads(threads: int | None) -> None:
     if threads is None:
         return
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        raise InputError(f"threads must be a positive integer, got {threads!r}")
     import numba
     from threadpoolctl import threadpool_limits
 

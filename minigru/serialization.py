@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError, InputTypeError
 from .tensor import Tensor
 
 FORMAT = "minigru-checkpoint"
@@ -37,8 +38,8 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
         obj = obj.data
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind not in "biufc":
-            raise TypeError(f"save: the array at {where} has dtype {obj.dtype}; only numeric "
-                            f"and boolean arrays can be saved safely")
+            raise InputTypeError(f"save: the array at {where} has dtype {obj.dtype}; only numeric "
+                                 f"and boolean arrays can be saved safely")
         key = f"a{len(arrays)}"
         arrays[key] = obj
         return {"__array__": key}
@@ -49,21 +50,21 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     if isinstance(obj, dict):
         if all(isinstance(k, str) for k in obj):
             if {"__array__", "__items__", "__tuple__"} & obj.keys():
-                raise ValueError(f"save: the key names __array__, __items__ and __tuple__ are "
+                raise InputError(f"save: the key names __array__, __items__ and __tuple__ are "
                                  f"reserved (at {where})")
             return {k: _encode(v, arrays, f"{where}.{k}") for k, v in obj.items()}
         items = []
         for k, v in obj.items():
             if not isinstance(k, (str, int, float, bool)) and k is not None:
-                raise TypeError(f"save: dict key {k!r} at {where} is not a str or number")
+                raise InputTypeError(f"save: dict key {k!r} at {where} is not a str or number")
             items.append([k, _encode(v, arrays, f"{where}[{k!r}]")])
         return {"__items__": items}
     if isinstance(obj, tuple):
         return {"__tuple__": [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
     if isinstance(obj, list):
         return [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]
-    raise TypeError(f"save: cannot save a {type(obj).__name__} at {where}; use arrays, "
-                    f"numbers, strings, lists and dicts")
+    raise InputTypeError(f"save: cannot save a {type(obj).__name__} at {where}; use arrays, "
+                         f"numbers, strings, lists and dicts")
 
 
 MAX_DEPTH = 64
@@ -74,20 +75,20 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 def _decode(obj: Any, arrays: dict[str, np.ndarray], path: str, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
-        raise ValueError(f"load: {path} nests deeper than {MAX_DEPTH} levels; not a minigru "
+        raise InputError(f"load: {path} nests deeper than {MAX_DEPTH} levels; not a minigru "
                          f"checkpoint")
     if isinstance(obj, dict):
         if "__array__" in obj:
             key = obj["__array__"]
             if not isinstance(key, str) or len(obj) != 1:
-                raise ValueError(f"load: {path} has a malformed array reference {obj!r:.80}")
+                raise InputError(f"load: {path} has a malformed array reference {obj!r:.80}")
             if key not in arrays:
-                raise ValueError(f"load: {path} refers to a missing array {key!r}")
+                raise InputError(f"load: {path} refers to a missing array {key!r}")
             return arrays[key]
         if "__tuple__" in obj:
             items = obj["__tuple__"]
             if not isinstance(items, list) or len(obj) != 1:
-                raise ValueError(f"load: {path} has a malformed tuple record")
+                raise InputError(f"load: {path} has a malformed tuple record")
             return tuple(_decode(v, arrays, path, depth + 1) for v in items)
         if "__items__" in obj:
             items = obj["__items__"]
@@ -95,7 +96,7 @@ def _decode(obj: Any, arrays: dict[str, np.ndarray], path: str, depth: int = 0) 
                     or not all(isinstance(kv, list) and len(kv) == 2 for kv in items)
                     or not all(kv[0] is None or isinstance(kv[0], (str, int, float, bool))
                                for kv in items)):
-                raise ValueError(f"load: {path} has a malformed key-value record")
+                raise InputError(f"load: {path} has a malformed key-value record")
             return {k: _decode(v, arrays, path, depth + 1) for k, v in items}
         return {k: _decode(v, arrays, path, depth + 1) for k, v in obj.items()}
     if isinstance(obj, list):
@@ -115,15 +116,15 @@ def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> np.ndar
             elif version in ((2, 0), (3, 0)):
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
             else:
-                raise ValueError(f"unknown .npy version {version}")
+                raise InputError(f"unknown .npy version {version}")
         except ValueError as exc:
-            raise ValueError(f"load: {path}: member {name} is not a valid .npy array "
+            raise InputError(f"load: {path}: member {name} is not a valid .npy array "
                              f"({exc})") from exc
         if dtype.hasobject:
-            raise ValueError(f"load: {path} holds pickled Python objects (member {name}), "
+            raise InputError(f"load: {path} holds pickled Python objects (member {name}), "
                              f"which minigru never loads (they could run code)")
         if dtype.kind not in "biufcU" or dtype.fields is not None:
-            raise ValueError(f"load: {path}: member {name} has dtype {dtype}, which a minigru "
+            raise InputError(f"load: {path}: member {name} has dtype {dtype}, which a minigru "
                              f"checkpoint never holds")
         count = 1
         for n in shape:
@@ -131,11 +132,11 @@ def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> np.ndar
         expected = count * dtype.itemsize
         available = info.file_size - f.tell()
         if expected != available:
-            raise ValueError(f"load: {path}: member {name} declares shape {shape} of "
+            raise InputError(f"load: {path}: member {name} declares shape {shape} of "
                              f"{dtype} ({expected} bytes) but holds {available} bytes")
         data = f.read(expected)
     if len(data) != expected:
-        raise ValueError(f"load: {path}: member {name} is truncated")
+        raise InputError(f"load: {path}: member {name} is truncated")
     array = np.frombuffer(data, dtype=dtype, count=count)
     if fortran:
         return array.reshape(shape[::-1]).transpose().copy()
@@ -193,52 +194,52 @@ def load(path: str | os.PathLike[str]) -> Any:
     with open(path, "rb") as f:
         head = f.read(8)
     if not head.startswith(_ZIP_MAGIC):
-        raise ValueError(_classify_foreign(path, head))
+        raise InputError(_classify_foreign(path, head))
     try:
         with zipfile.ZipFile(path) as zf:
             members = {info.filename: info for info in zf.infolist()}
             meta_info = members.get(_META + ".npy")
             if meta_info is None:
-                raise ValueError(f"load: {path} is not a minigru checkpoint (no {_META} record)")
+                raise InputError(f"load: {path} is not a minigru checkpoint (no {_META} record)")
             if meta_info.file_size > MAX_MANIFEST_BYTES:
-                raise ValueError(f"load: {path}: its manifest is {meta_info.file_size} bytes, "
+                raise InputError(f"load: {path}: its manifest is {meta_info.file_size} bytes, "
                                  f"more than a checkpoint ever needs")
             manifest = _read_npy(zf, meta_info, path)
             if manifest.dtype.kind != "U" or manifest.shape != ():
-                raise ValueError(f"load: {path} is not a minigru checkpoint (its manifest is "
+                raise InputError(f"load: {path} is not a minigru checkpoint (its manifest is "
                                  f"not a string)")
             meta = json.loads(str(manifest))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise ValueError(f"load: {path} is not a minigru checkpoint")
+                raise InputError(f"load: {path} is not a minigru checkpoint")
             version = meta.get("version")
             if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-                raise ValueError(f"load: {path} has a malformed format version {version!r}")
+                raise InputError(f"load: {path} has a malformed format version {version!r}")
             if version > VERSION:
-                raise ValueError(f"load: {path} was written by a newer minigru (format "
+                raise InputError(f"load: {path} was written by a newer minigru (format "
                                  f"version {version})")
             if "state" not in meta:
-                raise ValueError(f"load: {path} is a minigru checkpoint with no state")
+                raise InputError(f"load: {path} is a minigru checkpoint with no state")
             arrays = {}
             for name, info in members.items():
                 if name == meta_info.filename:
                     continue
                 if not name.endswith(".npy"):
-                    raise ValueError(f"load: {path} holds an unexpected member {name!r}")
+                    raise InputError(f"load: {path} holds an unexpected member {name!r}")
                 array = _read_npy(zf, info, path)
                 if array.dtype.kind == "U":
-                    raise ValueError(f"load: {path}: member {name} holds text, not numbers")
+                    raise InputError(f"load: {path}: member {name} holds text, not numbers")
                 arrays[name[:-4]] = array
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError,
             json.JSONDecodeError, UnicodeDecodeError, NotImplementedError) as exc:
-        raise ValueError(f"load: {path} is not a readable checkpoint (truncated or corrupt: "
+        raise InputError(f"load: {path} is not a readable checkpoint (truncated or corrupt: "
                          f"{exc})") from exc
     except RecursionError as exc:
-        raise ValueError(f"load: {path} nests too deeply to be a minigru checkpoint") from exc
+        raise InputError(f"load: {path} nests too deeply to be a minigru checkpoint") from exc
     except ValueError as exc:
         if str(exc).startswith("load:"):
             raise
-        raise ValueError(f"load: {path} is not a readable checkpoint ({exc})") from exc
+        raise InputError(f"load: {path} is not a readable checkpoint ({exc})") from exc
     try:
         return _decode(meta["state"], arrays, str(path))
     except RecursionError as exc:
-        raise ValueError(f"load: {path} nests too deeply to be a minigru checkpoint") from exc
+        raise InputError(f"load: {path} nests too deeply to be a minigru checkpoint") from exc

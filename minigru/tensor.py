@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError, InputTypeError
 from .graph import run_backward
 
 DEFAULT_DTYPE = np.dtype(np.float32)
@@ -38,9 +39,9 @@ def to_dtype(dtype: Any) -> np.dtype:
     try:
         dt = np.dtype(dtype)
     except TypeError as exc:
-        raise TypeError(f"dtype: cannot interpret {dtype!r} as a dtype") from exc
+        raise InputTypeError(f"dtype: cannot interpret {dtype!r} as a dtype") from exc
     if dt.kind not in "fiub":
-        raise TypeError(f"dtype: minigru tensors hold float, int or bool data, got {dt}")
+        raise InputTypeError(f"dtype: minigru tensors hold float, int or bool data, got {dt}")
     return dt
 
 
@@ -53,7 +54,7 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, (np.ndarray, np.generic)):
         arr = np.array(data)
         if arr.dtype.kind not in "fiub":
-            raise TypeError(f"data: cannot make a tensor of dtype {arr.dtype}")
+            raise InputTypeError(f"data: cannot make a tensor of dtype {arr.dtype}")
         if arr.dtype.kind == "u" and arr.dtype != np.uint8:
             arr = arr.astype(np.int64)
         return arr
@@ -64,7 +65,8 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
         return arr.astype(np.int64)
     if arr.dtype.kind == "b":
         return arr
-    raise TypeError(f"data: cannot make a tensor from {type(data).__name__} (dtype {arr.dtype})")
+    raise InputTypeError(f"data: cannot make a tensor from {type(data).__name__} "
+                         f"(dtype {arr.dtype})")
 
 
 def is_floating(dtype: np.dtype) -> bool:
@@ -112,7 +114,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise InputTypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
     @property
@@ -128,10 +130,10 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         value = bool(value)
         if value and not is_floating(self.data.dtype):
-            raise TypeError(
-                f"requires_grad: only floating-point tensors can require gradients, "
-                f"got dtype {self.data.dtype} (integer tensors hold indices and labels)"
-            )
+            raise InputTypeError(
+                     f"requires_grad: only floating-point tensors can require gradients, "
+                     f"got dtype {self.data.dtype} (integer tensors hold indices and labels)"
+                 )
         if not value and self._node is not None:
             raise RuntimeError(
                 "requires_grad: cannot switch off gradients of a non-leaf tensor; "
@@ -150,11 +152,12 @@ class Tensor:
             return
         arr = np.asarray(value.data if isinstance(value, Tensor) else value)
         if arr.shape != self.data.shape:
-            raise ValueError(
+            raise InputError(
                 f"grad: expected an array of shape {self.data.shape}, got shape {arr.shape}"
             )
         if not is_floating(self.data.dtype):
-            raise TypeError(f"grad: a tensor of dtype {self.data.dtype} cannot hold a gradient")
+            raise InputTypeError(f"grad: a tensor of dtype {self.data.dtype} cannot hold a "
+                                 f"gradient")
         self._grad = np.array(arr, dtype=self.data.dtype)
 
     # ----------------------------------------------------------------- conversions
@@ -165,7 +168,7 @@ class Tensor:
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(
+            raise InputError(
                 f"item: only one-element tensors can be converted, got shape {self.data.shape}"
             )
         return self.data.item()
@@ -189,7 +192,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise ValueError(
+            raise InputError(
                 f"the truth value of a tensor of shape {self.data.shape} is ambiguous"
             )
         return bool(self.data.item())

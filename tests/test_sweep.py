@@ -133,10 +133,29 @@ def test_a_rerun_runs_only_what_is_missing(tmp_path):
     ("[extra]\n[grid]\nseed = [0]\n", "unknown table"),
     ("[base]\nepochs = 2\n", "at least one axis"),
     ("[grid\n", "not valid TOML"),
+    ("[grid]\nmodle = ['gru']\n", "did you mean 'model'"),
+    ("[grid]\n'features.delta' = [1]\n", r"did you mean 'features.deltas'.*'features' has"),
+    ("[grid]\nthreads = [1, 2]\n", r"set threads in \[sweep\]"),
+    ("[base]\nthreads = 2\n[grid]\nseed = [0]\n", r"set threads in \[sweep\]"),
+    ("[grid]\nlr = ['fast']\n", "lr must be a number"),
+    ("[grid]\nseed = [0.5]\n", "seed must be an integer"),
+    ("[grid]\n'features.cmvn' = ['yes']\n", "features.cmvn must be true or false"),
+    ("[grid]\n'synthetic.train_per_class' = [0]\n", "synthetic.train_per_class must be"),
+    ("[base]\nfeatures = 3\n[grid]\nseed = [0]\n", "features is a table"),
+    ("[base]\nhidden = {a = 1}\n[grid]\nseed = [0]\n", "unknown setting 'hidden.a'"),
+    ("base = 3\n[grid]\nseed = [0]\n", r"\[base\] and \[sweep\] must be tables"),
+    ("[grid]\npatience = [0]\n", "patience must be a whole number"),
 ])
 def test_bad_sweep_files_name_the_key(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match):
         load_sweep(write(tmp_path, text))
+
+
+def test_base_accepts_dotted_keys_and_nested_tables_alike():
+    a = check_sweep({"base": {"synthetic.train_per_class": 7}, "grid": {"seed": [0]}})
+    b = check_sweep({"base": {"synthetic": {"train_per_class": 7}}, "grid": {"seed": [0]}})
+    assert a["points"][0]["config"] == b["points"][0]["config"]
+    assert a["points"][0]["config"]["synthetic"]["train_per_class"] == 7
 
 
 def test_dotted_keys_reach_nested_settings():

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
+
 MU = 255
 
 
@@ -47,15 +49,15 @@ def utterance_rng(seed: int, copy: int, index: int) -> np.random.Generator:
 def _signal(x: Any, name: str = "signal") -> np.ndarray:
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D signal, got shape {np.shape(x)}")
+        raise InputError(f"{name} must be a 1-D signal, got shape {np.shape(x)}")
     if a.size == 0:
-        raise ValueError(f"{name} is empty")
+        raise InputError(f"{name} is empty")
     return a
 
 
 def _positive_rate(sample_rate: Any) -> int:
     if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise ValueError(f"sample_rate must be a positive integer, got {sample_rate!r}")
+        raise InputError(f"sample_rate must be a positive integer, got {sample_rate!r}")
     return int(sample_rate)
 
 
@@ -83,7 +85,7 @@ def speed_perturb(x: Any, factor: float) -> np.ndarray:
     """
     a = _signal(x, "speed_perturb: x")
     if not np.isfinite(factor) or not 0.5 <= factor <= 2.0:
-        raise ValueError(f"speed_perturb: factor must be in [0.5, 2], got {factor!r}")
+        raise InputError(f"speed_perturb: factor must be in [0.5, 2], got {factor!r}")
     ratio = Fraction(float(factor)).limit_denominator(100)
     if ratio == 1:
         return a.copy()
@@ -106,13 +108,13 @@ def time_stretch(x: Any, rate: float, frame: int = 256, tolerance: int | None = 
     """
     a = _signal(x, "time_stretch: x")
     if not np.isfinite(rate) or not 0.5 <= rate <= 2.0:
-        raise ValueError(f"time_stretch: rate must be in [0.5, 2], got {rate!r}")
+        raise InputError(f"time_stretch: rate must be in [0.5, 2], got {rate!r}")
     n_out = max(1, int(round(a.size / rate)))
     if rate == 1.0:
         return a.copy()
     length = int(frame)
     if length < 8 or length % 2:
-        raise ValueError(f"time_stretch: frame must be an even number >= 8, got {frame!r}")
+        raise InputError(f"time_stretch: frame must be an even number >= 8, got {frame!r}")
     hop = length // 2
     tol = length // 4 if tolerance is None else int(tolerance)
     window = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(length) / length)
@@ -146,7 +148,7 @@ def frequency_scale(x: Any, alpha: float) -> np.ndarray:
     """
     a = _signal(x, "frequency_scale: x")
     if not np.isfinite(alpha) or not 0.7 <= alpha <= 1.4:
-        raise ValueError(f"frequency_scale: alpha must be in [0.7, 1.4], got {alpha!r}")
+        raise InputError(f"frequency_scale: alpha must be in [0.7, 1.4], got {alpha!r}")
     if alpha == 1.0:
         return a.copy()
     fast = speed_perturb(a, alpha)
@@ -189,9 +191,9 @@ def babble_noise(n: int, others: Sequence[Any], rng: np.random.Generator,
     scaled to unit power, tiled to length ``n`` from a random start), the murmur of a room
     of people talking. Unit variance."""
     if len(others) == 0:
-        raise ValueError("babble_noise: others holds no utterances to make babble from")
+        raise InputError("babble_noise: others holds no utterances to make babble from")
     if talkers < 1:
-        raise ValueError(f"babble_noise: talkers must be >= 1, got {talkers}")
+        raise InputError(f"babble_noise: talkers must be >= 1, got {talkers}")
     n = int(n)
     out = np.zeros(n)
     for k in rng.choice(len(others), size=talkers, replace=len(others) < talkers):
@@ -212,12 +214,12 @@ def add_noise(x: Any, noise: Any, snr: float) -> np.ndarray:
     a = _signal(x, "add_noise: x")
     v = np.resize(_signal(noise, "add_noise: noise"), a.size)
     if not np.isfinite(snr):
-        raise ValueError(f"add_noise: snr must be a finite number of dB, got {snr!r}")
+        raise InputError(f"add_noise: snr must be a finite number of dB, got {snr!r}")
     px, pn = power(a), power(v)
     if px == 0.0:
         return a.copy()
     if pn == 0.0:
-        raise ValueError("add_noise: the noise is silent")
+        raise InputError("add_noise: the noise is silent")
     return a + v * np.sqrt(px / (pn * 10.0 ** (snr / 10.0)))
 
 
@@ -271,7 +273,7 @@ def telephone(x: Any, sample_rate: int, low: float = 300.0, high: float = 3400.0
     sr = _positive_rate(sample_rate)
     high = min(float(high), 0.45 * sr)
     if not 0 < low < high:
-        raise ValueError(f"telephone: need 0 < low < high, got low={low}, high={high}")
+        raise InputError(f"telephone: need 0 < low < high, got low={low}, high={high}")
     from scipy.signal import butter, sosfiltfilt
 
     sos = butter(4, [low, high], btype="bandpass", fs=sr, output="sos")
@@ -291,7 +293,7 @@ def room_impulse_response(sample_rate: int, rt60: float, rng: np.random.Generato
     """
     sr = _positive_rate(sample_rate)
     if not np.isfinite(rt60) or not 0 < rt60 <= 3:
-        raise ValueError(f"room_impulse_response: rt60 must be in (0, 3] seconds, got {rt60!r}")
+        raise InputError(f"room_impulse_response: rt60 must be in (0, 3] seconds, got {rt60!r}")
     n = max(2, int(round(rt60 * sr)))
     t = np.arange(1, n)
     tail = rng.standard_normal(n - 1) * np.exp(-3.0 * np.log(10.0) * t / (rt60 * sr))
@@ -324,12 +326,12 @@ def spec_augment(features: Any, rng: np.random.Generator, time_masks: int = 2,
     """
     f = np.array(features, dtype=np.float32, copy=True)
     if f.ndim != 2:
-        raise ValueError(f"spec_augment: features must be (frames, features), got shape "
+        raise InputError(f"spec_augment: features must be (frames, features), got shape "
                          f"{np.shape(features)}")
     for name, v in (("time_masks", time_masks), ("max_time", max_time),
                     ("freq_masks", freq_masks), ("max_freq", max_freq)):
         if not isinstance(v, (int, np.integer)) or v < 0:
-            raise ValueError(f"spec_augment: {name} must be a non-negative integer, got {v!r}")
+            raise InputError(f"spec_augment: {name} must be a non-negative integer, got {v!r}")
     frames, size = f.shape
     for axis, count, widest, length in ((0, time_masks, min(max_time, frames // 5), frames),
                                         (1, freq_masks, min(max_freq, size), size)):
@@ -401,7 +403,7 @@ def policy(name: str | Policy) -> Policy:
     if isinstance(name, Policy):
         return name
     if name not in POLICIES:
-        raise ValueError(f"augment must be one of {sorted(POLICIES)}, got {name!r}")
+        raise InputError(f"augment must be one of {sorted(POLICIES)}, got {name!r}")
     return POLICIES[name]
 
 
@@ -410,7 +412,7 @@ def make_noise(kind: str, n: int, rng: np.random.Generator,
     """``n`` samples of noise of ``kind`` ("white", "pink", "brown" or "babble"; babble of
     ``others``, or pink noise when there are none), unit variance."""
     if kind not in ("white", "pink", "brown", "babble"):
-        raise ValueError(f"make_noise: kind must be white, pink, brown or babble, got {kind!r}")
+        raise InputError(f"make_noise: kind must be white, pink, brown or babble, got {kind!r}")
     if kind == "babble" and len(others) > 0:
         return babble_noise(n, others, rng)
     return {"white": white_noise, "pink": pink_noise, "brown": brown_noise,

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
+
 FRAME_S = 0.025
 HOP_S = 0.010
 VAD_DB = 12.0
@@ -45,9 +47,9 @@ def frame_energy_db(signal: Any, sample_rate: int) -> np.ndarray:
     completed with zeros; a signal shorter than one frame is one frame)."""
     x = np.asarray(signal, dtype=np.float64)
     if x.ndim != 1:
-        raise ValueError(f"frame_energy_db: signal must be 1-D, got shape {np.shape(signal)}")
+        raise InputError(f"frame_energy_db: signal must be 1-D, got shape {np.shape(signal)}")
     if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise ValueError(f"frame_energy_db: sample_rate must be a positive integer, got "
+        raise InputError(f"frame_energy_db: sample_rate must be a positive integer, got "
                          f"{sample_rate!r}")
     win = max(1, int(round(FRAME_S * sample_rate)))
     hop = max(1, int(round(HOP_S * sample_rate)))

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import scipy.fft
 
+from ..errors import InputError, InputTypeError
 from ..kernels.framing import window_frames
 from ..kernels.spectrum import banded_mel_power, filter_bands
 from .frames import EDGES, WINDOWS, check_signal, frame_layout, get_window, round_half_up
@@ -118,8 +119,8 @@ class MFCCConfig:
     def replace(self, **changes: Any) -> MFCCConfig:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
-            raise TypeError(f"MFCCConfig has no field(s) {sorted(unknown)}; fields are "
-                            f"{[f.name for f in dataclasses.fields(self)]}")
+            raise InputTypeError(f"MFCCConfig has no field(s) {sorted(unknown)}; fields are "
+                                 f"{[f.name for f in dataclasses.fields(self)]}")
         return dataclasses.replace(self, **changes)
 
     def validate(self, sample_rate: float) -> None:
@@ -131,26 +132,26 @@ class MFCCConfig:
                    "mel_norm": (None, "slaney"), "filter_dtype": (None, "float32")}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
-                raise ValueError(f"MFCCConfig.{name}: {getattr(self, name)!r} is not one of "
+                raise InputError(f"MFCCConfig.{name}: {getattr(self, name)!r} is not one of "
                                  f"{allowed}")
         if sample_rate <= 0:
-            raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+            raise InputError(f"sample_rate must be positive, got {sample_rate}")
         if self.n_mfcc < 1:
-            raise ValueError(f"MFCCConfig.n_mfcc must be >= 1, got {self.n_mfcc}")
+            raise InputError(f"MFCCConfig.n_mfcc must be >= 1, got {self.n_mfcc}")
         if self.n_mfcc > self.n_mels:
-            raise ValueError(f"MFCCConfig.n_mfcc ({self.n_mfcc}) cannot exceed n_mels "
+            raise InputError(f"MFCCConfig.n_mfcc ({self.n_mfcc}) cannot exceed n_mels "
                              f"({self.n_mels}): the DCT of {self.n_mels} filter outputs has "
                              f"{self.n_mels} coefficients")
         if self.deltas not in (0, 1, 2):
-            raise ValueError(f"MFCCConfig.deltas must be 0, 1 or 2, got {self.deltas}")
+            raise InputError(f"MFCCConfig.deltas must be 0, 1 or 2, got {self.deltas}")
         if self.log_floor <= 0:
-            raise ValueError(f"MFCCConfig.log_floor must be positive, got {self.log_floor}")
+            raise InputError(f"MFCCConfig.log_floor must be positive, got {self.log_floor}")
         win, hop, n_fft = self.frame_sizes(sample_rate)
         if win < 1 or hop < 1:
-            raise ValueError(f"frames of {win} samples every {hop} samples at {sample_rate} Hz: "
+            raise InputError(f"frames of {win} samples every {hop} samples at {sample_rate} Hz: "
                              f"frame_length and frame_step are too short")
         if n_fft < 2:
-            raise ValueError(f"MFCCConfig.n_fft must be >= 2, got {n_fft}")
+            raise InputError(f"MFCCConfig.n_fft must be >= 2, got {n_fft}")
 
     def frame_sizes(self, sample_rate: float) -> tuple[int, int, int]:
         """(frame length, hop, n_fft) in samples at ``sample_rate``."""
@@ -206,7 +207,7 @@ def resolve_config(preset: str | None = None, config: MFCCConfig | None = None,
     if config is None:
         if preset not in PRESETS:
             names = [p for p in PRESETS if p is not None]
-            raise ValueError(f"unknown MFCC preset {preset!r}; choose None or one of {names}")
+            raise InputError(f"unknown MFCC preset {preset!r}; choose None or one of {names}")
         config = PRESETS[preset]
     return config.replace(**overrides) if overrides else config
 

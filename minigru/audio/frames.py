@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..errors import InputError, InputTypeError
+
 EDGES = ("pad", "center", "valid")
 WINDOWS = ("rectangular", "hamming", "hann", "povey")
 
@@ -15,15 +17,15 @@ def check_signal(signal: np.ndarray, name: str = "signal") -> np.ndarray:
     """A 1-D finite, non-empty float64 copy of ``signal`` (int16 etc. taken as they are)."""
     x = np.asarray(signal)
     if x.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D signal, got shape {x.shape} (average the "
+        raise InputError(f"{name}: expected a 1-D signal, got shape {x.shape} (average the "
                          f"channels first, or load with mono=True)")
     if x.size == 0:
-        raise ValueError(f"{name}: the signal is empty")
+        raise InputError(f"{name}: the signal is empty")
     if x.dtype.kind not in "iuf":
-        raise TypeError(f"{name}: expected numeric samples, got dtype {x.dtype}")
+        raise InputTypeError(f"{name}: expected numeric samples, got dtype {x.dtype}")
     x = x.astype(np.float64)
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name}: the signal holds NaN or infinite samples")
+        raise InputError(f"{name}: the signal holds NaN or infinite samples")
     return x
 
 
@@ -54,7 +56,7 @@ def num_frames(n: int, frame_length: int, hop: int, edge: str) -> int:
         return 1 + n // hop
     if edge == "valid":
         return 0 if n < frame_length else 1 + (n - frame_length) // hop
-    raise ValueError(f"edge must be one of {EDGES}, got {edge!r}")
+    raise InputError(f"edge must be one of {EDGES}, got {edge!r}")
 
 
 def frame_signal(signal: np.ndarray, frame_length: int, hop: int, edge: str = "pad",
@@ -73,7 +75,7 @@ def frame_signal(signal: np.ndarray, frame_length: int, hop: int, edge: str = "p
         (frames, L) array: a copy, or with ``copy=False`` a read-only strided view.
     """
     if frame_length < 1 or hop < 1:
-        raise ValueError(f"frame_signal: frame_length and hop must be >= 1, got {frame_length} "
+        raise InputError(f"frame_signal: frame_length and hop must be >= 1, got {frame_length} "
                          f"and {hop}")
     x = np.asarray(signal, dtype=np.float64)
     n_frames, left = frame_layout(x.size, frame_length, hop, edge, pad_length)
@@ -112,9 +114,9 @@ def get_window(name: str, length: int, periodic: bool = False) -> np.ndarray:
         povey        (0.5 - 0.5 cos(2 pi n / M)) ** 0.85      (Kaldi; Hann to the power 0.85)
     """
     if name not in WINDOWS:
-        raise ValueError(f"get_window: unknown window {name!r}; choose one of {WINDOWS}")
+        raise InputError(f"get_window: unknown window {name!r}; choose one of {WINDOWS}")
     if length < 1:
-        raise ValueError(f"get_window: length must be >= 1, got {length}")
+        raise InputError(f"get_window: length must be >= 1, got {length}")
     if name == "rectangular":
         return np.ones(length)
     if length == 1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InputError
+
 
 def delta(features: np.ndarray, width: int = 2) -> np.ndarray:
     """Regression deltas over +-``width`` frames (edge frames replicated):
@@ -13,10 +15,10 @@ def delta(features: np.ndarray, width: int = 2) -> np.ndarray:
     (frames, coefficients) -> same shape.
     """
     if width < 1:
-        raise ValueError(f"delta: width must be >= 1, got {width}")
+        raise InputError(f"delta: width must be >= 1, got {width}")
     f = np.asarray(features, dtype=np.float64)
     if f.ndim != 2:
-        raise ValueError(f"delta: expected (frames, coefficients), got shape {f.shape}")
+        raise InputError(f"delta: expected (frames, coefficients), got shape {f.shape}")
     T = f.shape[0]
     if T == 0:
         return f.copy()
@@ -32,7 +34,7 @@ def cmvn(features: np.ndarray, variance: bool = True, eps: float = 1e-10) -> np.
     (c - mean) / max(std, eps), each coefficient separately."""
     f = np.asarray(features, dtype=np.float64)
     if f.ndim != 2:
-        raise ValueError(f"cmvn: expected (frames, coefficients), got shape {f.shape}")
+        raise InputError(f"cmvn: expected (frames, coefficients), got shape {f.shape}")
     if f.shape[0] == 0:
         return f.copy()
     out = f - f.mean(axis=0)

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
 from .frames import frame_signal, get_window
@@ -61,23 +62,23 @@ class FeaturePipeline:
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             names = [p for p in PRESETS if p is not None]
-            raise ValueError(f"FeaturePipeline: preset must be None or one of {names}, got "
+            raise InputError(f"FeaturePipeline: preset must be None or one of {names}, got "
                              f"{self.preset!r}")
         for name, low in (("n_mfcc", 1), ("deltas", 0)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise ValueError(f"FeaturePipeline: {name} must be an integer >= {low}, got "
+                raise InputError(f"FeaturePipeline: {name} must be an integer >= {low}, got "
                                  f"{value!r}")
         if self.deltas > 2:
-            raise ValueError(f"FeaturePipeline: deltas must be 0, 1 or 2, got {self.deltas}")
+            raise InputError(f"FeaturePipeline: deltas must be 0, 1 or 2, got {self.deltas}")
         for name in ("cmvn", "trim"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"FeaturePipeline: {name} must be true or false, got "
+                raise InputError(f"FeaturePipeline: {name} must be true or false, got "
                                  f"{getattr(self, name)!r}")
         rate = self.sample_rate
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool)
                                  or rate <= 0):
-            raise ValueError(f"FeaturePipeline: sample_rate must be a positive integer or "
+            raise InputError(f"FeaturePipeline: sample_rate must be a positive integer or "
                              f"None, got {rate!r}")
 
     # ------------------------------------------------------------------ description
@@ -94,12 +95,12 @@ class FeaturePipeline:
     def from_dict(cls, d: dict[str, Any]) -> FeaturePipeline:
         """The inverse of :meth:`to_dict`; an unknown key is an error that names it."""
         if not isinstance(d, dict):
-            raise ValueError(f"FeaturePipeline.from_dict: expected a dict, got "
+            raise InputError(f"FeaturePipeline.from_dict: expected a dict, got "
                              f"{type(d).__name__}")
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = set(d) - fields
         if unknown:
-            raise ValueError(f"FeaturePipeline: unknown setting(s) {sorted(unknown)}; settings "
+            raise InputError(f"FeaturePipeline: unknown setting(s) {sorted(unknown)}; settings "
                              f"are {sorted(fields)}")
         return cls(**d)
 
@@ -133,11 +134,11 @@ class FeaturePipeline:
         if x.ndim == 2:
             x = x.mean(axis=0, dtype=np.float64).astype(np.float32)
         if x.ndim != 1:
-            raise ValueError(f"FeaturePipeline: signal must be (N,) or (channels, N), got shape "
+            raise InputError(f"FeaturePipeline: signal must be (N,) or (channels, N), got shape "
                              f"{np.shape(signal)}")
         rate = int(sample_rate)
         if rate <= 0:
-            raise ValueError(f"FeaturePipeline: sample_rate must be positive, got {sample_rate}")
+            raise InputError(f"FeaturePipeline: sample_rate must be positive, got {sample_rate}")
         if self.sample_rate is not None and rate != self.sample_rate:
             g = np.gcd(self.sample_rate, rate)
             from scipy.signal import resample_poly  # imported on use: it costs ~0.7 s
@@ -175,7 +176,7 @@ class FeaturePipeline:
 
         rate = self.sample_rate or sample_rate
         if rate is None:
-            raise ValueError("FeaturePipeline.streaming: the pipeline has no sample rate; "
+            raise InputError("FeaturePipeline.streaming: the pipeline has no sample rate; "
                              "pass sample_rate")
         return StreamingMFCC(rate, preset=self.preset, n_mfcc=self.n_mfcc, deltas=self.deltas,
                              running_cmvn=self.cmvn)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.fft
 
+from ..errors import InputError
 from ..kernels.spectrum import power_of
 
 MEL_SCALES = ("htk", "slaney", "kaldi")
@@ -23,7 +24,7 @@ def power_spectrum(frames: np.ndarray, n_fft: int, scale: str = "none") -> np.nd
     (frames, L) -> (frames, n_fft // 2 + 1)
     """
     if scale not in ("none", "n_fft"):
-        raise ValueError(f"power_spectrum: scale must be 'none' or 'n_fft', got {scale!r}")
+        raise InputError(f"power_spectrum: scale must be 'none' or 'n_fft', got {scale!r}")
     frames = np.asarray(frames, dtype=np.float64)
     spec = scipy.fft.rfft(frames.reshape(-1, frames.shape[-1]), n=n_fft, axis=-1)
     power = power_of(spec, 1.0 / n_fft if scale == "n_fft" else 1.0)
@@ -50,7 +51,7 @@ def hz_to_mel(f: np.ndarray | float, scale: str = "htk") -> np.ndarray:
         log_t = f >= 1000.0
         return np.where(log_t, min_log_mel + np.log(np.maximum(f, 1e-300) / 1000.0) / logstep,
                         mels)
-    raise ValueError(f"mel scale must be one of {MEL_SCALES}, got {scale!r}")
+    raise InputError(f"mel scale must be one of {MEL_SCALES}, got {scale!r}")
 
 
 def mel_to_hz(m: np.ndarray | float, scale: str = "htk") -> np.ndarray:
@@ -66,7 +67,7 @@ def mel_to_hz(m: np.ndarray | float, scale: str = "htk") -> np.ndarray:
         logstep = np.log(6.4) / 27.0
         return np.where(m >= min_log_mel, 1000.0 * np.exp(logstep * (m - min_log_mel)),
                         f_sp * m)
-    raise ValueError(f"mel scale must be one of {MEL_SCALES}, got {scale!r}")
+    raise InputError(f"mel scale must be one of {MEL_SCALES}, got {scale!r}")
 
 
 def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 40, fmin: float = 0.0,
@@ -89,15 +90,15 @@ def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 40, fmin: float
     ``dtype="float32"`` rounds the matrix to float32 (librosa keeps its filters in float32).
     """
     if n_mels < 1:
-        raise ValueError(f"mel_filterbank: n_mels must be >= 1, got {n_mels}")
+        raise InputError(f"mel_filterbank: n_mels must be >= 1, got {n_mels}")
     if placement not in PLACEMENTS:
-        raise ValueError(f"mel_filterbank: placement must be one of {PLACEMENTS}, got "
+        raise InputError(f"mel_filterbank: placement must be one of {PLACEMENTS}, got "
                          f"{placement!r}")
     if norm not in (None, "slaney"):
-        raise ValueError(f"mel_filterbank: norm must be None or 'slaney', got {norm!r}")
+        raise InputError(f"mel_filterbank: norm must be None or 'slaney', got {norm!r}")
     fmax = sample_rate / 2 if fmax is None else fmax
     if not 0 <= fmin < fmax <= sample_rate / 2:
-        raise ValueError(f"mel_filterbank: need 0 <= fmin < fmax <= sample_rate/2, got fmin "
+        raise InputError(f"mel_filterbank: need 0 <= fmin < fmax <= sample_rate/2, got fmin "
                          f"{fmin}, fmax {fmax}, sample_rate {sample_rate}")
     n_bins = n_fft // 2 + 1
     mel_lo, mel_hi = hz_to_mel(fmin, scale), hz_to_mel(fmax, scale)
@@ -144,7 +145,7 @@ def log_energies(m: np.ndarray, floor: float = 1e-10, mode: str = "max") -> np.n
         return np.log(np.maximum(m, floor))
     if mode == "zeros":
         return np.log(np.where(m == 0, floor, m))
-    raise ValueError(f"log_energies: mode must be 'max' or 'zeros', got {mode!r}")
+    raise InputError(f"log_energies: mode must be 'max' or 'zeros', got {mode!r}")
 
 
 def power_to_db(m: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0,
@@ -153,7 +154,7 @@ def power_to_db(m: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0,
     The maximum is over the whole array (one utterance), or with ``counts`` over each block of
     that many consecutive rows (many utterances stacked)."""
     if top_db is not None and top_db < 0:
-        raise ValueError(f"power_to_db: top_db must be >= 0, got {top_db}")
+        raise InputError(f"power_to_db: top_db must be >= 0, got {top_db}")
     db = 10.0 * np.log10(np.maximum(amin, m))
     if top_db is None or db.size == 0:
         return db
@@ -161,7 +162,7 @@ def power_to_db(m: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0,
         return np.maximum(db, db.max() - top_db)
     counts = np.asarray(counts, dtype=np.int64)
     if counts.sum() != db.shape[0]:
-        raise ValueError(f"power_to_db: counts add up to {counts.sum()}, not to the "
+        raise InputError(f"power_to_db: counts add up to {counts.sum()}, not to the "
                          f"{db.shape[0]} rows of m")
     row_max = db.reshape(db.shape[0], -1).max(axis=1)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -187,6 +188,6 @@ def lifter(cepstra: np.ndarray, L: int = 22) -> np.ndarray:
     if L == 0:
         return cepstra
     if L < 0:
-        raise ValueError(f"lifter: L must be >= 0, got {L}")
+        raise InputError(f"lifter: L must be >= 0, got {L}")
     n = np.arange(cepstra.shape[-1])
     return cepstra * (1 + (L / 2.0) * np.sin(np.pi * n / L))

@@ -28,39 +28,53 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from .features import MFCCConfig, cepstra_of_frames, resolve_config
 from .frames import num_frames
 
 
 class _StreamingDelta:
     """Regression deltas over +-N frames of a stream (edge frames replicated), emitting frame
-    t when frame t+N has arrived."""
+    t when frame t+N has arrived. Only the frames a later delta still needs are kept (at most
+    2N + 1 plus one chunk), so memory stays flat however long the stream runs."""
 
     def __init__(self, width: int) -> None:
         self.N = width
         self.denominator = 2 * sum(n * n for n in range(1, width + 1))
         self.frames: list[np.ndarray] = []
+        self.base = 0
         self.emitted = 0
 
     def _delta(self, t: int, last: int) -> np.ndarray:
-        d = np.zeros_like(self.frames[0])
+        f, b = self.frames, self.base
+        d = np.zeros_like(f[0])
         for n in range(1, self.N + 1):
-            d += n * (self.frames[min(t + n, last)] - self.frames[max(t - n, 0)])
+            d += n * (f[min(t + n, last) - b] - f[max(t - n, 0) - b])
         return d / self.denominator
+
+    def _forget(self) -> None:
+        keep_from = max(self.emitted - self.N, 0)
+        if keep_from > self.base:
+            del self.frames[:keep_from - self.base]
+            self.base = keep_from
 
     def push(self, rows: np.ndarray) -> list[np.ndarray]:
         self.frames.extend(rows)
         out = []
-        while self.emitted + self.N < len(self.frames):
-            out.append(self._delta(self.emitted, len(self.frames) - 1))
+        last = self.base + len(self.frames) - 1
+        while self.emitted + self.N <= last:
+            out.append(self._delta(self.emitted, last))
             self.emitted += 1
+        self._forget()
         return out
 
     def flush(self) -> list[np.ndarray]:
         out = []
-        while self.emitted < len(self.frames):
-            out.append(self._delta(self.emitted, len(self.frames) - 1))
+        last = self.base + len(self.frames) - 1
+        while self.emitted <= last:
+            out.append(self._delta(self.emitted, last))
             self.emitted += 1
+        self._forget()
         return out
 
 
@@ -80,15 +94,16 @@ class StreamingMFCC:
         cfg = resolve_config(preset, config, **overrides)
         cfg.validate(sample_rate)
         if cfg.edge == "center" or cfg.log == "db":
-            raise ValueError(f"StreamingMFCC: preset {preset!r} cannot be streamed exactly: its "
+            raise InputError(f"StreamingMFCC: preset {preset!r} cannot be streamed exactly: its "
                              f"frames are centred and its decibel floor (top_db) depends on the "
                              f"whole utterance; use preset None, 'python_speech_features' or "
                              f"'kaldi'")
         if cfg.cmvn:
-            raise ValueError("StreamingMFCC: per-utterance CMVN needs the whole utterance; pass "
+            raise InputError("StreamingMFCC: per-utterance CMVN needs the whole utterance; pass "
                              "cmvn=False and running_cmvn=True for the streaming substitute")
         self.cfg, self.sample_rate, self.running_cmvn = cfg, int(sample_rate), running_cmvn
         self.win, self.hop, self.n_fft = cfg.frame_sizes(sample_rate)
+        self.last_c0 = np.zeros(0)
         self.reset()
 
     def reset(self) -> None:
@@ -162,6 +177,7 @@ class StreamingMFCC:
         return self._normalise(out)
 
     def _normalise(self, out: np.ndarray) -> np.ndarray:
+        self.last_c0 = out[:, 0].copy() if out.size else np.zeros(0)
         if not self.running_cmvn or out.shape[0] == 0:
             return out
         result = np.empty_like(out)
@@ -178,14 +194,17 @@ class StreamingMFCC:
         return result
 
     def push(self, samples: Any, sample_rate: int | None = None) -> np.ndarray:
-        """Add samples; return the frames that are complete, (frames, feature_size)."""
+        """Add samples; return the frames that are complete, (frames, feature_size).
+        ``last_c0`` then holds their first coefficient before any normalisation (the frame
+        energy a voice-activity detector needs, which running CMVN would hide)."""
         if sample_rate is not None and int(sample_rate) != self.sample_rate:
-            raise ValueError(f"StreamingMFCC.push: this stream runs at {self.sample_rate} Hz, "
+            raise InputError(f"StreamingMFCC.push: this stream runs at {self.sample_rate} Hz, "
                              f"got a chunk at {sample_rate} Hz")
         x = np.asarray(samples, dtype=np.float64).reshape(-1)
         if not np.all(np.isfinite(x)):
-            raise ValueError("StreamingMFCC.push: the chunk holds NaN or infinite samples")
+            raise InputError("StreamingMFCC.push: the chunk holds NaN or infinite samples")
         if x.size == 0:
+            self.last_c0 = np.zeros(0)
             return np.zeros((0, self.feature_size))
         self._append(x)
         available = 0 if self._total < self.win else 1 + (self._total - self.win) // self.hop

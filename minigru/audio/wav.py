@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from scipy.io import wavfile
 
+from ..errors import InputError
+
 
 def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
     """Integer PCM to float in [-1, 1]: int16 / 2^15, int32 / 2^31, (uint8 - 128) / 2^7;
@@ -24,7 +26,7 @@ def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
         return (data.astype(np.float64) / float(2 ** (8 * size - 1))).astype(np.float32)
     if kind == "i" and size == 8:  # 24-bit files come back from scipy left-aligned in int32
         return (data.astype(np.float64) / 2.0**63).astype(np.float32)
-    raise ValueError(f"load_wav: {path}: unsupported sample format {data.dtype}")
+    raise InputError(f"load_wav: {path}: unsupported sample format {data.dtype}")
 
 
 def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
@@ -49,25 +51,25 @@ def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
     if not path.is_file():
         raise FileNotFoundError(f"load_wav: no such file: {path}")
     if path.stat().st_size == 0:
-        raise ValueError(f"load_wav: {path} is empty")
+        raise InputError(f"load_wav: {path} is empty")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", wavfile.WavFileWarning)
             rate, data = wavfile.read(path)
     except (ValueError, EOFError, OSError, struct.error, wavfile.WavFileWarning,
             IndexError) as exc:
-        raise ValueError(f"load_wav: {path} is not a readable WAV file ({exc})") from exc
+        raise InputError(f"load_wav: {path} is not a readable WAV file ({exc})") from exc
     if data.size == 0:
-        raise ValueError(f"load_wav: {path} holds no samples")
+        raise InputError(f"load_wav: {path} holds no samples")
     signal = _to_float(np.asarray(data), path)
     if signal.ndim == 2:
         signal = signal.mean(axis=1, dtype=np.float64).astype(np.float32) if mono else \
             np.ascontiguousarray(signal.T)
     if not np.all(np.isfinite(signal)):
-        raise ValueError(f"load_wav: {path} holds NaN or infinite samples")
+        raise InputError(f"load_wav: {path} holds NaN or infinite samples")
     if sample_rate is not None:
         if int(sample_rate) <= 0:
-            raise ValueError(f"load_wav: sample_rate must be positive, got {sample_rate}")
+            raise InputError(f"load_wav: sample_rate must be positive, got {sample_rate}")
         if int(sample_rate) != rate:
             g = gcd(int(sample_rate), int(rate))
             from scipy.signal import resample_poly  # imported on use: it costs ~0.7 s

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..errors import InputError
+
 
 class Dataset(Protocol):
     def __len__(self) -> int: ...
@@ -29,11 +31,11 @@ class ArrayDataset:
                  names: Sequence[str] | None = None, classes: Sequence[str] | None = None,
                  sources: Sequence[Any] | None = None) -> None:
         if len(features) != len(labels):
-            raise ValueError(f"ArrayDataset: {len(features)} feature arrays but "
+            raise InputError(f"ArrayDataset: {len(features)} feature arrays but "
                              f"{len(labels)} labels")
         sizes = {np.shape(f)[1] for f in features if np.ndim(f) == 2}
         if any(np.ndim(f) != 2 for f in features) or len(sizes) > 1:
-            raise ValueError("ArrayDataset: every item must be (frames, features) with the same "
+            raise InputError("ArrayDataset: every item must be (frames, features) with the same "
                              "number of features")
         self.features = [np.asarray(f, dtype=np.float32) for f in features]
         self.labels = np.asarray(labels, dtype=np.int64)
@@ -41,7 +43,7 @@ class ArrayDataset:
         self.classes = list(classes) if classes is not None else \
             [str(c) for c in range(int(self.labels.max(initial=-1)) + 1)]
         if sources is not None and len(sources) != len(self.features):
-            raise ValueError(f"ArrayDataset: {len(sources)} sources for {len(self.features)} "
+            raise InputError(f"ArrayDataset: {len(sources)} sources for {len(self.features)} "
                              f"items")
         self.sources = list(sources) if sources is not None else None
 
@@ -73,11 +75,11 @@ def join(datasets: Sequence[ArrayDataset]) -> ArrayDataset:
     """One dataset holding the items of all of ``datasets`` in order; they must have the same
     classes and feature size. Sources are kept when every part has them."""
     if not datasets:
-        raise ValueError("join: no datasets")
+        raise InputError("join: no datasets")
     first = datasets[0]
     for d in datasets[1:]:
         if list(d.classes) != list(first.classes):
-            raise ValueError(f"join: classes differ: {first.classes} and {d.classes}")
+            raise InputError(f"join: classes differ: {first.classes} and {d.classes}")
     sources = None if any(d.sources is None for d in datasets) else \
         [s for d in datasets for s in d.sources]
     return ArrayDataset([f for d in datasets for f in d.features],

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..random import default_rng
 
 
@@ -29,10 +30,10 @@ def pad_batch(items: list[tuple[np.ndarray, int]], batch_first: bool = False,
               indices: np.ndarray | None = None) -> Batch:
     """Stack (features, label) pairs of different lengths into one zero-padded batch."""
     if not items:
-        raise ValueError("pad_batch: an empty batch")
+        raise InputError("pad_batch: an empty batch")
     lengths = np.array([f.shape[0] for f, _ in items], dtype=np.int64)
     if np.any(lengths == 0):
-        raise ValueError("pad_batch: an item has no frames")
+        raise InputError("pad_batch: an item has no frames")
     F = items[0][0].shape[1]
     x = np.zeros((len(items), int(lengths.max()), F), dtype=np.float32)
     for b, (f, _) in enumerate(items):
@@ -63,10 +64,10 @@ class DataLoader:
                  seed: int | None = None, drop_last: bool = False,
                  bucket_by_length: bool = False, batch_first: bool = False) -> None:
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
+            raise InputError(f"DataLoader: batch_size must be a positive integer, got "
                              f"{batch_size!r}")
         if len(dataset) == 0:
-            raise ValueError("DataLoader: the dataset is empty")
+            raise InputError("DataLoader: the dataset is empty")
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self.bucket_by_length, self.batch_first = bucket_by_length, batch_first

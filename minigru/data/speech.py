@@ -24,6 +24,7 @@ from ..audio.augment import Policy, augment, policy, spec_augment, utterance_rng
 from ..audio.cache import FeatureCache
 from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
 from ..audio.wav import load_wav
+from ..errors import InputError
 from .dataset import ArrayDataset, join
 from .synthetic import DIGIT_WORDS, synthesize_digit
 
@@ -65,7 +66,7 @@ class SyntheticDigits(ArrayDataset):
                  features: FeaturePipeline | None = None, first_take: int = 0,
                  keep_audio: bool = False, snr_db: tuple[float, float] = (10.0, 30.0)) -> None:
         if n_per_class < 1:
-            raise ValueError(f"SyntheticDigits: n_per_class must be >= 1, got {n_per_class}")
+            raise InputError(f"SyntheticDigits: n_per_class must be >= 1, got {n_per_class}")
         self.sample_rate, self.seed = sample_rate, seed
         self.pipeline = (features or DEFAULT_PIPELINE).at_rate(sample_rate)
         labels, names, clips, sources = [], [], [], []
@@ -104,7 +105,7 @@ def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCa
             if f.shape[0] == 0:
                 reason = f"{paths[i]}: too short for one frame"
                 if not skip_bad:
-                    raise ValueError(reason)
+                    raise InputError(reason)
                 skipped.append((str(paths[i]), reason))
                 continue
             feats[i] = f
@@ -138,7 +139,7 @@ class SpokenDigitFolder(ArrayDataset):
         if not root.is_dir():
             raise FileNotFoundError(f"SpokenDigitFolder: no folder at {path}")
         if split not in ("train", "test", "all"):
-            raise ValueError(f"SpokenDigitFolder: split must be 'train', 'test' or 'all', got "
+            raise InputError(f"SpokenDigitFolder: split must be 'train', 'test' or 'all', got "
                              f"{split!r}")
         files, labels, spk = [], [], []
         for f in sorted(root.glob("*.wav")):
@@ -146,7 +147,7 @@ class SpokenDigitFolder(ArrayDataset):
             if m is None:
                 if skip_bad:
                     continue
-                raise ValueError(f"SpokenDigitFolder: {f} is not named "
+                raise InputError(f"SpokenDigitFolder: {f} is not named "
                                  f"{{digit}}_{{speaker}}_{{index}}.wav")
             index = int(m["index"])
             if (split == "test" and index > 4) or (split == "train" and index <= 4):
@@ -159,7 +160,7 @@ class SpokenDigitFolder(ArrayDataset):
             labels.append(int(m["digit"]))
             spk.append(m["speaker"])
         if not files:
-            raise ValueError(f"SpokenDigitFolder: no usable recordings in {root} for split "
+            raise InputError(f"SpokenDigitFolder: no usable recordings in {root} for split "
                              f"{split!r} and speakers {speakers}")
         self.pipeline = fix_rate(features or DEFAULT_PIPELINE, files)
         feats, self.skipped = _load_all(files, self.pipeline, FeatureCache(cache_dir), skip_bad)
@@ -186,7 +187,7 @@ class AudioFolder(ArrayDataset):
                 files.append(f)
                 labels.append(k)
         if not files:
-            raise ValueError(f"AudioFolder: no .wav files under {root}/<label>/")
+            raise InputError(f"AudioFolder: no .wav files under {root}/<label>/")
         self.pipeline = fix_rate(features or DEFAULT_PIPELINE, files)
         feats, self.skipped = _load_all(files, self.pipeline, FeatureCache(cache_dir), skip_bad)
         keep = [i for i, f in enumerate(feats) if f is not None]
@@ -226,10 +227,10 @@ def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Po
     if recipe.copies == 0:
         return dataset
     if dataset.sources is None:
-        raise ValueError("augmented: the dataset does not say where its audio came from")
+        raise InputError("augmented: the dataset does not say where its audio came from")
     rate = pipeline.sample_rate
     if rate is None:
-        raise ValueError("augmented: the pipeline has no sample rate; fix it first")
+        raise InputError("augmented: the pipeline has no sample rate; fix it first")
     import hashlib
     import json
 

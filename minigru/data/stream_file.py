@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..audio.wav import load_wav
+from ..errors import InputError
 from .speech import FSDD_NAME
 
 
@@ -27,7 +28,7 @@ def digit_stream(root: str | os.PathLike[str], n_words: int = 20, seed: int = 0,
         if m and (int(m["index"]) <= 4) == (split == "test"):
             files.append((f, int(m["digit"])))
     if not files:
-        raise ValueError(f"digit_stream: no FSDD recordings of the {split} split in {folder}")
+        raise InputError(f"digit_stream: no FSDD recordings of the {split} split in {folder}")
     rng = np.random.default_rng(seed)
     parts, words, t, sr = [], [], 0.0, None
     for k in rng.choice(len(files), n_words, replace=n_words > len(files)):

@@ -34,6 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..errors import InputError
 from ..kernels.resonator import resonator_cascade
 
 DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -163,7 +164,7 @@ def synthesize_digit(digit: int, sample_rate: int = 16000, seed: int = 0, take: 
     """One utterance of ``digit`` (0-9) as float32 samples, deterministic for (seed, digit,
     take); background noise at an SNR drawn uniformly from ``snr_db``."""
     if not 0 <= digit <= 9:
-        raise ValueError(f"synthesize_digit: digit must be 0-9, got {digit}")
+        raise InputError(f"synthesize_digit: digit must be 0-9, got {digit}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, digit, take]))
     sr = int(sample_rate)
     f0 = rng.uniform(80, 260)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..ops import elementwise as E
 from ..ops import layers as L
 from ..ops import shape as S
@@ -30,7 +31,7 @@ class _CellBase(Module):
         name = type(self).__name__
         for arg, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
+                raise InputError(f"{name}: {arg} must be a positive integer, got {value!r}")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         dt = np.float32 if dtype is None else dtype
         G = self.gates * hidden_size
@@ -52,7 +53,7 @@ class _CellBase(Module):
         name = type(self).__name__
         x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input must be (B, {self.input_size}) or "
+            raise InputError(f"{name}: input must be (B, {self.input_size}) or "
                              f"({self.input_size},), got shape {x.shape}")
         unbatched = x.ndim == 1
         if unbatched:
@@ -61,7 +62,7 @@ class _CellBase(Module):
             hx = hx if isinstance(hx, Tensor) else Tensor(np.asarray(hx))
             expected = (self.hidden_size,) if unbatched else (x.shape[0], self.hidden_size)
             if hx.shape != expected:
-                raise ValueError(f"{name}: hx must have shape {expected}, got {hx.shape}")
+                raise InputError(f"{name}: hx must have shape {expected}, got {hx.shape}")
             if unbatched:
                 hx = S.unsqueeze(hx, 0)
         return x, hx, unbatched
@@ -142,7 +143,7 @@ class RNNCell(_CellBase):
                  nonlinearity: str = "tanh", dtype: Any = None,
                  rng: np.random.Generator | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got "
+            raise InputError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got "
                              f"{nonlinearity!r}")
         super().__init__(input_size, hidden_size, bias, dtype, rng)
         self.nonlinearity = nonlinearity

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..ops import conv as F
 from ..tensor import Tensor
 from . import init
@@ -23,7 +24,7 @@ class _ConvNd(Module):
         name = type(self).__name__
         for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
+                raise InputError(f"{name}: {arg} must be a positive integer, got {value!r}")
         kernel = F._tuple(kernel_size, self.nd, f"{name}: kernel_size", 1)
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel
         self.stride, self.padding, self.dilation = stride, padding, dilation

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..ops import layers as F
 from ..tensor import Tensor
 from .module import Module
@@ -15,7 +16,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, rng: np.random.Generator | None = None) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+            raise InputError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = p
         self.rng = rng
 

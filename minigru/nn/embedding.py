@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..ops import layers as F
 from ..tensor import Tensor
 from . import init
@@ -21,9 +22,9 @@ class Embedding(Module):
         super().__init__()
         for name, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Embedding: {name} must be a positive integer, got {value!r}")
+                raise InputError(f"Embedding: {name} must be a positive integer, got {value!r}")
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
-            raise ValueError(f"Embedding: padding_idx {padding_idx} is outside the table of "
+            raise InputError(f"Embedding: padding_idx {padding_idx} is outside the table of "
                              f"{num_embeddings} rows")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = None if padding_idx is None else padding_idx % num_embeddings

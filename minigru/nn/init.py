@@ -15,13 +15,14 @@ import math
 
 import numpy as np
 
+from ..errors import InputError
 from ..random import resolve_rng
 from ..tensor import Tensor
 
 
 def calculate_fan_in_and_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     if len(shape) < 2:
-        raise ValueError(f"fan in/out need a weight with at least 2 dimensions, got {shape}")
+        raise InputError(f"fan in/out need a weight with at least 2 dimensions, got {shape}")
     receptive = int(np.prod(shape[2:])) if len(shape) > 2 else 1
     return shape[1] * receptive, shape[0] * receptive
 
@@ -52,7 +53,7 @@ def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
                      rng: np.random.Generator | None = None) -> Tensor:
     fan_in, fan_out = calculate_fan_in_and_fan_out(t.shape)
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+        raise InputError(f"kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan = fan_in if mode == "fan_in" else fan_out
     gain = math.sqrt(2.0 / (1 + a * a))
     bound = gain * math.sqrt(3.0 / fan)

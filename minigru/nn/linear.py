@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..ops import layers as F
 from ..ops import shape as S
 from ..tensor import Tensor
@@ -23,7 +24,7 @@ class Linear(Module):
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {value!r}")
+                raise InputError(f"Linear: {name} must be a positive integer, got {value!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         dt = np.float32 if dtype is None else dtype
         self.weight = Parameter(np.zeros((out_features, in_features), dtype=dt))

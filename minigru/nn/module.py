@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import InputTypeError
 from ..tensor import Tensor, as_array, to_dtype
 
 
@@ -165,7 +166,7 @@ class Module:
         objects stay the same, so an optimiser built on them keeps working)."""
         dt = to_dtype(dtype)
         if dt.kind != "f":
-            raise TypeError(f"to: dtype must be a floating dtype, got {dt}")
+            raise InputTypeError(f"to: dtype must be a floating dtype, got {dt}")
         for p in self.parameters():
             p.data = p.data.astype(dt)
             if p.grad is not None:
@@ -199,7 +200,8 @@ class Module:
         ``strict`` and are returned otherwise. Every problem is listed by name.
         """
         if not isinstance(state_dict, dict):
-            raise TypeError(f"load_state_dict: expected a dict, got {type(state_dict).__name__}")
+            raise InputTypeError(f"load_state_dict: expected a dict, got "
+                                 f"{type(state_dict).__name__}")
         own_params = dict(self.named_parameters())
         own_buffers = {}
         for mod_prefix, module in self.named_modules():
@@ -268,8 +270,8 @@ class ModuleList(Module):
 
     def append(self, module: Module) -> ModuleList:
         if not isinstance(module, Module):
-            raise TypeError(f"{type(self).__name__}: expected a Module, got "
-                            f"{type(module).__name__}")
+            raise InputTypeError(f"{type(self).__name__}: expected a Module, got "
+                                 f"{type(module).__name__}")
         setattr(self, str(len(self._modules)), module)
         return self
 

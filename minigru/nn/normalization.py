@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..ops import layers as F
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -60,7 +61,7 @@ class BatchNorm1d(Module):
 
     def forward(self, x: Any) -> Tensor:
         if x.ndim >= 2 and x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d: input has {x.shape[1]} channels (shape {x.shape}), "
+            raise InputError(f"BatchNorm1d: input has {x.shape[1]} channels (shape {x.shape}), "
                              f"expected {self.num_features}")
         use_batch = self.training or not self.track_running_stats
         if self.training and self.track_running_stats:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError, InputTypeError
 from ..ops import recurrent as R
 from ..ops import shape as S
 from ..ops.layers import as_index_array
@@ -41,9 +42,9 @@ class RNNBase(Module):
         for arg, value in (("input_size", input_size), ("hidden_size", hidden_size),
                            ("num_layers", num_layers)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
+                raise InputError(f"{name}: {arg} must be a positive integer, got {value!r}")
         if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{name}: dropout must be in [0, 1], got {dropout}")
+            raise InputError(f"{name}: dropout must be in [0, 1], got {dropout}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
         self.bidirectional = bidirectional
@@ -101,23 +102,23 @@ class RNNBase(Module):
         if not isinstance(x, Tensor):
             x = Tensor(np.asarray(x))
         if x.dtype.kind != "f":
-            raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
+            raise InputTypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
         dtype = self.weight_ih_l0.dtype
         if x.dtype != dtype:
-            raise TypeError(f"{name}: input has dtype {x.dtype} but the parameters are {dtype}; "
-                            f"convert one of them (model.double() or x.astype(...))")
+            raise InputTypeError(f"{name}: input has dtype {x.dtype} but the parameters are "
+                                 f"{dtype}; convert one of them (model.double() or x.astype(...))")
         if x.ndim not in (2, 3):
             layout = "(B, T, input_size)" if self.batch_first else "(T, B, input_size)"
-            raise ValueError(f"{name}: input must be {layout} or unbatched (T, input_size), "
+            raise InputError(f"{name}: input must be {layout} or unbatched (T, input_size), "
                              f"got shape {x.shape}")
         if x.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: expected input_size {self.input_size} in the last "
+            raise InputError(f"{name}: expected input_size {self.input_size} in the last "
                              f"dimension, got input of shape {x.shape}")
         if 0 in x.shape:
-            raise ValueError(f"{name}: input of shape {x.shape} is empty (no steps or no "
+            raise InputError(f"{name}: input of shape {x.shape} is empty (no steps or no "
                              f"sequences)")
         if not np.all(np.isfinite(x.data)):
-            raise ValueError(f"{name}: input contains NaN or inf")
+            raise InputError(f"{name}: input contains NaN or inf")
         unbatched = x.ndim == 2
         if unbatched:
             x = S.unsqueeze(x, 1)
@@ -134,10 +135,10 @@ class RNNBase(Module):
             h = Tensor(np.asarray(h))
         expected = (n, self.hidden_size) if unbatched else (n, B, self.hidden_size)
         if h.shape != expected:
-            raise ValueError(f"{name}: {what} must have shape {expected} (num_layers * "
+            raise InputError(f"{name}: {what} must have shape {expected} (num_layers * "
                              f"num_directions, batch, hidden_size), got {h.shape}")
         if h.dtype != dtype:
-            raise TypeError(f"{name}: {what} has dtype {h.dtype}, the parameters {dtype}")
+            raise InputTypeError(f"{name}: {what} has dtype {h.dtype}, the parameters {dtype}")
         return S.unsqueeze(h, 1) if unbatched else h
 
     def _check_lengths(self, lengths: Any, T: int, B: int) -> np.ndarray:
@@ -146,10 +147,10 @@ class RNNBase(Module):
             return np.full(B, T, dtype=np.int64)
         arr = as_index_array(lengths, f"{name}: lengths").reshape(-1)
         if arr.shape != (B,):
-            raise ValueError(f"{name}: lengths must hold one length per sequence ({B}), got "
+            raise InputError(f"{name}: lengths must hold one length per sequence ({B}), got "
                              f"shape {np.shape(lengths)}")
         if np.any(arr < 1) or np.any(arr > T):
-            raise ValueError(f"{name}: lengths must be in [1, {T}] (the number of steps), got "
+            raise InputError(f"{name}: lengths must be in [1, {T}] (the number of steps), got "
                              f"{arr.tolist()}")
         return np.ascontiguousarray(arr)
 
@@ -243,7 +244,7 @@ class RNN(RNNBase):
                  dropout: float = 0.0, bidirectional: bool = False, dtype: Any = None,
                  rng: np.random.Generator | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+            raise InputError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, dtype, rng,
                          mode="RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ..errors import InputError
 from ..tensor import Tensor
 
 
@@ -23,7 +24,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     (PyTorch's formula). Returns ``total``, the norm before clipping.
     """
     if max_norm < 0:
-        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
+        raise InputError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
     params = _with_grads(parameters)
     if not params:
         return 0.0
@@ -45,6 +46,6 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
     """Clip every gradient element to [-clip_value, clip_value]."""
     if clip_value < 0:
-        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
+        raise InputError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in _with_grads(parameters):
         p.grad = np.clip(p.grad, -clip_value, clip_value)

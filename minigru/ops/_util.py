@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError, InputTypeError
 from ..tensor import Tensor, as_array
 
 
@@ -35,12 +36,12 @@ def normalize_axes(axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...]:
     out = []
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{name}: expected an int or a tuple of ints, got {axis!r}")
+            raise InputTypeError(f"{name}: expected an int or a tuple of ints, got {axis!r}")
         if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{name}: {a} is out of range for a tensor with {ndim} dimensions")
+            raise InputError(f"{name}: {a} is out of range for a tensor with {ndim} dimensions")
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
-        raise ValueError(f"{name}: repeated axis in {axis!r}")
+        raise InputError(f"{name}: repeated axis in {axis!r}")
     return tuple(sorted(out))
 
 

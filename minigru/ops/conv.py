@@ -30,6 +30,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import Context, Function
+from ..errors import InputError, InputTypeError
 from ..tensor import Tensor
 from ._util import lift
 
@@ -37,9 +38,9 @@ from ._util import lift
 def _tuple(value: Any, nd: int, name: str, minimum: int) -> tuple[int, ...]:
     items = (value,) * nd if isinstance(value, (int, np.integer)) else tuple(value)
     if len(items) != nd or not all(isinstance(v, (int, np.integer)) for v in items):
-        raise ValueError(f"{name}: expected an int or a tuple of {nd} ints, got {value!r}")
+        raise InputError(f"{name}: expected an int or a tuple of {nd} ints, got {value!r}")
     if any(v < minimum for v in items):
-        raise ValueError(f"{name}: every value must be >= {minimum}, got {value!r}")
+        raise InputError(f"{name}: every value must be >= {minimum}, got {value!r}")
     return tuple(int(v) for v in items)
 
 
@@ -129,10 +130,10 @@ def _resolve_padding(padding: Any, nd: int, kernel: tuple[int, ...], dilation: t
             return ((0, 0),) * nd
         if padding == "same":
             if any(s != 1 for s in stride):
-                raise ValueError(f"{name}: padding='same' needs stride 1, got stride {stride}")
+                raise InputError(f"{name}: padding='same' needs stride 1, got stride {stride}")
             totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
             return tuple((t // 2, t - t // 2) for t in totals)
-        raise ValueError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', "
+        raise InputError(f"{name}: padding must be an int, a tuple, 'valid' or 'same', "
                          f"got {padding!r}")
     return tuple((p, p) for p in _tuple(padding, nd, f"{name}: padding", 0))
 
@@ -143,16 +144,16 @@ def _conv(nd: int, name: str, input: Any, weight: Any, bias: Any, stride: Any, p
     layout = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
     unbatched = x.ndim == nd + 1
     if x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{name}: input must be {layout} or unbatched, got shape {x.shape}")
+        raise InputError(f"{name}: input must be {layout} or unbatched, got shape {x.shape}")
     if x.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
+        raise InputTypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
     if w.ndim != nd + 2:
-        raise ValueError(f"{name}: weight must have {nd + 2} dimensions (out_channels, "
+        raise InputError(f"{name}: weight must have {nd + 2} dimensions (out_channels, "
                          f"in_channels, kernel...), got shape {w.shape}")
     if unbatched:
         x = x.reshape((1,) + x.shape)
     if x.shape[1] != w.shape[1]:
-        raise ValueError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}) but weight "
+        raise InputError(f"{name}: input has {x.shape[1]} channels (shape {x.shape}) but weight "
                          f"expects {w.shape[1]} (shape {w.shape})")
     stride_t = _tuple(stride, nd, f"{name}: stride", 1)
     dilation_t = _tuple(dilation, nd, f"{name}: dilation", 1)
@@ -160,14 +161,14 @@ def _conv(nd: int, name: str, input: Any, weight: Any, bias: Any, stride: Any, p
     for i in range(nd):
         size = x.shape[2 + i] + sum(pads[i])
         if size < dilation_t[i] * (w.shape[2 + i] - 1) + 1:
-            raise ValueError(
+            raise InputError(
                 f"{name}: input spatial size {x.shape[2 + i]} (padded {size}) is smaller than "
                 f"the dilated kernel {dilation_t[i] * (w.shape[2 + i] - 1) + 1}")
     inputs = [x, w]
     if bias is not None:
         b = lift(bias)
         if b.shape != (w.shape[0],):
-            raise ValueError(f"{name}: bias must have shape ({w.shape[0]},), got {b.shape}")
+            raise InputError(f"{name}: bias must have shape ({w.shape[0]},), got {b.shape}")
         inputs.append(b)
     y = ConvNd.apply(*inputs, stride=stride_t, pads=pads, dilation=dilation_t)
     return y.reshape(y.shape[1:]) if unbatched else y
@@ -245,9 +246,9 @@ def _pool(nd: int, name: str, input: Any, kernel_size: Any, stride: Any, padding
     x = lift(input)
     if x.ndim not in (nd + 1, nd + 2):
         layout = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
-        raise ValueError(f"{name}: input must be {layout} or unbatched, got shape {x.shape}")
+        raise InputError(f"{name}: input must be {layout} or unbatched, got shape {x.shape}")
     if x.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
+        raise InputTypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
     unbatched = x.ndim == nd + 1
     if unbatched:
         x = x.reshape((1,) + x.shape)
@@ -256,12 +257,12 @@ def _pool(nd: int, name: str, input: Any, kernel_size: Any, stride: Any, padding
     pad_t = _tuple(padding, nd, f"{name}: padding", 0)
     dilation_t = _tuple(dilation, nd, f"{name}: dilation", 1)
     if any(p > k // 2 for p, k in zip(pad_t, kernel, strict=True)):
-        raise ValueError(f"{name}: padding {padding} must be at most half the kernel size "
+        raise InputError(f"{name}: padding {padding} must be at most half the kernel size "
                          f"{kernel_size}")
     for i in range(nd):
         span = dilation_t[i] * (kernel[i] - 1) + 1
         if x.shape[2 + i] + 2 * pad_t[i] < span:
-            raise ValueError(f"{name}: input spatial size {x.shape[2 + i]} is smaller than the "
+            raise InputError(f"{name}: input spatial size {x.shape[2 + i]} is smaller than the "
                              f"window {span}")
     pads = tuple((p, p) for p in pad_t)
     if kind == "max":

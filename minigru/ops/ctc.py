@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
+from ..errors import InputError, InputTypeError
 from ..kernels.ctc import ctc_forward_backward
 from ..tensor import Tensor
 from ._util import lift
@@ -57,14 +58,14 @@ def _ctc_targets(targets: Any, target_lengths: np.ndarray, B: int) -> np.ndarray
     t = as_index_array(targets, "ctc_loss: targets")
     if t.ndim == 2:
         if t.shape[0] != B:
-            raise ValueError(f"ctc_loss: targets has {t.shape[0]} rows for a batch of {B}")
+            raise InputError(f"ctc_loss: targets has {t.shape[0]} rows for a batch of {B}")
         if np.any(target_lengths > t.shape[1]):
-            raise ValueError(f"ctc_loss: target_lengths {target_lengths.tolist()} exceed the "
+            raise InputError(f"ctc_loss: target_lengths {target_lengths.tolist()} exceed the "
                              f"targets' width {t.shape[1]}")
         return np.ascontiguousarray(t)
     if t.ndim == 1:
         if t.shape[0] != int(target_lengths.sum()):
-            raise ValueError(f"ctc_loss: 1-D targets hold {t.shape[0]} labels but "
+            raise InputError(f"ctc_loss: 1-D targets hold {t.shape[0]} labels but "
                              f"target_lengths sum to {int(target_lengths.sum())}")
         out = np.zeros((B, max(int(target_lengths.max(initial=0)), 1)), dtype=np.int64)
         start = 0
@@ -72,7 +73,7 @@ def _ctc_targets(targets: Any, target_lengths: np.ndarray, B: int) -> np.ndarray
             out[b, :n] = t[start:start + n]
             start += n
         return out
-    raise ValueError(f"ctc_loss: targets must be (B, S) or 1-D concatenated, got shape {t.shape}")
+    raise InputError(f"ctc_loss: targets must be (B, S) or 1-D concatenated, got shape {t.shape}")
 
 
 def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: Any,
@@ -90,31 +91,31 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     """
     lp = lift(log_probs)
     if lp.ndim != 3:
-        raise ValueError(f"ctc_loss: log_probs must be (T, B, C), got shape {lp.shape}")
+        raise InputError(f"ctc_loss: log_probs must be (T, B, C), got shape {lp.shape}")
     if lp.dtype.kind != "f":
-        raise TypeError(f"ctc_loss: log_probs must be floating point, got {lp.dtype}")
+        raise InputTypeError(f"ctc_loss: log_probs must be floating point, got {lp.dtype}")
     if reduction not in REDUCTIONS:
-        raise ValueError(f"ctc_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        raise InputError(f"ctc_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     T, B, C = lp.shape
     if not 0 <= blank < C:
-        raise ValueError(f"ctc_loss: blank {blank} is not a class of C = {C}")
+        raise InputError(f"ctc_loss: blank {blank} is not a class of C = {C}")
     il = as_index_array(input_lengths, "ctc_loss: input_lengths").reshape(-1)
     tl = as_index_array(target_lengths, "ctc_loss: target_lengths").reshape(-1)
     if il.shape != (B,) or tl.shape != (B,):
-        raise ValueError(f"ctc_loss: input_lengths and target_lengths need {B} entries, got "
+        raise InputError(f"ctc_loss: input_lengths and target_lengths need {B} entries, got "
                          f"{il.shape[0]} and {tl.shape[0]}")
     if np.any(il < 1) or np.any(il > T):
-        raise ValueError(f"ctc_loss: input_lengths must be in [1, {T}], got {il.tolist()}")
+        raise InputError(f"ctc_loss: input_lengths must be in [1, {T}], got {il.tolist()}")
     if np.any(tl < 0):
-        raise ValueError(f"ctc_loss: target_lengths must be >= 0, got {tl.tolist()}")
+        raise InputError(f"ctc_loss: target_lengths must be >= 0, got {tl.tolist()}")
     padded = _ctc_targets(targets, tl, B)
     for b in range(B):
         row = padded[b, :tl[b]]
         if np.any(row < 0) or np.any(row >= C) or np.any(row == blank):
-            raise ValueError(f"ctc_loss: targets of sequence {b} must be classes in [0, {C}) "
+            raise InputError(f"ctc_loss: targets of sequence {b} must be classes in [0, {C}) "
                              f"other than blank {blank}, got {row.tolist()}")
     if not np.all(np.isfinite(lp.data) | (lp.data == -np.inf)):
-        raise ValueError("ctc_loss: log_probs holds NaN or +inf")
+        raise InputError("ctc_loss: log_probs holds NaN or +inf")
     return CTCLoss.apply(lp, targets=padded, input_lengths=il, target_lengths=tl,
                          blank=int(blank), reduction=reduction, zero_infinity=zero_infinity)
 
@@ -125,7 +126,7 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
 def _log_probs_array(log_probs: Any) -> np.ndarray:
     arr = np.asarray(log_probs.data if isinstance(log_probs, Tensor) else log_probs)
     if arr.ndim != 3:
-        raise ValueError(f"log_probs must be (T, B, C), got shape {arr.shape}")
+        raise InputError(f"log_probs must be (T, B, C), got shape {arr.shape}")
     return arr
 
 
@@ -134,7 +135,7 @@ def _lengths(input_lengths: Any, T: int, B: int) -> np.ndarray:
         return np.full(B, T, dtype=np.int64)
     il = as_index_array(input_lengths, "input_lengths").reshape(-1)
     if il.shape != (B,) or np.any(il < 0) or np.any(il > T):
-        raise ValueError(f"input_lengths must be {B} values in [0, {T}], got {il.tolist()}")
+        raise InputError(f"input_lengths must be {B} values in [0, {T}], got {il.tolist()}")
     return il
 
 
@@ -176,9 +177,9 @@ def ctc_prefix_beam_search(log_probs: Any, beam_width: int = 8, blank: int = 0,
     lp = np.asarray(log_probs.data if isinstance(log_probs, Tensor) else log_probs,
                     dtype=np.float64)
     if lp.ndim != 2:
-        raise ValueError(f"ctc_prefix_beam_search: log_probs must be (T, C), got {lp.shape}")
+        raise InputError(f"ctc_prefix_beam_search: log_probs must be (T, C), got {lp.shape}")
     if beam_width < 1:
-        raise ValueError(f"ctc_prefix_beam_search: beam_width must be >= 1, got {beam_width}")
+        raise InputError(f"ctc_prefix_beam_search: beam_width must be >= 1, got {beam_width}")
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -np.inf)}
     for t in range(lp.shape[0]):
         nxt: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [-np.inf, -np.inf])

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
+from ..errors import InputError, InputTypeError
 from ..tensor import Tensor, to_dtype
 from ._util import lift, lift_pair
 
@@ -340,7 +341,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     a, b = lift_pair(a, b)
     c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     if c.dtype != bool:
-        raise TypeError(f"where: cond must be a boolean array or tensor, got dtype {c.dtype}")
+        raise InputTypeError(f"where: cond must be a boolean array or tensor, got dtype {c.dtype}")
     return Where.apply(Tensor(c), a, b)
 
 
@@ -379,9 +380,9 @@ def relu(x: Any) -> Tensor:
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Limit ``x`` to ``[min, max]`` (either bound may be None)."""
     if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
+        raise InputError("clip: at least one of min and max must be given")
     if min is not None and max is not None and np.any(np.asarray(min) > np.asarray(max)):
-        raise ValueError(f"clip: min ({min}) must not be larger than max ({max})")
+        raise InputError(f"clip: min ({min}) must not be larger than max ({max})")
     return Clip.apply(lift(x), lo=min, hi=max)
 
 

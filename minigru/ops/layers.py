@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
+from ..errors import InputError, InputTypeError
 from ..random import resolve_rng
 from ..tensor import Tensor
 from . import elementwise as E
@@ -19,8 +20,8 @@ def as_index_array(x: Any, name: str) -> np.ndarray:
     labels, lengths), or a ``TypeError`` naming the argument."""
     arr = np.asarray(x.data if isinstance(x, Tensor) else x)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected integers (an int array or int tensor), "
-                        f"got dtype {arr.dtype}")
+        raise InputTypeError(f"{name}: expected integers (an int array or int tensor), "
+                             f"got dtype {arr.dtype}")
     return arr.astype(np.int64, copy=False)
 
 
@@ -53,16 +54,16 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """y = input @ weight^T + bias; input (..., in), weight (out, in), bias (out,)."""
     x, w = lift(input), lift(weight)
     if w.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), "
+        raise InputError(f"linear: weight must be 2-D (out_features, in_features), "
                          f"got shape {w.shape}")
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        raise ValueError(f"linear: input has shape {x.shape}, its last dimension must be "
+        raise InputError(f"linear: input has shape {x.shape}, its last dimension must be "
                          f"in_features = {w.shape[1]} (weight shape {w.shape})")
     if bias is None:
         return Linear.apply(x, w)
     b = lift(bias)
     if b.shape != (w.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
+        raise InputError(f"linear: bias must have shape ({w.shape[0]},), got {b.shape}")
     return Linear.apply(x, w, b)
 
 
@@ -92,7 +93,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor
     idx = as_index_array(input, "embedding: input")
     w = lift(weight)
     if w.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), "
+        raise InputError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), "
                          f"got shape {w.shape}")
     n = w.shape[0]
     if idx.size and (idx.min() < 0 or idx.max() >= n):
@@ -110,7 +111,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
     scaled by 1 / (1 - p), so the expected value is unchanged and evaluation needs no scaling.
     The mask comes from the seeded generator (or ``rng``); identity when not ``training``."""
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+        raise InputError(f"dropout: p must be in [0, 1], got {p}")
     x = lift(input)
     if not training or p == 0.0:
         return x
@@ -127,7 +128,7 @@ def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any 
     x = lift(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if x.shape[x.ndim - len(shape):] != shape:
-        raise ValueError(f"layer_norm: input shape {x.shape} does not end with "
+        raise InputError(f"layer_norm: input shape {x.shape} does not end with "
                          f"normalized_shape {shape}")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
     mu = R.mean(x, axis=axes, keepdims=True)
@@ -153,13 +154,13 @@ def batch_norm(input: Any, running_mean: np.ndarray | None, running_var: np.ndar
     """
     x = lift(input)
     if x.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: input must be (N, C) or (N, C, L), got shape {x.shape}")
+        raise InputError(f"batch_norm: input must be (N, C) or (N, C, L), got shape {x.shape}")
     axes = (0,) if x.ndim == 2 else (0, 2)
     shape = (1, x.shape[1]) + ((1,) if x.ndim == 3 else ())
     if training:
         count = x.shape[0] * (x.shape[2] if x.ndim == 3 else 1)
         if count < 2:
-            raise ValueError(f"batch_norm: training needs more than one value per channel, got "
+            raise InputError(f"batch_norm: training needs more than one value per channel, got "
                              f"input shape {x.shape}")
         mu = R.mean(x, axis=axes, keepdims=True)
         centred = x - mu
@@ -172,7 +173,7 @@ def batch_norm(input: Any, running_mean: np.ndarray | None, running_var: np.ndar
         y = centred / E.sqrt(var + eps)
     else:
         if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+            raise InputError("batch_norm: evaluation needs running_mean and running_var")
         mean = running_mean.reshape(shape).astype(x.dtype)
         std = np.sqrt(running_var.reshape(shape) + eps).astype(x.dtype)
         y = (x - mean) / std

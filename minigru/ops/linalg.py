@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
+from ..errors import InputError
 from ..tensor import Tensor
 from ._util import lift_pair
 
@@ -24,14 +25,14 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
+            raise InputError(
                 f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
                 f"{b.shape} (use * for scalars)"
             )
         k_a = a.shape[-1]
         k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if k_a != k_b:
-            raise ValueError(
+            raise InputError(
                 f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last dimension "
                 f"of the first ({k_a}) must equal the "
                 f"{'only' if b.ndim == 1 else 'second-to-last'} dimension of the second ({k_b})"
@@ -39,7 +40,7 @@ class MatMul(Function):
         try:
             out = np.matmul(a, b)
         except ValueError as exc:
-            raise ValueError(
+            raise InputError(
                 f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} do not "
                 f"broadcast"
             ) from exc

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError, InputTypeError
 from ..tensor import Tensor
 from . import elementwise as E
 from . import reduce as R
@@ -19,7 +20,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 def _check_reduction(name: str, reduction: str) -> None:
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        raise InputError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
 
 
 def _reduce(per: Tensor, reduction: str, denominator: Any = None) -> Tensor:
@@ -34,7 +35,7 @@ def _reduce(per: Tensor, reduction: str, denominator: Any = None) -> Tensor:
 def _classes_last(x: Tensor, name: str) -> Tensor:
     """(N, C) or (N, C, d1, ...) -> (M, C) with the class axis last."""
     if x.ndim < 2:
-        raise ValueError(f"{name}: input must be (N, C) or (N, C, d1, ...), got shape {x.shape}")
+        raise InputError(f"{name}: input must be (N, C) or (N, C, d1, ...), got shape {x.shape}")
     if x.ndim > 2:
         x = S.swapaxes(x, 1, -1)
     return S.reshape(x, -1, x.shape[-1])
@@ -44,12 +45,12 @@ def _class_targets(target: Any, x: Tensor, ignore_index: int, name: str) -> np.n
     t = as_index_array(target, f"{name}: target")
     expected = (x.shape[0],) + x.shape[2:]
     if t.shape != expected:
-        raise ValueError(f"{name}: target must have shape {expected} for input of shape "
+        raise InputError(f"{name}: target must have shape {expected} for input of shape "
                          f"{x.shape}, got {t.shape}")
     C = x.shape[1]
     bad = (t != ignore_index) & ((t < 0) | (t >= C))
     if np.any(bad):
-        raise ValueError(f"{name}: target holds class {int(t[bad][0])}, outside [0, {C}) "
+        raise InputError(f"{name}: target holds class {int(t[bad][0])}, outside [0, {C}) "
                          f"(and not ignore_index={ignore_index})")
     return t
 
@@ -98,17 +99,17 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     """
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+        raise InputError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
     x = lift(input)
     if x.dtype.kind != "f":
-        raise TypeError(f"cross_entropy: input must be floating point logits, got {x.dtype}")
+        raise InputTypeError(f"cross_entropy: input must be floating point logits, got {x.dtype}")
     logp = R.log_softmax(x, axis=1)
     C = x.shape[1] if x.ndim >= 2 else 0
     tgt = target.data if isinstance(target, Tensor) else np.asarray(target)
     if tgt.dtype.kind == "f":
         if tgt.shape != x.shape:
-            raise ValueError(f"cross_entropy: probability targets must have the input's shape "
+            raise InputError(f"cross_entropy: probability targets must have the input's shape "
                              f"{x.shape}, got {tgt.shape}")
         probs = tgt * (1 - label_smoothing) + label_smoothing / C
         if weight is not None:
@@ -134,7 +135,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction("mse_loss", reduction)
     x, y = lift(input), lift(target, lift(input))
     if x.shape != y.shape:
-        raise ValueError(f"mse_loss: input shape {x.shape} and target shape {y.shape} differ")
+        raise InputError(f"mse_loss: input shape {x.shape} and target shape {y.shape} differ")
     d = x - y
     return _reduce(d * d, reduction)
 
@@ -153,7 +154,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     x = lift(input)
     y = lift(target, x)
     if x.shape != y.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: input shape {x.shape} and target "
+        raise InputError(f"binary_cross_entropy_with_logits: input shape {x.shape} and target "
                          f"shape {y.shape} differ")
     softplus_neg = E.log(1.0 + E.exp(-E.abs(x))) + E.relu(-x)
     if pos_weight is None:

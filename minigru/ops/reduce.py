@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
+from ..errors import InputError
 from ..tensor import Tensor
 from ._util import expand_reduced, lift, normalize_axes
 
@@ -41,7 +42,7 @@ class Mean(Function):
         ctx.shape = x.shape
         ctx.count = int(np.prod([x.shape[a] for a in ctx.axes])) if ctx.axes else 1
         if ctx.count == 0:
-            raise ValueError(f"mean: cannot average over an empty axis of shape {x.shape}")
+            raise InputError(f"mean: cannot average over an empty axis of shape {x.shape}")
         return np.mean(x, axis=ctx.axes, keepdims=keepdims)
 
     @staticmethod
@@ -52,7 +53,7 @@ class Mean(Function):
 def _extreme_forward(ctx: Context, x: np.ndarray, axis: Any, keepdims: bool,
                      reduce: Any, name: str) -> np.ndarray:
     if x.size == 0:
-        raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
+        raise InputError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     ctx.axes = normalize_axes(axis, x.ndim)
     ctx.keepdims = keepdims
     y = reduce(x, axis=ctx.axes, keepdims=True)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Context, Function
+from ..errors import InputError
 from ..tensor import Tensor
 from ._util import lift, normalize_axes
 
@@ -26,7 +27,7 @@ class Reshape(Function):
         try:
             return np.reshape(x, shape)
         except ValueError as exc:
-            raise ValueError(
+            raise InputError(
                 f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
                 f"into shape {tuple(shape)}"
             ) from exc
@@ -45,7 +46,7 @@ class Transpose(Function):
         if axes is None:
             axes = tuple(reversed(range(x.ndim)))
         if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise ValueError(
+            raise InputError(
                 f"transpose: axes {tuple(axes)} are not a permutation of the {x.ndim} axes "
                 f"of a tensor of shape {x.shape}"
             )
@@ -122,7 +123,7 @@ class BroadcastTo(Function):
         try:
             return np.broadcast_to(x, shape).copy()
         except ValueError as exc:
-            raise ValueError(
+            raise InputError(
                 f"broadcast_to: cannot broadcast shape {x.shape} to {tuple(shape)}"
             ) from exc
 
@@ -177,18 +178,18 @@ def getitem(x: Any, index: Any) -> Tensor:
 
 def _check_joinable(xs: Sequence[Tensor], axis: int, name: str, same_shape: bool) -> None:
     if len(xs) == 0:
-        raise ValueError(f"{name}: expected a non-empty list of tensors")
+        raise InputError(f"{name}: expected a non-empty list of tensors")
     first = xs[0].shape
     for k, x in enumerate(xs):
         if x.ndim != len(first):
-            raise ValueError(
+            raise InputError(
                 f"{name}: tensors[{k}] has {x.ndim} dimensions (shape {x.shape}) but tensors[0] "
                 f"has {len(first)} (shape {first})"
             )
         other = [n for i, n in enumerate(x.shape) if same_shape or i != axis]
         ref = [n for i, n in enumerate(first) if same_shape or i != axis]
         if other != ref:
-            raise ValueError(
+            raise InputError(
                 f"{name}: tensors[{k}] has shape {x.shape}, which does not match tensors[0] "
                 f"shape {first}" + ("" if same_shape else f" outside axis {axis}")
             )
@@ -230,7 +231,7 @@ def squeeze(x: Any, axis: int | None = None) -> Tensor:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     (axis,) = normalize_axes(axis, x.ndim, "squeeze")
     if x.shape[axis] != 1:
-        raise ValueError(f"squeeze: axis {axis} of shape {x.shape} has size {x.shape[axis]}, not 1")
+        raise InputError(f"squeeze: axis {axis} of shape {x.shape} has size {x.shape[axis]}, not 1")
     return reshape(x, x.shape[:axis] + x.shape[axis + 1:])
 
 
@@ -241,5 +242,5 @@ def flatten(x: Any, start_axis: int = 0, end_axis: int = -1) -> Tensor:
         return reshape(x, (1,))
     s, e = normalize_axes(start_axis, x.ndim)[0], normalize_axes(end_axis, x.ndim)[0]
     if s > e:
-        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis}")
+        raise InputError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis}")
     return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -31,9 +32,9 @@ class Adam(Optimizer):
                  weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         name = type(self).__name__
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"{name}: betas must be in [0, 1), got {betas}")
+            raise InputError(f"{name}: betas must be in [0, 1), got {betas}")
         if eps < 0:
-            raise ValueError(f"{name}: eps must be >= 0, got {eps}")
+            raise InputError(f"{name}: eps must be >= 0, got {eps}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError, InputTypeError
 from ..tensor import Tensor
 
 
@@ -22,7 +23,7 @@ class Optimizer:
         self.state: dict[int, dict[str, Any]] = {}
         items = list(params)
         if not items:
-            raise ValueError(f"{type(self).__name__}: got an empty list of parameters")
+            raise InputError(f"{type(self).__name__}: got an empty list of parameters")
         groups = items if isinstance(items[0], dict) else [{"params": items}]
         for group in groups:
             self.add_param_group(group)
@@ -32,13 +33,13 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__}: params[{i}] is "
-                                f"{type(p).__name__}, not a Tensor")
+                raise InputTypeError(f"{type(self).__name__}: params[{i}] is "
+                                     f"{type(p).__name__}, not a Tensor")
             if not p.requires_grad:
-                raise ValueError(f"{type(self).__name__}: params[{i}] does not require grad")
+                raise InputError(f"{type(self).__name__}: params[{i}] does not require grad")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
-            raise ValueError(f"{type(self).__name__}: a parameter appears in two groups")
+            raise InputError(f"{type(self).__name__}: a parameter appears in two groups")
         full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         full["params"] = params
         self._check_group(full)
@@ -46,9 +47,9 @@ class Optimizer:
 
     def _check_group(self, group: dict[str, Any]) -> None:
         if group["lr"] < 0:
-            raise ValueError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
+            raise InputError(f"{type(self).__name__}: lr must be >= 0, got {group['lr']}")
         if group.get("weight_decay", 0) < 0:
-            raise ValueError(f"{type(self).__name__}: weight_decay must be >= 0, "
+            raise InputError(f"{type(self).__name__}: weight_decay must be >= 0, "
                              f"got {group['weight_decay']}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -88,12 +89,12 @@ class Optimizer:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         groups = state_dict.get("param_groups")
         if not isinstance(groups, list) or len(groups) != len(self.param_groups):
-            raise ValueError(f"{type(self).__name__}.load_state_dict: expected "
+            raise InputError(f"{type(self).__name__}.load_state_dict: expected "
                              f"{len(self.param_groups)} parameter groups")
         params = self._all_params()
         for mine, saved in zip(self.param_groups, groups, strict=True):
             if len(saved["params"]) != len(mine["params"]):
-                raise ValueError(f"{type(self).__name__}.load_state_dict: a group has "
+                raise InputError(f"{type(self).__name__}.load_state_dict: a group has "
                                  f"{len(saved['params'])} parameters in the state dict and "
                                  f"{len(mine['params'])} here")
             mine.update({k: v for k, v in saved.items() if k != "params"})
@@ -105,7 +106,7 @@ class Optimizer:
                 if isinstance(value, (np.ndarray, list)):
                     arr = np.array(value, dtype=p.dtype)
                     if arr.shape != p.shape:
-                        raise ValueError(f"{type(self).__name__}.load_state_dict: state "
+                        raise InputError(f"{type(self).__name__}.load_state_dict: state "
                                          f"{name!r} of parameter {key} has shape {arr.shape}, "
                                          f"the parameter {p.shape}")
                     restored[name] = arr

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -25,9 +26,9 @@ class RMSprop(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False) -> None:
         if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
+            raise InputError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
         if momentum < 0:
-            raise ValueError(f"RMSprop: momentum must be >= 0, got {momentum}")
+            raise InputError(f"RMSprop: momentum must be >= 0, got {momentum}")
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 

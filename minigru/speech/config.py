@@ -7,6 +7,7 @@ every checkpoint). Its ``features`` section is the run's ``FeaturePipeline``
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..audio.augment import POLICIES
 from ..audio.pipeline import FeaturePipeline
+from ..errors import InputError
 
 DATA_KINDS = ("synthetic", "fsdd", "folder")
 RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True)
@@ -21,36 +23,83 @@ RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True)
 and each utterance normalised (CMVN), which is what holds up on voices and recordings the
 model never met (``benchmarks/bench_generalisation.py``)."""
 MODELS = ("gru", "lstm", "rnn", "cnn-gru")
+POOLINGS = ("mean", "last")
 
 DEFAULTS: dict[str, Any] = {
     "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 64, "layers": 1,
-    "bidirectional": False, "epochs": 20, "batch_size": 32, "lr": 0.003, "seed": 0,
+    "bidirectional": None, "pooling": "mean", "epochs": 20, "batch_size": 32, "lr": 0.003,
+    "seed": 0,
     "dropout": 0.3, "patience": 6, "clip": 5.0, "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0,
     "features": RECOGNISER_PIPELINE.to_dict(),
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000},
 }
+"""Every setting and its default. ``bidirectional: None`` means the model's own (false for
+gru/lstm/rnn, true for cnn-gru) and is stored in the run's configuration as the bool the model was
+built with. ``pooling`` is how a word's frames become one vector: ``mean`` (the average of the
+top layer's outputs over the valid frames; the default, best on voices never heard) or
+``last`` (the final state). ``patience: None`` trains every epoch."""
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A setting that cannot work, named in the message: a user's mistake, not a bug."""
 
 
+def _did_you_mean(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else "."
+
+
+def _check_type(key: str, value: Any, default: Any) -> None:
+    """A setting whose default is a bool, int, float or str must be one too (an int is a
+    float); settings whose default is None are checked by ``check_config``."""
+    if default is None or value is None:
+        return
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    else:
+        return
+    if not ok:
+        kind = {bool: "true or false", int: "an integer", float: "a number",
+                str: "a string"}[type(default)]
+        raise ConfigError(f"{key} must be {kind} (its default is {default!r}), got {value!r}")
+
+
 def make_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """DEFAULTS with ``overrides`` (nested dicts merged), checked."""
+    """DEFAULTS with ``overrides`` (nested dicts merged), checked, with ``bidirectional``
+    resolved to what the model will be. Unknown keys are refused with the known ones (and
+    the closest, as a "did you mean"); a value of another type than its default's is refused
+    before anything uses it."""
     cfg = json.loads(json.dumps(DEFAULTS))
+    if not isinstance(overrides or {}, dict):
+        raise ConfigError(f"settings must be a table of key = value, got {overrides!r}")
     for key, value in (overrides or {}).items():
         if key not in cfg:
-            raise ConfigError(f"unknown setting {key!r}; settings are {sorted(cfg)}")
-        if isinstance(cfg[key], dict) and isinstance(value, dict):
-            unknown = set(value) - set(cfg[key])
-            if unknown:
-                raise ConfigError(f"unknown setting(s) {sorted(unknown)} in {key!r}; "
-                                  f"{key!r} has {sorted(cfg[key])}")
+            raise ConfigError(f"unknown setting {key!r}{_did_you_mean(key, cfg)} Settings are "
+                              f"{sorted(cfg)}")
+        if isinstance(DEFAULTS[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{key} is a table of settings ({sorted(cfg[key])}), got "
+                                  f"{value!r}")
+            for sub, v in value.items():
+                if sub not in cfg[key]:
+                    raise ConfigError(f"unknown setting {key}.{sub}"
+                                      f"{_did_you_mean(sub, cfg[key])} {key!r} has "
+                                      f"{sorted(cfg[key])}")
+                _check_type(f"{key}.{sub}", v, DEFAULTS[key][sub])
             cfg[key].update(value)
         else:
+            _check_type(key, value, DEFAULTS[key])
             cfg[key] = value
+    if cfg["bidirectional"] is None:
+        cfg["bidirectional"] = cfg["model"] == "cnn-gru"
     check_config(cfg)
     return cfg
 
@@ -62,14 +111,29 @@ def check_config(cfg: dict[str, Any]) -> None:
     if cfg["model"] not in MODELS:
         raise ConfigError(f"model must be gru, lstm, rnn or cnn-gru, got {cfg['model']!r}")
     for key in ("hidden", "layers", "epochs", "batch_size"):
-        if not isinstance(cfg[key], int) or isinstance(cfg[key], bool) or cfg[key] < 1:
+        if not _is_int(cfg[key]) or cfg[key] < 1:
             raise ConfigError(f"{key} must be a positive integer, got {cfg[key]!r}")
-    if not isinstance(cfg["lr"], (int, float)) or not 0 < cfg["lr"] < 10:
-        raise ConfigError(f"lr must be a positive number, got {cfg['lr']!r}")
-    if cfg["limit"] is not None and (not isinstance(cfg["limit"], int) or cfg["limit"] < 1):
+    if not _is_int(cfg["seed"]) or not 0 <= cfg["seed"] < 2**32:
+        raise ConfigError(f"seed must be an integer in [0, 2**32), got {cfg['seed']!r}")
+    patience = cfg.get("patience")
+    if patience is not None and (not _is_int(patience) or patience < 1):
+        raise ConfigError(f"patience must be a whole number of epochs >= 1 (stop after that "
+                          f"many epochs without a better validation loss), or null for no "
+                          f"early stopping; got {patience!r}")
+    if not _is_number(cfg["lr"]) or not 0 < cfg["lr"] < 10:
+        raise ConfigError(f"lr must be a number in (0, 10), got {cfg['lr']!r}")
+    clip = cfg.get("clip")
+    if clip is not None and (not _is_number(clip) or not 0 < clip < float("inf")):
+        raise ConfigError(f"clip must be a positive gradient norm or null, got {clip!r}")
+    if cfg["limit"] is not None and (not _is_int(cfg["limit"]) or cfg["limit"] < 1):
         raise ConfigError(f"limit must be a positive integer, got {cfg['limit']!r}")
-    if not 0 <= cfg["dropout"] < 1:
-        raise ConfigError(f"dropout must be in [0, 1), got {cfg['dropout']!r}")
+    if not _is_number(cfg["dropout"]) or not 0 <= cfg["dropout"] < 1:
+        raise ConfigError(f"dropout must be a number in [0, 1), got {cfg['dropout']!r}")
+    if not isinstance(cfg.get("bidirectional", False), bool):
+        raise ConfigError(f"bidirectional must be true or false, got "
+                          f"{cfg.get('bidirectional')!r}")
+    if cfg.get("pooling", "last") not in POOLINGS:
+        raise ConfigError(f"pooling must be one of {POOLINGS}, got {cfg.get('pooling')!r}")
     if cfg.get("augment", "none") not in (*POLICIES, "auto"):
         raise ConfigError(f"augment must be auto or one of {sorted(POLICIES)}, got "
                           f"{cfg.get('augment')!r}")
@@ -77,11 +141,31 @@ def check_config(cfg: dict[str, Any]) -> None:
     if not isinstance(mix, int) or isinstance(mix, bool) or mix < 0:
         raise ConfigError(f"mix_synthetic must be a whole number of utterances per class "
                           f"(>= 0), got {mix!r}")
+    synthetic = cfg.get("synthetic", {})
+    for key in ("train_per_class", "val_per_class", "test_per_class"):
+        value = synthetic.get(key, 1)
+        if not _is_int(value) or value < 1:
+            raise ConfigError(f"synthetic.{key} must be a positive integer, got {value!r}")
+    rate = synthetic.get("sample_rate", 16000)
+    if not _is_int(rate) or not 4000 <= rate <= 192000:
+        raise ConfigError(f"synthetic.sample_rate must be an integer number of Hz in "
+                          f"[4000, 192000], got {rate!r}")
+    if not _is_int(synthetic.get("data_seed", 0)) or synthetic.get("data_seed", 0) < 0:
+        raise ConfigError(f"synthetic.data_seed must be an integer >= 0, got "
+                          f"{synthetic.get('data_seed')!r}")
     threads = cfg.get("threads")
     if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool)
                                 or threads < 1):
         raise ConfigError(f"threads must be a positive integer, got {threads!r}")
     pipeline_of(cfg)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def augment_of(cfg: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import nn
 from ..autograd import no_grad
+from ..errors import InputError
 from ..nn import functional as F
 from ..ops import reduce as R
 from ..ops import shape as S
@@ -38,9 +39,9 @@ class GRUClassifier(nn.Module):
                  pooling: str = "last", dropout: float = 0.0) -> None:
         super().__init__()
         if cell not in CELLS:
-            raise ValueError(f"GRUClassifier: cell must be one of {sorted(CELLS)}, got {cell!r}")
+            raise InputError(f"GRUClassifier: cell must be one of {sorted(CELLS)}, got {cell!r}")
         if pooling not in ("last", "mean"):
-            raise ValueError(f"GRUClassifier: pooling must be 'last' or 'mean', got {pooling!r}")
+            raise InputError(f"GRUClassifier: pooling must be 'last' or 'mean', got {pooling!r}")
         self.cell, self.pooling = cell, pooling
         self.rnn = CELLS[cell](input_size, hidden_size, num_layers=num_layers,
                                bidirectional=bidirectional,
@@ -72,7 +73,7 @@ class GRUClassifier(nn.Module):
         """For a GRU: the first layer's (forward direction) update and reset gates, each
         (T, B, H)."""
         if self.cell != "gru":
-            raise ValueError("gates: only a GRU has update and reset gates")
+            raise InputError("gates: only a GRU has update and reset gates")
         _, _, gates = self.rnn(_as_tensor(x), lengths=lengths, return_gates=True)
         H = self.rnn.hidden_size
         g = gates[0]
@@ -85,19 +86,20 @@ class CNNGRUClassifier(nn.Module):
 
     def __init__(self, input_size: int, num_classes: int, channels: int = 64,
                  kernel_size: int = 5, pool: int = 2, hidden_size: int = 64,
-                 num_layers: int = 1, bidirectional: bool = True, dropout: float = 0.0) -> None:
+                 num_layers: int = 1, bidirectional: bool = True, dropout: float = 0.0,
+                 pooling: str = "last") -> None:
         super().__init__()
         self.pool_size = pool
         self.conv = nn.Conv1d(input_size, channels, kernel_size, padding="same")
         self.pool = nn.MaxPool1d(pool)
         self.gru = GRUClassifier(channels, num_classes, hidden_size, num_layers, bidirectional,
-                                 "gru", "last", dropout)
+                                 "gru", pooling, dropout)
 
     def forward(self, x: Any, lengths: Any = None) -> Tensor:
         x = _as_tensor(x)
         T, B = x.shape[0], x.shape[1]
         if T < self.pool_size:
-            raise ValueError(f"CNNGRUClassifier: {T} frames is shorter than the pooling "
+            raise InputError(f"CNNGRUClassifier: {T} frames is shorter than the pooling "
                              f"window {self.pool_size}")
         h = self.pool(F.relu(self.conv(S.transpose(x, 1, 2, 0))))  # (B, C, T')
         h = S.transpose(h, 2, 0, 1)  # (T', B, C)
@@ -130,20 +132,31 @@ class CTCRecogniser(nn.Module):
 
 
 def build_model(name: str, input_size: int, num_classes: int, hidden: int = 64,
-                layers: int = 1, bidirectional: bool = False, dropout: float = 0.0
-                ) -> nn.Module:
-    """The models the ``minigru`` command trains, by name: gru, lstm, rnn, cnn-gru."""
+                layers: int = 1, bidirectional: bool | None = None, dropout: float = 0.0,
+                pooling: str = "last") -> nn.Module:
+    """The models the ``minigru`` command trains, by name: gru, lstm, rnn, cnn-gru.
+    ``bidirectional=None`` is the model's own default (False, and True for cnn-gru)."""
+    if bidirectional is None:
+        bidirectional = name == "cnn-gru"
     if name in CELLS:
         return GRUClassifier(input_size, num_classes, hidden, layers, bidirectional, name,
-                             "last", dropout)
+                             pooling, dropout)
     if name == "cnn-gru":
         return CNNGRUClassifier(input_size, num_classes, hidden_size=hidden, num_layers=layers,
-                                bidirectional=True, dropout=dropout)
-    raise ValueError(f"unknown model {name!r}; choose gru, lstm, rnn or cnn-gru")
+                                bidirectional=bidirectional, dropout=dropout, pooling=pooling)
+    raise InputError(f"unknown model {name!r}; choose gru, lstm, rnn or cnn-gru")
 
 
 def model_for(cfg: dict[str, Any], input_size: int, num_classes: int) -> nn.Module:
     """The model a run configuration describes (``model``, ``hidden``, ``layers``,
-    ``bidirectional``, ``dropout``)."""
+    ``bidirectional``, ``pooling``, ``dropout``).
+
+    A configuration written before ``pooling`` was a setting (minigru 0.1.0) describes the
+    models of that release: last-state pooling, and a cnn-gru that was always bidirectional
+    whatever its ``bidirectional`` said."""
+    legacy = "pooling" not in cfg
+    bidirectional = cfg["bidirectional"]
+    if legacy and cfg["model"] == "cnn-gru":
+        bidirectional = True
     return build_model(cfg["model"], input_size, num_classes, cfg["hidden"], cfg["layers"],
-                       cfg["bidirectional"], cfg["dropout"])
+                       bidirectional, cfg["dropout"], cfg.get("pooling", "last"))

@@ -122,7 +122,8 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
 
     Returns ``accuracy``, ``loss``, ``n``, ``classes``, ``confusion`` (rows: true, columns:
     predicted), ``per_class`` ({class: {"n", "correct", "accuracy"}}), ``skipped``,
-    ``data`` (the corpus) and ``split``.
+    ``renamed`` ({data label: model class} wherever the two spell a class differently, as
+    "7" and "seven"), ``data`` (the corpus) and ``split``.
     """
     if split is None:
         split = "all" if data == "folder" else "test"
@@ -143,6 +144,8 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
     else:
         dataset = make_datasets(cfg, pipeline, grow=False)[split]
     mapping = _class_map(dataset.classes, classes)
+    renamed = {c: classes[k] for c, k in zip(dataset.classes, mapping, strict=True)
+               if c != classes[k]}
     dataset = ArrayDataset(dataset.features, [mapping[y] for y in dataset.labels],
                            dataset.names, classes)
     result = evaluate(model, DataLoader(dataset, EVAL_BATCH), len(classes))
@@ -154,5 +157,5 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
                            "accuracy": float(confusion[k, k] / n) if n else None}
     return {"accuracy": result["accuracy"], "loss": result["loss"], "n": result["n"],
             "classes": classes, "confusion": confusion, "per_class": per_class,
-            "skipped": skipped,
+            "skipped": skipped, "renamed": renamed,
             "data": cfg["data"], "split": split}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from .. import random as mg_random
@@ -19,7 +20,7 @@ from ..optim import Adam
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..runtime import set_threads
 from ..training import RunFolder, Trainer, evaluate, load_checkpoint
-from .config import ConfigError, check_config, make_config
+from .config import DEFAULTS, ConfigError, check_config, make_config
 from .datasets import make_datasets, run_pipeline
 from .figures import write_figures
 from .models import model_for
@@ -120,28 +121,55 @@ def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: Ar
             "train_seconds": trainer.seconds, "epochs": len(trainer.history)}
 
 
+RESUMABLE = ("epochs", "patience", "threads")
+"""Settings a resumed run may change: how long it trains, and on how many threads."""
+
+
 def prepare_run(overrides: dict[str, Any] | None = None, out: str | os.PathLike[str] | None = None,
                 resume: str | os.PathLike[str] | None = None,
-                resume_changes: dict[str, Any] | None = None,
                 base: str | os.PathLike[str] = "runs") -> tuple[dict[str, Any], RunFolder]:
     """The configuration and run folder of a new run, or of one to resume.
 
     New: ``make_config(overrides)`` in ``out`` (or a new folder under ``base`` named by
     :func:`run_name`); ``out`` must not already hold a run. Resume: the configuration stored in
-    the folder ``resume``, with ``resume_changes`` (``epochs``, ``threads``) applied.
+    the folder ``resume``. There ``overrides`` may change only ``RESUMABLE`` settings, which
+    are applied and written to its ``config.json``; any other setting that differs from the
+    stored one would change the model or the data, and is refused with ``ConfigError``.
     """
     if resume is not None:
         files = RunFolder(resume)
         if not files.can_resume():
             raise ConfigError(f"no {RunFolder.CHECKPOINT} and {RunFolder.CONFIG} in "
                               f"{files.path} to resume from")
+        if out is not None and Path(out).resolve() != files.path.resolve():
+            raise ConfigError(f"--out {out} and --resume {resume} name different folders; a "
+                              f"resumed run stays in its own folder")
         cfg = files.read_config()
-        for key, value in (resume_changes or {}).items():
-            if key not in ("epochs", "threads"):
-                raise ConfigError(f"{key} cannot change when a run is resumed")
-            if value is not None:
+        changed = False
+        for key, value in (overrides or {}).items():
+            if value is None:
+                continue
+            stored = cfg.get(key, DEFAULTS.get(key))
+            if key in RESUMABLE:
+                changed |= value != stored
                 cfg[key] = value
+                continue
+            if isinstance(value, dict) and isinstance(stored, dict):
+                diff = {k: v for k, v in value.items() if stored.get(k) != v}
+                if not diff:
+                    continue
+                key, value, stored = f"{key}.{next(iter(diff))}", next(iter(diff.values())), \
+                    stored.get(next(iter(diff)))
+            elif value == stored or (key == "data_dir" and stored is not None
+                                     and Path(value).resolve() == Path(stored).resolve()):
+                continue
+            raise ConfigError(f"{key} cannot change when a run is resumed: {files.path} was "
+                              f"trained with {key} = {stored!r}, not {value!r}. Only "
+                              f"{', '.join(RESUMABLE)} may change; start a new run for the "
+                              f"rest")
         check_config(cfg)
+        if changed:
+            files.write_config(cfg)
         return cfg, files
     cfg = make_config(overrides)
     files = RunFolder(out) if out else new_run_dir(base, cfg)

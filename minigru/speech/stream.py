@@ -21,6 +21,7 @@ import numpy as np
 
 from ..audio.endpoint import VAD_DB
 from ..audio.pipeline import FeaturePipeline
+from ..errors import InputError
 from ..kernels.step import gru_step, lstm_step, rnn_step
 from ..ops.recurrent import MODES
 
@@ -31,9 +32,9 @@ class RecurrentStream:
     def __init__(self, model: Any) -> None:
         rnn = getattr(model, "rnn", None)
         if rnn is None or not hasattr(rnn, "step_weights"):
-            raise ValueError(f"stream: {type(model).__name__} has no recurrent layer to stream")
+            raise InputError(f"stream: {type(model).__name__} has no recurrent layer to stream")
         if rnn.bidirectional:
-            raise ValueError("stream: a bidirectional model needs the future and cannot stream")
+            raise InputError("stream: a bidirectional model needs the future and cannot stream")
         self.mode, self.pooling = rnn.mode, model.pooling
         dt = rnn.weight_ih_l0.dtype
         G = MODES[self.mode]
@@ -93,10 +94,10 @@ class RecurrentStream:
         if f.ndim == 1:
             f = f[None, :]
         if f.ndim != 2 or f.shape[1] != self.input_size:
-            raise ValueError(f"stream.push: frames must be (n, {self.input_size}), got shape "
+            raise InputError(f"stream.push: frames must be (n, {self.input_size}), got shape "
                              f"{np.shape(frames)}")
         if not np.all(np.isfinite(f)):
-            raise ValueError("stream.push: frames hold NaN or infinite values")
+            raise InputError("stream.push: frames hold NaN or infinite values")
         out = np.empty((f.shape[0], self.logits.shape[0]), dtype=self.x.dtype)
         for i in range(f.shape[0]):
             self.x[:] = f[i]
@@ -120,6 +121,14 @@ class StreamingRecognizer:
     def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
                  classes: list[str], threshold: float = 0.5, vad_db: float = VAD_DB,
                  hangover_ms: float = 150.0, min_word_ms: float = 100.0) -> None:
+        if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
+            raise InputError(f"StreamingRecognizer: threshold must be a probability in [0, 1], "
+                             f"got {threshold!r}")
+        for name, value in (("vad_db", vad_db), ("hangover_ms", hangover_ms),
+                            ("min_word_ms", min_word_ms)):
+            if not (isinstance(value, (int, float)) and 0 < value < float("inf")):
+                raise InputError(f"StreamingRecognizer: {name} must be a positive number, got "
+                                 f"{value!r}")
         self.mfcc = features.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model_stream = RecurrentStream(model)
@@ -150,8 +159,7 @@ class StreamingRecognizer:
         self.model_stream.push(np.zeros((2, self.model_stream.input_size)))
         self.model_stream.reset()
 
-    def _frame(self, feats: np.ndarray, now: float) -> dict[str, Any] | None:
-        c0 = float(feats[0])
+    def _frame(self, feats: np.ndarray, c0: float, now: float) -> dict[str, Any] | None:
         self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
         speech = c0 > self.floor + self.vad_step
         index = self.frame
@@ -190,8 +198,9 @@ class StreamingRecognizer:
         self.samples += x.size
         now = self.samples / self.sample_rate
         found = []
-        for feats in self.mfcc.push(x):
-            d = self._frame(feats, now)
+        rows = self.mfcc.push(x)
+        for feats, c0 in zip(rows, self.mfcc.last_c0, strict=True):
+            d = self._frame(feats, float(c0), now)
             if d is not None:
                 found.append(d)
         return found
@@ -199,7 +208,9 @@ class StreamingRecognizer:
     def flush(self) -> list[dict[str, Any]]:
         """End of the signal: finish a word still open."""
         now = self.samples / self.sample_rate
-        found = [d for f in self.mfcc.flush() if (d := self._frame(f, now)) is not None]
+        rows = self.mfcc.flush()
+        found = [d for f, c0 in zip(rows, self.mfcc.last_c0, strict=True)
+                 if (d := self._frame(f, float(c0), now)) is not None]
         if self.in_word and (d := self._finish_word(now)) is not None:
             found.append(d)
         return found
@@ -223,9 +234,9 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
     ``true_delays`` (detection time - true word end, s).
     """
     if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be a probability in [0, 1], got {threshold}")
+        raise InputError(f"threshold must be a probability in [0, 1], got {threshold}")
     if not chunk_ms > 0:
-        raise ValueError(f"chunk_ms must be positive, got {chunk_ms}")
+        raise InputError(f"chunk_ms must be positive, got {chunk_ms}")
     signal, sr = pipeline.load(path)
     recognizer = StreamingRecognizer(model, pipeline, sr, classes, threshold=threshold)
     chunk = max(1, int(round(chunk_ms / 1000 * sr)))

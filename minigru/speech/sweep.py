@@ -30,6 +30,7 @@ retried up to ``retries`` times and then recorded with its error; the sweep goes
 from __future__ import annotations
 
 import csv
+import difflib
 import itertools
 import json
 import os
@@ -60,14 +61,36 @@ def _set_dotted(cfg: dict[str, Any], key: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def _known_key(key: str) -> bool:
+def _check_key(key: str, where: str) -> None:
+    """Refuse a key that names no setting, with the settings of its table and the closest."""
     parts = key.split(".")
     node: Any = DEFAULTS
-    for p in parts:
+    for i, p in enumerate(parts):
         if not isinstance(node, dict) or p not in node:
-            return False
+            table = ".".join(parts[:i])
+            known = sorted(node) if isinstance(node, dict) else []
+            close = difflib.get_close_matches(p, known, n=1)
+            hint = f"; did you mean {'.'.join(parts[:i] + [close[0]])!r}?" if close else ""
+            scope = f"{table!r} has" if table else "settings are"
+            raise ConfigError(f"{where}: unknown setting {key!r}{hint} ({scope} {known})")
         node = node[p]
-    return True
+
+
+def _flat_items(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of a table whose keys may be dotted or nested tables, so
+    ``"features.deltas" = 1`` and ``[base.features] deltas = 1`` are the same."""
+    items = []
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            items.extend(_flat_items(value, full + "."))
+        else:
+            items.append((full, value))
+    return items
+
+
+def _flat_keys(table: dict[str, Any]) -> list[str]:
+    return [k for k, _ in _flat_items(table)]
 
 
 def point_name(params: dict[str, Any]) -> str:
@@ -103,10 +126,14 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
     options = spec.get("sweep", {})
     if not isinstance(grid, dict) or not grid:
         raise ConfigError(f"{where}: [grid] must name at least one axis")
-    for key in list(base) + list(grid):
-        if not _known_key(key):
-            raise ConfigError(f"{where}: unknown setting {key!r}; settings are "
-                              f"{sorted(DEFAULTS)}")
+    if not isinstance(base, dict) or not isinstance(options, dict):
+        raise ConfigError(f"{where}: [base] and [sweep] must be tables of key = value")
+    for key in _flat_keys(base) + list(grid):
+        _check_key(key, where)
+    if "threads" in grid or "threads" in base:
+        raise ConfigError(f"{where}: set threads in [sweep], not in [base] or [grid]: every "
+                          f"point runs on the [sweep] threads, so that its result does not "
+                          f"depend on the worker that ran it")
     for key, values in grid.items():
         if not isinstance(values, list):
             raise ConfigError(f"{where}: grid axis {key!r} must be a list, got "
@@ -126,8 +153,8 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
     points = []
     for combo in itertools.product(*grid.values()):
         params = dict(zip(grid.keys(), combo, strict=True))
-        cfg = json.loads(json.dumps(base))
-        for k, v in params.items():
+        cfg: dict[str, Any] = {}
+        for k, v in [*_flat_items(base), *params.items()]:
             _set_dotted(cfg, k, v)
         cfg["threads"] = threads
         try:

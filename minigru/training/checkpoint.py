@@ -13,6 +13,7 @@ import json
 import os
 from typing import Any
 
+from ..errors import InputError
 from ..serialization import load
 
 RUN_FORMAT = "minigru-run"
@@ -23,6 +24,6 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     """A checkpoint or best-model file, with its configuration decoded."""
     state = load(path)
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
-        raise ValueError(f"{path} is not a minigru model checkpoint")
+        raise InputError(f"{path} is not a minigru model checkpoint")
     state["config"] = json.loads(state["config"])
     return state

@@ -20,6 +20,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
+
 
 class RunFolder:
     """The files of one run, under ``path`` (which need not exist yet)."""
@@ -64,7 +66,7 @@ class RunFolder:
     def figure(self, name: str) -> Path:
         """The path of a figure by its short name: curves, confusion or gates."""
         if name not in self.FIGURES:
-            raise ValueError(f"RunFolder.figure: name must be one of {sorted(self.FIGURES)}, "
+            raise InputError(f"RunFolder.figure: name must be one of {sorted(self.FIGURES)}, "
                              f"got {name!r}")
         return self.path / self.FIGURES[name]
 

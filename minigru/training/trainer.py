@@ -29,6 +29,7 @@ from tqdm import tqdm
 from .. import random as mg_random
 from .. import runtime
 from ..data.loader import Batch, DataLoader
+from ..errors import InputError
 from ..nn import Module
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
@@ -59,6 +60,8 @@ class Trainer:
         scheduler: a learning-rate schedule (``step()`` each epoch, or ``step(val_loss)`` for
             ReduceLROnPlateau).
         clip_grad_norm: clip the gradient norm to this before each step (None = no clipping).
+            Either way a step whose gradient norm is not finite is never taken: training
+            stops with ``TrainingError`` and the last checkpoint stays as it was.
         epochs: the number of epochs in total (a resumed run continues up to it).
         patience: stop after this many epochs without a better validation loss (None = never).
             The weights of the best epoch are kept in ``best_state`` (and ``best.npz``).
@@ -74,6 +77,16 @@ class Trainer:
                  patience: int | None = None, run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = False,
                  log: Callable[[str], None] | None = print) -> None:
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            raise InputError(f"Trainer: epochs must be a positive integer, got {epochs!r}")
+        if patience is not None and (not isinstance(patience, int) or isinstance(patience, bool)
+                                     or patience < 1):
+            raise InputError(f"Trainer: patience must be None (no early stopping) or a whole "
+                             f"number of epochs >= 1, got {patience!r}")
+        if clip_grad_norm is not None and not (isinstance(clip_grad_norm, (int, float))
+                                               and 0 < clip_grad_norm < math.inf):
+            raise InputError(f"Trainer: clip_grad_norm must be None or a positive number, got "
+                             f"{clip_grad_norm!r}")
         self.model, self.optimizer = model, optimizer
         self.train_loader, self.val_loader = train_loader, val_loader
         self.num_classes, self.scheduler = num_classes, scheduler
@@ -102,7 +115,7 @@ class Trainer:
 
     def restore(self, state: dict[str, Any]) -> None:
         if state.get("format") != RUN_FORMAT:
-            raise ValueError("this file is not a minigru training checkpoint")
+            raise InputError("this file is not a minigru training checkpoint")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state.get("scheduler") is not None:
@@ -155,8 +168,15 @@ class Trainer:
                                 f"training stopped and the last good checkpoint is intact"
                                 f"{where}. Try a lower learning rate or gradient clipping.")
         loss.backward()
-        if self.clip_grad_norm:
-            clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+        norm = clip_grad_norm_(self.model.parameters(), self.clip_grad_norm or math.inf)
+        if not math.isfinite(norm):
+            where = (f" ({self.files.checkpoint}, after epoch {len(self.history)})"
+                     if self.files else "")
+            raise TrainingError(f"the gradient norm became {norm} at epoch {epoch}, batch "
+                                f"{index} (the loss was {value}); the weights were not "
+                                f"updated, training stopped and the last good checkpoint is "
+                                f"intact{where}. Look for an operation whose gradient "
+                                f"overflows (a log or sqrt at 0), or lower the learning rate.")
         self.optimizer.step()
         return value, int(np.sum(logits.data.argmax(axis=1) == batch.labels))
 
