@@ -314,7 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="classify WAV files with a checkpoint")
     p.add_argument("checkpoint")
-    p.add_argument("files", nargs="+", metavar="FILE.wav")
+    p.add_argument("files", nargs="+", metavar="FILE.wav",
+                   help="WAV files, or folders: every .wav under a folder, sorted")
     p.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     p.set_defaults(func=_cmd_predict)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,16 +59,35 @@ def _features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.
     return feats
 
 
+def expand_folders(paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
+    """The paths with each folder replaced by every ``.wav`` file under it (any case of the
+    suffix, recursively, sorted), or by ``{"file", "error"}`` if it holds none."""
+    out: list[Any] = []
+    for p in paths:
+        if Path(p).is_dir():
+            found = sorted(f for f in Path(p).rglob("*") if f.suffix.lower() == ".wav"
+                           and f.is_file())
+            out.extend(found or [{"file": str(p), "error": f"{p} is a folder with no .wav "
+                                                          f"file in it"}])
+        else:
+            out.append(p)
+    return out
+
+
 def predict_each(model: Module, cfg: dict[str, Any],
                  files: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
-    """One result per file, in order, through the run's feature pipeline: ``{"file",
+    """One result per file, in order, through the run's feature pipeline (a folder stands
+    for every ``.wav`` under it, see :func:`expand_folders`): ``{"file",
     "label", "probability", "probabilities": {class: p}}``, or ``{"file", "error"}`` for a
     file that cannot be classified (missing, not a WAV, NaN samples, silent, too short); the
     other files are still classified."""
     pipeline = pipeline_of(cfg)
     classes = cfg["classes"]
     out: list[dict[str, Any]] = []
-    for f in files:
+    for f in expand_folders(files):
+        if isinstance(f, dict):
+            out.append(f)
+            continue
         try:
             feats = _features_of(pipeline, f)
         except (OSError, ValueError) as exc:
