@@ -63,8 +63,8 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
         return {"__tuple__": [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
     if isinstance(obj, list):
         return [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]
-    raise InputTypeError(f"save: cannot save a {type(obj).__name__} at {where}; use arrays, "
-                         f"numbers, strings, lists and dicts")
+    raise InputTypeError(f"save: cannot save a value of type {type(obj).__name__} at {where}; "
+                         f"use arrays, numbers, strings, lists and dicts")
 
 
 MAX_DEPTH = 64

@@ -1,9 +1,11 @@
 """The ``minigru`` command through subprocess, including its error paths."""
 
+import pathlib
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 from scipy.io import wavfile
 
 
@@ -55,19 +57,26 @@ def test_train_evaluate_predict_round_trip(tmp_path):
     result = run("train", "--limit", "5", "--epochs", "2", "--hidden", "8", "--quiet",
                  "--out", str(run_dir))
     assert result.returncode == 0, result.stderr
-    assert "test accuracy" in result.stdout
-    result = run("evaluate", str(run_dir / "best.npz"), "--json", "--limit", "5")
-    assert result.returncode == 0, result.stderr
     import json
 
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert f"test accuracy  {summary['test_accuracy']:.4f} (50 utterances)" in result.stdout
+    result = run("evaluate", str(run_dir / "best.npz"), "--json", "--limit", "5")
+    assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["n"] == 50 and len(report["confusion"]) == 10
-    assert 0 <= report["accuracy"] <= 1
+    assert report["accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-12)
+    assert np.trace(np.array(report["confusion"])) == round(50 * report["accuracy"])
     wav = tmp_path / "tone.wav"
     make_wav(wav)
-    result = run("predict", str(run_dir / "best.npz"), str(wav))
+    result = run("predict", str(run_dir / "best.npz"), str(wav), "--json")
     assert result.returncode == 0, result.stderr
-    assert "tone.wav:" in result.stdout and "p = " in result.stdout
+    answer = json.loads(result.stdout)
+    assert sum(answer["probabilities"].values()) == pytest.approx(1, abs=1e-5)
+    assert answer["probability"] == max(answer["probabilities"].values())
+    assert answer["label"] in answer["probabilities"]
+    text = run("predict", str(run_dir / "best.npz"), str(wav))
+    assert f"tone.wav: {answer['label']} (p = {answer['probability']:.3f}" in text.stdout
     result = run("train", "--out", str(run_dir), "--limit", "5")
     assert result.returncode == 2 and "--resume" in result.stderr
 
@@ -120,9 +129,6 @@ def test_sweep_command_and_its_errors(tmp_path):
 
 
 def test_stream_command(tmp_path):
-    import pathlib
-
-    fsdd = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
     run_dir = tmp_path / "run"
     assert run("train", "--limit", "4", "--epochs", "2", "--hidden", "8", "--quiet",
                "--out", str(run_dir)).returncode == 0
@@ -137,8 +143,22 @@ def test_stream_command(tmp_path):
     assert run("train", "--model", "cnn-gru", "--limit", "3", "--epochs", "1", "--hidden", "4",
                "--quiet", "--out", str(cnn)).returncode == 0
     result = run("stream", str(cnn / "best.npz"), str(wav))
-    assert result.returncode == 2 and "recurrent" in result.stderr
-    if fsdd.is_dir():
-        demo = tmp_path / "demo.wav"
-        result = run("stream", "--make-demo", str(demo), "--data-dir", str(fsdd), "--words", "3")
-        assert result.returncode == 0 and demo.exists() and demo.with_suffix(".json").exists()
+    assert result.returncode == 2 and "no recurrent layer to stream" in result.stderr
+
+
+FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+
+
+@pytest.mark.skipif(not FSDD.is_dir(), reason="../shared/data/fsdd is not beside the repository")
+def test_stream_make_demo_writes_the_words_and_their_times(tmp_path):
+    import json
+
+    from scipy.io import wavfile as wf
+
+    demo = tmp_path / "demo.wav"
+    result = run("stream", "--make-demo", str(demo), "--data-dir", str(FSDD), "--words", "3")
+    assert result.returncode == 0, result.stderr
+    rate, samples = wf.read(demo)
+    words = json.loads(demo.with_suffix(".json").read_text())
+    assert len(words) == 3 and all(0 <= w["start"] < w["end"] for w in words)
+    assert rate == 8000 and samples.size / rate > sum(w["end"] - w["start"] for w in words)

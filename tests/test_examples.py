@@ -5,7 +5,11 @@ import pathlib
 import subprocess
 import sys
 
-import pytest
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -41,7 +45,12 @@ def test_example_quick_run_beats_its_baseline(name, tmp_path):
         assert headline["value"] > headline["baseline"], headline
     else:
         assert headline["value"] < headline["baseline"], headline
-    assert list(tmp_path.glob("*.png"))
+    figures = sorted(tmp_path.glob("*.png"))
+    assert figures, "the example wrote no figure"
+    for png in figures:
+        pixels = plt.imread(png)
+        assert pixels.shape[0] > 100 and pixels.shape[1] > 100, png
+        assert pixels[..., :3].std() > 0.01, f"{png.name} is blank"
 
 
 def test_missing_data_is_a_clear_message(tmp_path):

@@ -1,5 +1,7 @@
 """float64 finite-difference checks of every primitive operation."""
 
+import zlib
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -48,7 +50,7 @@ def _away_from_kinks(rng, shape, domain):
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary(name):
     fn, domain = UNARY[name]
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))  # stable across runs
     x = mg.tensor(_away_from_kinks(rng, (3, 4), domain), requires_grad=True, dtype="float64")
     assert mg.gradcheck(fn, [x])
 

@@ -418,6 +418,7 @@ def mfcc(signal: Any, sample_rate: float, n_mfcc: int | None = None, preset: str
          config: MFCCConfig | None = None, **overrides: Any) -> np.ndarray:
     """Mel-frequency cepstral coefficients of a 1-D signal: (frames, n_mfcc) float64
     (more columns with ``deltas``). See the module docstring and :class:`MFCCConfig`."""
+    check_signal(np.asarray(signal), "signal")
     return mfcc_batch([signal], sample_rate, n_mfcc, preset, config, **overrides)[0]
 
 
@@ -431,4 +432,5 @@ def fbank_batch(signals: Sequence[Any], sample_rate: float, preset: str | None =
 def fbank(signal: Any, sample_rate: float, preset: str | None = None,
           config: MFCCConfig | None = None, **overrides: Any) -> np.ndarray:
     """Log mel filter-bank energies of a 1-D signal: (frames, n_mels)."""
+    check_signal(np.asarray(signal), "signal")
     return fbank_batch([signal], sample_rate, preset, config, **overrides)[0]

@@ -29,6 +29,28 @@ def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
     raise InputError(f"load_wav: {path}: unsupported sample format {data.dtype}")
 
 
+def _check_data_chunk(path: Path) -> None:
+    """Refuse a RIFF/WAVE file whose ``data`` chunk declares more bytes than the file holds
+    (a cut-off download or copy), which would otherwise read as a shorter recording."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+            return  # not RIFF/WAVE: scipy names what is wrong
+        order = "<" if head[:4] == b"RIFF" else ">"
+        offset = 12
+        while offset + 8 <= size:
+            f.seek(offset)
+            chunk, length = struct.unpack(order + "4sI", f.read(8))
+            if chunk == b"data":
+                if offset + 8 + length > size:
+                    raise InputError(f"load_wav: {path} is truncated: its data chunk declares "
+                                     f"{length} bytes but the file holds "
+                                     f"{size - offset - 8}")
+                return
+            offset += 8 + length + (length & 1)
+
+
 def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
              mono: bool = True) -> tuple[np.ndarray, int]:
     """Read a WAV file as float32 samples in [-1, 1].
@@ -52,6 +74,7 @@ def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
         raise FileNotFoundError(f"load_wav: no such file: {path}")
     if path.stat().st_size == 0:
         raise InputError(f"load_wav: {path} is empty")
+    _check_data_chunk(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", wavfile.WavFileWarning)
