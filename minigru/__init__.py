@@ -7,17 +7,18 @@ around the GRU.
 >>> x.grad.shape
 (2, 2)
 
-``import minigru`` loads the library floors only (kernels, engine, operations, ``nn``,
-``optim``, ``audio``, ``data``): no trainer, no progress bars, no process-wide settings.
-The trainer is ``minigru.training`` and the speech application ``minigru.speech``; both
-load on first use (``mg.training``, ``mg.speech``). See docs/architecture.md.
+``import minigru`` loads the engine floors only (kernels, engine, operations, ``nn``,
+``optim``): no trainer, no progress bars, no process-wide settings, and no SciPy, so a GRU
+gives its first output soon after the import starts. ``mg.audio`` and ``mg.data`` (which
+need SciPy), the trainer ``minigru.training`` and the speech application ``minigru.speech``
+load on first use. See docs/architecture.md.
 """
 
 import importlib
 
 import numpy as np
 
-from . import audio, data, memory, nn, optim, random
+from . import memory, nn, optim, random
 from ._version import __version__
 from .autograd import (
     Context,
@@ -91,13 +92,13 @@ __all__ = [
     "where", "zeros", "zeros_like",
 ]
 
-_LAZY = ("speech", "training", "runtime", "selfcheck", "cli")
+_LAZY = ("audio", "data", "speech", "training", "runtime", "selfcheck", "cli")
 _DEPRECATED = ("recipes", "train", "models", "streaming", "plot", "sweep")
 
 
 def __getattr__(name: str):
-    """``mg.speech``, ``mg.training`` and the deprecated module aliases, imported on first
-    use so that ``import minigru`` stays the library alone."""
+    """``mg.audio``, ``mg.data``, ``mg.speech``, ``mg.training`` and the deprecated module
+    aliases, imported on first use so that ``import minigru`` stays the engine alone."""
     if name in _LAZY or name in _DEPRECATED:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'minigru' has no attribute {name!r}")

@@ -184,9 +184,12 @@ def run_python(code: str, **env: str) -> str:
 def test_import_minigru_loads_the_library_only():
     loaded = run_python("import sys, minigru; print(' '.join(sorted(sys.modules)))").split()
     for heavy in ("tqdm", "matplotlib", "minigru.training", "minigru.speech", "minigru.cli",
-                  "dask", "scipy.signal"):
+                  "dask", "scipy.signal", "scipy.fft", "minigru.audio", "minigru.data"):
         assert not any(m == heavy or m.startswith(heavy + ".") for m in loaded), heavy
-    assert "minigru.audio.pipeline" in loaded and "minigru.nn" in loaded
+    assert "minigru.nn" in loaded and "minigru.optim" in loaded
+    on_use = run_python("import sys, minigru as mg; mg.audio.FeaturePipeline; mg.data.DataLoader; "
+                        "print(' '.join(sorted(sys.modules)))").split()
+    assert "minigru.audio.pipeline" in on_use and "minigru.data.loader" in on_use
 
 
 def test_caches_live_in_the_user_cache_folder_not_the_package(tmp_path):
