@@ -11,6 +11,12 @@ the peak resident memory a training step adds, the Numba compile time of a first
 time a second process that finds the cache needs from import to its first GRU output.
 The NumPy baseline is written here: one matrix product per step and gate block, BPTT with
 per-step outer products, as a careful NumPy user would write it.
+
+With PyTorch installed (``pip install -e ".[bench]"``: the CPU build of torch 2.13.0), each
+shape also gets ``torch.nn.GRU``/``LSTM``/``RNN`` at the same thread count, float32, timed the
+same way in the same run, and a second table of ratios: minigru's GRU training step over
+torch's GRU and over torch's LSTM, and torch's LSTM over its GRU. torch is never needed by the
+library or the tests.
 """
 
 from __future__ import annotations
@@ -39,6 +45,11 @@ import numpy as np  # noqa: E402
 
 import minigru as mg  # noqa: E402
 from minigru import nn  # noqa: E402
+
+try:  # optional: the bench extra
+    import torch  # noqa: E402
+except ImportError:  # pragma: no cover - torch is not a dependency
+    torch = None
 
 SHAPES = {
     "a": dict(B=32, T=100, I=39, H=128, L=1, bi=False),
@@ -271,6 +282,29 @@ class NumpyBaseline:
             dlayer = dinput
 
 
+def torch_step(kind: str, s: dict, threads: int):
+    """A torch training step of the same shape (same random-weighted sum of the outputs)."""
+    torch.manual_seed(0)
+    torch.set_num_threads(threads)
+    cls = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM, "rnn": torch.nn.RNN}[kind]
+    model = cls(s["I"], s["H"], num_layers=s["L"], bidirectional=s["bi"])
+    D = 2 if s["bi"] else 1
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(s["T"], s["B"], s["I"], generator=g)
+    w = torch.randn(s["T"], s["B"], D * s["H"], generator=g)
+
+    def forward() -> None:
+        with torch.no_grad():
+            model(x)
+
+    def train() -> None:
+        xt = x.detach().requires_grad_(True)
+        (model(xt)[0] * w).sum().backward()
+        model.zero_grad(set_to_none=True)
+
+    return forward, train
+
+
 # ----------------------------------------------------------------------------- compile time
 
 COMPILE_SNIPPET = """
@@ -319,6 +353,10 @@ def measure(kind: str, s: dict, x: np.ndarray, w: np.ndarray, args: argparse.Nam
     rows["numpy"] = (best_time(lambda: base.step(x, w, False), args.reps),
                      best_time(lambda: base.step(x, w, True), args.reps),
                      peak_rss_added(lambda: base.step(x, w, True)))
+    if torch is not None:
+        forward, train = torch_step(kind, s, args.threads)
+        rows["torch"] = (best_time(forward, args.reps), best_time(train, args.reps),
+                         peak_rss_added(train))
     if not s["bi"]:
         cells = make_cells(kind, s)
         short = max(1, s["T"] // 20)
@@ -383,10 +421,32 @@ def main() -> None:
                   f"{' bi' if s['bi'] else ''} | {kind} | {impl} | {tf * 1e3:.1f} | "
                   f"{tt * 1e3:.1f} | {gf:.1f} | {100 * gf / peak:.1f} | "
                   f"{t_numpy / tt:.1f} | {mem_s} |", flush=True)
+    if torch is not None:
+        ratio_table(results, peak)
+    else:
+        print("\n(PyTorch is not installed: pip install -e \".[bench]\" adds the torch columns)")
     cold, imp, first = compile_times()
     print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
     print(f"second process with the cache: import {imp:.2f} s, import to first GRU output "
           f"{first:.2f} s")
+
+
+def ratio_table(results: list, peak: float) -> None:
+    """minigru's GRU training step against torch's GRU and LSTM of the same shape."""
+    train = {(key, kind): rows for key, s, kind, fl, rows in results}
+    print(f"\ntorch {torch.__version__}, {torch.get_num_threads()} threads, float32, training "
+          f"step (forward + backward), best of the runs\n")
+    print("| shape | minigru GRU ms | torch GRU ms | torch LSTM ms | minigru GRU / torch GRU | "
+          "minigru GRU / torch LSTM | torch LSTM / torch GRU | minigru GRU % of peak |")
+    print("|" + "---|" * 8)
+    for key, _s, kind, fl, rows in results:
+        if kind != "gru" or (key, "lstm") not in train:
+            continue
+        ours, tg = rows["fused"][1], rows["torch"][1]
+        tl = train[(key, "lstm")]["torch"][1]
+        gf = 3 * fl / ours / 1e9
+        print(f"| {key} | {ours * 1e3:.1f} | {tg * 1e3:.1f} | {tl * 1e3:.1f} | {ours / tg:.2f} | "
+              f"{ours / tl:.2f} | {tl / tg:.2f} | {100 * gf / peak:.1f} |")
 
 
 if __name__ == "__main__":
