@@ -10,17 +10,20 @@ Forward variables (log space), ``alpha_t(s)`` = log-probability of all allowed p
 ending at position s at frame t, emissions up to t included:
 
     alpha_0(0) = lp[0, blank],  alpha_0(1) = lp[0, l_0],  alpha_0(s) = -inf for s >= 2
+    (alpha_0(1) exists only when the target is not empty, S >= 1; an empty target has L = 1)
     alpha_t(s) = lp[t, l'_s] + logsumexp(alpha_{t-1}(s), alpha_{t-1}(s-1),
                                          alpha_{t-1}(s-2) if l'_s != blank and l'_s != l'_{s-2})
 
 Backward variables, ``beta_t(s)`` = log-probability of the path suffixes from position s at t
 to the end, emissions from t on included:
 
-    beta_{T-1}(L-1) = lp[T-1, blank],  beta_{T-1}(L-2) = lp[T-1, l_{S-1}]
+    beta_{T-1}(L-1) = lp[T-1, blank],  beta_{T-1}(L-2) = lp[T-1, l_{S-1}]  (the second only
+    when S >= 1, as for alpha; the code guards both)
     beta_t(s) = lp[t, l'_s] + logsumexp(beta_{t+1}(s), beta_{t+1}(s+1),
                                         beta_{t+1}(s+2) if l'_s != blank and l'_{s+2} != l'_s)
 
-The likelihood is log p(l | x) = logsumexp(alpha_{T-1}(L-1), alpha_{T-1}(L-2)), and the loss
+The likelihood is log p(l | x) = logsumexp(alpha_{T-1}(L-1), alpha_{T-1}(L-2)) (the second
+term only when S >= 1), and the loss
 is its negative. Since ``alpha_t(s) + beta_t(s)`` counts the emission at (t, s) twice,
 ``exp(alpha_t(s) + beta_t(s) - lp[t, l'_s])`` is the total probability of the paths through
 (t, s), and the exact gradient of the loss with respect to the log-probabilities is

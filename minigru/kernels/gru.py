@@ -4,21 +4,24 @@ Shapes: T steps, B sequences, I input features, H hidden units; gate blocks are 
 PyTorch's order r, z, n, so ``w_ih`` is (3H, I), ``w_hh`` (3H, H), ``b_ih`` and ``b_hh`` (3H,).
 Subscripts r, z, n pick a block (``W_ir = w_ih[0:H]``, ``W_hz = w_hh[H:2H]``, ...).
 
-Forward, for each step t (``reset_after=True``, PyTorch's and cuDNN's form):
+Rows are batch elements: x_t is (B, I), h is (B, H), and every product is written in row
+form, ``x_t W_ir^T`` a (B, H) matrix. Forward, for each step t (``reset_after=True``,
+PyTorch's and cuDNN's form):
 
-    a_r = W_ir x_t + b_ir + W_hr h + b_hr          r = sigmoid(a_r)       reset gate
-    a_z = W_iz x_t + b_iz + W_hz h + b_hz          z = sigmoid(a_z)       update gate
-    q   = W_hn h + b_hn                                                   (saved)
-    a_n = W_in x_t + b_in + r * q                  n = tanh(a_n)          candidate
+    a_r = x_t W_ir^T + b_ir + h W_hr^T + b_hr          r = sigmoid(a_r)       reset gate
+    a_z = x_t W_iz^T + b_iz + h W_hz^T + b_hz          z = sigmoid(a_z)       update gate
+    q   = h W_hn^T + b_hn                                                     (saved)
+    a_n = x_t W_in^T + b_in + r * q                    n = tanh(a_n)          candidate
     h'  = (1 - z) * n + z * h
 
-With ``reset_after=False`` (Cho et al., 2014) the reset gate acts before the product:
-``a_n = W_in x_t + b_in + W_hn (r * h) + b_hn``.
+With ``reset_after=False`` (Cho et al., 2014, whose GRU has no biases; the biases here are the
+cuDNN / PyTorch form) the reset gate acts before the product:
+``q = (r * h) W_hn^T + b_hn`` and ``a_n = x_t W_in^T + b_in + q``.
 
-The input terms ``W_i* x_t + b_i*`` of every step are one matrix product before the loop
-(``xg``); inside the loop the only product is ``h @ W_hh^T`` (for ``reset_after=False``, one
-for the r, z blocks and one for ``(r * h) @ W_hn^T``), then the gates of every unit are computed
-in one fused pass.
+The input products ``x W_ih^T`` of every step are one matrix product before the loop
+(``xg``; ``b_ih`` is added inside the loop, with the recurrent terms); inside the loop the
+only product is ``h W_hh^T`` (for ``reset_after=False``, one for the r, z blocks and one for
+``(r * h) W_hn^T``), then the gates of every unit are computed in one fused pass.
 
 Variable lengths: sequence b is active at step t when t < lengths[b]. An inactive step keeps
 the state (h' = h) and outputs zero, so ``h_n`` is each sequence's state after its own last
@@ -28,7 +31,7 @@ h0 untouched, so the recursion starts at each sequence's own last step.
 Backward. Let dh be dL/dh' arriving at step t: the gradient flowing back from step t+1 plus
 dL/dy_t from the output. Differentiating h' = (1 - z) n + z h:
 
-    dn = dh * (1 - z)          dz = dh * (h - n)          dh_prev = dh * z     (direct path)
+    dn = dh * (1 - z)     dz = dh * (h - n)     dh_prev = dh * z   (the path not through W_hh)
 
 Through the nonlinearities (sigmoid' = s (1 - s), tanh' = 1 - t^2):
 
@@ -39,23 +42,26 @@ For ``reset_after=True``, a_n = ... + r * q gives dr = da_n * q and dq = da_n * 
     da_r = da_n * q * r (1 - r)
 
 The pre-activation gradients split into an input part G_x = [da_r, da_z, da_n] (the
-gradient of ``W_i* x_t + b_i*``) and a recurrent part G_h = [da_r, da_z, da_n * r] (the
-gradient of ``W_h* h + b_h*``), and the state gradient gathers every path:
+gradient of ``x_t W_i*^T + b_i*``) and a recurrent part G_h = [da_r, da_z, da_n * r] (the
+gradient of ``h W_h*^T + b_h*``), and the state gradient gathers every path:
 
-    dh_prev += G_h @ W_hh                                  (B, 3H) @ (3H, H)
+    dh_prev += G_h W_hh                                    (B, 3H) @ (3H, H)
 
-For ``reset_after=False``, with u = r * h: du = da_n @ W_hn, dr = du * h, dh_prev += du * r,
-G_h = [da_r, da_z, da_n], and dh_prev += G_h[:, :2H] @ W_h[rz].
+For ``reset_after=False``, with u = r * h: du = da_n W_hn, dr = du * h, dh_prev += du * r,
+G_h = [da_r, da_z, da_n], and dh_prev += G_h[:, :2H] W_h[rz].
 
-Weight gradients are sums over steps of outer products, dW = sum_t G_t^T v_t; instead of T
-small products the kernel keeps every G_t and forms each as ONE matrix product after the loop:
+Weight gradients are sums over steps, dW = sum_t G_t^T v_t, each term a (3H, B) @ (B, ·)
+matrix product (itself a sum of B outer products); instead of T small products the kernel
+keeps every G_t and forms each gradient as ONE matrix product over all T*B rows after the
+loop:
 
-    dW_ih = G_x^T X        db_ih = sum G_x          dx = G_x W_ih       (over all T*B rows)
-    dW_hh = G_h^T H_prev   db_hh = sum G_h          (reset_after=False: the n block uses
-                                                      U = r * H_prev in place of H_prev)
+    dW_ih = G_x^T X        db_ih = sum G_x          dx = G_x W_ih
+    dW_hh = G_h^T H_prev   db_hh = sum G_h          (reset_after=False: the n block is
+                                                     da_n^T U, with U = r * H_prev)
 
-Inactive steps contribute nothing and pass dh through unchanged; dh after the first step is
-dL/dh0. ``docs/gru.md`` walks through this derivation line by line.
+Inactive steps contribute nothing and pass dh through unchanged; when the loop has finished,
+dh is dL/dh0. ``docs/gru.md`` walks through this derivation line by line, with NumPy that
+the tests run against this kernel.
 """
 
 from __future__ import annotations
@@ -85,7 +91,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
         h_n: (B, H) state after each sequence's last step.
         h_prev: (T, B, H) the state entering step t (saved for backward).
         gates: (T, B, 3H) the activations r, z, n (zero at inactive steps).
-        q: (T, B, H) W_hn h + b_hn for reset_after=True; W_hn (r h) + b_hn otherwise.
+        q: (T, B, H) h W_hn^T + b_hn for reset_after=True; (r * h) W_hn^T + b_hn otherwise.
     """
     T, B, I = x.shape
     H = h0.shape[1]

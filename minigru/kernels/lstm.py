@@ -3,7 +3,7 @@
 Shapes as for the GRU (``kernels/gru.py``) with four gate blocks in PyTorch's order i, f, g, o:
 ``w_ih`` (4H, I), ``w_hh`` (4H, H), biases (4H,). Forward, for each active step:
 
-    a = W_ih x_t + b_ih + W_hh h + b_hh                 (B, 4H), one product for all gates
+    a = x_t W_ih^T + b_ih + h W_hh^T + b_hh             (B, 4H), one product for all gates
     i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
     c' = f * c + i * g
     h' = o * tanh(c')

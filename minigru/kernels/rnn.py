@@ -2,7 +2,7 @@
 
 Forward, for each active step (``w_ih`` (H, I), ``w_hh`` (H, H), biases (H,)):
 
-    h' = phi(W_ih x_t + b_ih + W_hh h + b_hh),    phi = tanh or relu
+    h' = phi(x_t W_ih^T + b_ih + h W_hh^T + b_hh),    phi = tanh or relu  (rows: x_t is (B, I))
 
 Backward, with dh = dL/dh' (from step t+1 and the output):
 

@@ -62,7 +62,7 @@ def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh, gi, gh, q, bits):
 
 @kernel
 def rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, gi, gh, q, bits, relu):
-    """h <- phi(W_ih x + b_ih + W_hh h + b_hh)."""
+    """h <- phi(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
     np.dot(w_ih, x, gi)
     np.dot(w_hh, h, gh)
     for j in range(h.shape[0]):

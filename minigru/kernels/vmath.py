@@ -12,8 +12,10 @@ high part with trailing zero bits and a low part, so k ln2_hi is exact, Cody and
     e^x     = 2^k e^r,            e^r - 1 = r + r^2/2! + ... + r^13/13!   (Horner)
     e^x - 1 = 2^k (e^r - 1) + (2^k - 1)
 
-The Taylor remainder of degree 13 on |r| <= 0.347 is below 5e-18 of the sum, so both are
-within a few units in the last place of float64. round() is (y + 1.5 2^52) - 1.5 2^52, exact
+The Taylor remainder after degree 13 on |r| <= ln2/2 = 0.3466 is below 5e-18 in absolute
+value (4.2e-18 at the ends); relative to e^r - 1 it is largest at r = -ln2/2, about 1.4e-17,
+still 16 times smaller than one unit in the last place of float64 (2.2e-16 relative), so
+both results are within a few units in the last place. round() is (y + 1.5 2^52) - 1.5 2^52, exact
 under round-to-nearest for |y| < 2^51, and 2^k is built from its bits: (k + 1023) << 52
 read as a float64 (``bits`` is an int64 scratch row; its float64 view holds the powers).
 Arguments are clamped at -708, where e^x is 3e-308, still a normal number; the sigmoid takes
