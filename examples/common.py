@@ -23,8 +23,11 @@ GET_DATA = {
              "https://download.pytorch.org/tutorial/data.zip); pass --data-dir DIR",
     "polyphonic": "the Boulanger-Lewandowski et al. (2012) piano rolls as .npz (see "
                   "../shared/data/polyphonic/README.md); pass --data-dir DIR",
+    "speeches": "the 2012 convention speeches (speeches.jsonl, see "
+                "../shared/data/speeches/README.md); pass --data-dir DIR",
 }
-ENV = {"fsdd": "MINIGRU_FSDD", "names": "MINIGRU_NAMES", "polyphonic": "MINIGRU_POLYPHONIC"}
+ENV = {"fsdd": "MINIGRU_FSDD", "names": "MINIGRU_NAMES", "polyphonic": "MINIGRU_POLYPHONIC",
+       "speeches": "MINIGRU_SPEECHES"}
 
 
 def parser(doc: str) -> argparse.ArgumentParser:

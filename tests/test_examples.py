@@ -15,12 +15,12 @@ EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 SHARED = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
 NEEDS = {"03_spoken_digits": "fsdd", "04_gru_vs_lstm_vs_rnn": "fsdd", "10_streaming": "fsdd",
          "06_ctc_digit_strings": "fsdd", "08_names_by_language": "names",
-         "09_polyphonic_music": "polyphonic"}
+         "09_polyphonic_music": "polyphonic", "11_long_documents": "speeches"}
 SCRIPTS = sorted(p.stem for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
 
 
-def test_there_are_ten_examples():
-    assert len(SCRIPTS) == 10
+def test_there_are_eleven_examples():
+    assert len(SCRIPTS) == 11
 
 
 def test_autograd_tour():

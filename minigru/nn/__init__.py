@@ -10,12 +10,15 @@ from .linear import Flatten, Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, CTCLoss, MSELoss, NLLLoss
 from .module import Module, ModuleList, Parameter, Sequential
 from .normalization import BatchNorm1d, LayerNorm
+from .pooling import SequencePooling
 from .recurrent import GRU, LSTM, RNN, RNNBase
+from .text import TextClassifier
 
 __all__ = [
     "AvgPool1d", "BCEWithLogitsLoss", "BatchNorm1d", "CTCLoss", "Conv1d", "Conv2d",
     "CrossEntropyLoss", "Dropout", "Embedding", "Flatten", "GRU", "GRUCell", "Identity",
     "LSTM", "LSTMCell", "LayerNorm", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
     "MaxPool2d", "Module", "ModuleList", "NLLLoss", "Parameter", "RNN", "RNNBase", "RNNCell",
-    "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
+    "ReLU", "SequencePooling", "Sequential", "Sigmoid", "Softmax", "Tanh", "TextClassifier",
+    "functional", "init", "utils",
 ]

@@ -14,7 +14,6 @@ from .. import nn
 from ..autograd import no_grad
 from ..errors import InputError
 from ..nn import functional as F
-from ..ops import reduce as R
 from ..ops import shape as S
 from ..tensor import Tensor
 from .stream import RecurrentStream
@@ -47,15 +46,14 @@ class GRUClassifier(nn.Module):
                                bidirectional=bidirectional,
                                dropout=dropout if num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
+        self.mean_pool = nn.SequencePooling("mean")
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), num_classes)
 
     def summary(self, x: Any, lengths: Any) -> Tensor:
         """(B, D*H): the sequence summary the classifier sees."""
         out, state = self.rnn(_as_tensor(x), lengths=lengths)
         if self.pooling == "mean":
-            lens = np.asarray(lengths if lengths is not None else [out.shape[0]] * out.shape[1])
-            mask = (np.arange(out.shape[0])[:, None] < lens[None, :]).astype(out.dtype)
-            return R.sum(out * mask[:, :, None], axis=0) / lens[:, None].astype(out.dtype)
+            return self.mean_pool(out, lengths)
         h = state[0] if isinstance(state, tuple) else state
         if self.rnn.bidirectional:
             return S.concat([h[-2], h[-1]], axis=1)
