@@ -2,6 +2,7 @@
 
 Subcommands:
     minigru train [--data synthetic|fsdd|folder] [...]     train, evaluate, write a run folder
+    minigru report RUN_DIR                                 report.html: hear every test error
     minigru evaluate CHECKPOINT [--data folder --data-dir ROOT] [--split S] [--json]
                                                            accuracy, per class, confusion
     minigru predict CHECKPOINT FILE.wav ... [--json]       label and probabilities per file
@@ -97,6 +98,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
     for name, value in rows:
         print(f"  {name:<14} {value}")
     print(f"  figures        {', '.join(str(p) for p in files.figures())}")
+    from .speech.report import write_report
+
+    try:
+        print(f"  report         {write_report(files.path)} (open it in a browser to hear "
+              f"every test error)")
+    except USER_ERRORS as exc:
+        print(f"  report         not written: {exc}", file=sys.stderr)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .speech.report import write_report
+
+    path = write_report(args.run_dir, args.max_errors, args.max_correct)
+    print(f"wrote {path}")
     return 0
 
 
@@ -300,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("report", help="write report.html into a run folder: the test errors "
+                                      "to see and hear, the curves, the configuration")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--max-errors", type=int, default=60)
+    p.add_argument("--max-correct", type=int, default=8)
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("evaluate", help="evaluate a checkpoint on a data split")
     p.add_argument("checkpoint", help="a run's best-model or checkpoint file")

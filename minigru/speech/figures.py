@@ -44,36 +44,58 @@ def plot_features(signal: np.ndarray, sample_rate: int, path: str | os.PathLike[
     axes[0].set(xlabel="time (s)", ylabel="amplitude", title=title or "waveform",
                 xlim=(0, max(t[-1], 1e-3)))
     duration = x.size / rate
-    axes[1].imshow(10 * np.log10(np.maximum(st["power"].T, 1e-12)), origin="lower",
-                   aspect="auto", extent=(0, duration, 0, rate / 2), cmap="magma")
+    im = axes[1].imshow(10 * np.log10(np.maximum(st["power"].T, 1e-12)), origin="lower",
+                        aspect="auto", extent=(0, duration, 0, rate / 2), cmap="magma")
+    fig.colorbar(im, ax=axes[1]).set_label("power (dB)")
     axes[1].set(xlabel="time (s)", ylabel="frequency (Hz)", title="power spectrum (dB)")
     axes[2].plot(st["freqs"], fb.T, lw=0.7)
     axes[2].set(xlabel="frequency (Hz)", ylabel="weight",
                 title=f"{fb.shape[0]} mel filters ({st['mel_scale']} scale)")
-    axes[3].imshow(feats.T, origin="lower", aspect="auto",
-                   extent=(0, duration, 0, feats.shape[1]), cmap="viridis")
+    im = axes[3].imshow(feats.T, origin="lower", aspect="auto",
+                        extent=(0, duration, 0, feats.shape[1]), cmap="viridis")
+    fig.colorbar(im, ax=axes[3]).set_label("coefficient value")
     axes[3].set(xlabel="time (s)", ylabel="feature",
                 title=f"features: MFCC ({pipeline.preset or 'minigru'} preset), "
                       f"{pipeline.deltas} order(s) of deltas")
     _save(fig, path)
 
 
-def plot_curves(history: Sequence[dict[str, float]], path: str | os.PathLike[str]) -> None:
-    """Loss and accuracy per epoch, train and validation, from a list of metric dicts."""
+LABELS = {"train_loss": "training loss", "val_loss": "validation loss",
+          "train_accuracy": "training accuracy", "val_accuracy": "validation accuracy"}
+
+
+def curves_figure(history: Sequence[dict[str, float]]) -> Any:
+    """The learning-curve figure: loss (log axis) and accuracy per epoch, train and
+    validation, integer epoch ticks, the best validation epoch marked."""
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    for key, style in (("train_loss", "-"), ("val_loss", "--")):
-        if all(key in h for h in history):
-            ax_loss.plot(epochs, [h[key] for h in history], style, label=key)
-    for key, style in (("train_accuracy", "-"), ("val_accuracy", "--")):
-        if all(key in h for h in history):
-            ax_acc.plot(epochs, [h[key] for h in history], style, label=key)
-    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
+    for ax, keys in ((ax_loss, ("train_loss", "val_loss")),
+                     (ax_acc, ("train_accuracy", "val_accuracy"))):
+        for key, style in zip(keys, ("-", "--"), strict=True):
+            if all(key in h for h in history):
+                ax.plot(epochs, [h[key] for h in history], style, marker=".",
+                        label=LABELS[key])
+    if history and all("val_loss" in h for h in history):
+        best = min(history, key=lambda h: h["val_loss"])
+        for ax in (ax_loss, ax_acc):
+            ax.axvline(best["epoch"], color="gray", ls=":", lw=1,
+                       label=f"best epoch ({best['epoch']})")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss (log scale)", title="loss",
+                yscale="log")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
         ax.grid(alpha=0.3)
-    _save(fig, path)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(history: Sequence[dict[str, float]], path: str | os.PathLike[str]) -> None:
+    """Write :func:`curves_figure` as a PNG."""
+    _save(curves_figure(history), path)
 
 
 def plot_confusion(matrix: np.ndarray, labels: Sequence[str], path: str | os.PathLike[str],
@@ -92,22 +114,61 @@ def plot_confusion(matrix: np.ndarray, labels: Sequence[str], path: str | os.Pat
     _save(fig, path)
 
 
-def plot_gates(features: np.ndarray, z: np.ndarray, r: np.ndarray,
-               path: str | os.PathLike[str], title: str = "") -> None:
-    """A look inside a GRU: an utterance's features above its update gate z and reset gate r
-    over time, each (frames, units)."""
-    fig, axes = plt.subplots(3, 1, figsize=(8, 8), sharex=True)
-    for ax, data, name in ((axes[0], features, "input features"), (axes[1], z, "update gate z"),
-                           (axes[2], r, "reset gate r")):
-        im = ax.imshow(np.asarray(data).T, origin="lower", aspect="auto", cmap="viridis",
-                       vmin=0 if name != "input features" else None,
-                       vmax=1 if name != "input features" else None)
-        ax.set(ylabel="unit" if name != "input features" else "coefficient", title=name)
-        fig.colorbar(im, ax=ax)
-    axes[2].set_xlabel("frame")
+def gates_figure(features: np.ndarray, z: np.ndarray | None, r: np.ndarray | None,
+                 hop_seconds: float, n_mfcc: int | None = None, title: str = "") -> Any:
+    """A look inside a GRU: an utterance's features (MFCC rows and delta rows marked) above
+    its update gate z and reset gate r, each (frames, units), time in seconds, colour bars
+    with their units. Without gates (another cell) only the features are drawn."""
+    panels = [("input features", features)]
+    if z is not None:
+        panels += [("update gate z", z), ("reset gate r", r)]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.6 * len(panels) + 0.4),
+                             sharex=True, squeeze=False)
+    duration = np.asarray(features).shape[0] * hop_seconds
+    for ax, (name, data) in zip(axes[:, 0], panels, strict=True):
+        gate = name != "input features"
+        data = np.asarray(data)
+        im = ax.imshow(data.T, origin="lower", aspect="auto", cmap="viridis",
+                       extent=(0, duration, 0, data.shape[1]),
+                       vmin=0 if gate else None, vmax=1 if gate else None)
+        bar = fig.colorbar(im, ax=ax)
+        bar.set_label("activation (0-1)" if gate else "coefficient value")
+        ax.set(ylabel="unit" if gate else "coefficient", title=name)
+        if not gate and n_mfcc and data.shape[1] > n_mfcc:
+            for k in range(n_mfcc, data.shape[1], n_mfcc):
+                ax.axhline(k, color="white", lw=0.8)
+            names = ["MFCC", "deltas", "delta-deltas"][: data.shape[1] // n_mfcc]
+            ax.set_yticks([n_mfcc * (k + 0.5) for k in range(len(names))], names)
+    axes[-1, 0].set_xlabel("time (s)")
     if title:
         fig.suptitle(title)
-    _save(fig, path)
+    fig.tight_layout()
+    return fig
+
+
+def plot_gates(features: np.ndarray, z: np.ndarray, r: np.ndarray,
+               path: str | os.PathLike[str], title: str = "", hop_seconds: float = 0.01,
+               n_mfcc: int | None = 13) -> None:
+    """Write :func:`gates_figure` as a PNG."""
+    _save(gates_figure(features, z, r, hop_seconds, n_mfcc, title), path)
+
+
+def plot_clip(features: np.ndarray, hop_seconds: float, n_mfcc: int,
+              gates: dict[str, np.ndarray] | None) -> Any:
+    """The report's figure of one clip: its features, and the GRU's gates when there are."""
+    z = None if gates is None else gates["z"][:, 0]
+    r = None if gates is None else gates["r"][:, 0]
+    return gates_figure(features, z, r, hop_seconds, n_mfcc)
+
+
+def figure_png(fig: Any) -> bytes:
+    """A figure as PNG bytes (and closed)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def write_figures(files: RunFolder, history: list[dict[str, float]], confusion: np.ndarray,
@@ -121,6 +182,10 @@ def write_figures(files: RunFolder, history: list[dict[str, float]], confusion: 
     if getattr(model, "cell", None) == "gru" and len(test):
         features, label = test[0]
         gates = model.gates(features[:, None, :], [features.shape[0]])
+        pipe = pipeline or FeaturePipeline()
+        rate = pipe.sample_rate or 16000
+        hop = pipe.mfcc_config().frame_sizes(rate)[1] / rate
         plot_gates(features, gates["z"][:, 0], gates["r"][:, 0], files.figure("gates"),
-                   f"inside the GRU: {test.names[0]} (class {classes[label]})")
+                   f"inside the GRU: {test.names[0]} (class {classes[label]})", hop,
+                   pipe.n_mfcc)
     return files.figures()

@@ -8,6 +8,7 @@ A run folder holds::
     metrics.jsonl    one JSON object per finished epoch
     summary.json     the test result, written at the end
     curves.png, confusion.png, gates.png   figures of the run
+    report.html      the run report (``minigru report``): clips to hear, figures, the config
 
 The Trainer, the speech application, sweeps and the ``minigru`` command all ask a
 :class:`RunFolder` for these paths instead of spelling the names themselves.
@@ -31,6 +32,7 @@ class RunFolder:
     BEST = "best.npz"
     METRICS = "metrics.jsonl"
     SUMMARY = "summary.json"
+    REPORT = "report.html"
     FIGURES = {"curves": "curves.png", "confusion": "confusion.png", "gates": "gates.png"}
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -62,6 +64,10 @@ class RunFolder:
     @property
     def summary(self) -> Path:
         return self.path / self.SUMMARY
+
+    @property
+    def report(self) -> Path:
+        return self.path / self.REPORT
 
     def figure(self, name: str) -> Path:
         """The path of a figure by its short name: curves, confusion or gates."""
