@@ -127,3 +127,19 @@ def test_a_folder_fixes_the_pipeline_to_its_rate(tmp_path, clip):
     assert folder.pipeline.sample_rate == 8000
     np.testing.assert_allclose(folder.features[0], folder.pipeline.from_file(files[0]),
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("preset", [None, "python_speech_features", "kaldi"])
+def test_the_stages_are_the_features_own(preset):
+    """log(power @ filterbank.T), the DCT and the lifter give the features (but c0 where the
+    preset replaces it by an energy): the stages drawn are the ones the model sees."""
+    rate = 8000
+    signal = mg.data.synthesize_digit(7, rate, seed=0)
+    pipe = mg.audio.FeaturePipeline(sample_rate=rate, deltas=0, preset=preset)
+    st = pipe.mfcc_stages(signal, rate)
+    cfg = pipe.mfcc_config()
+    logs = mg.audio.log_energies(st["power"] @ st["filterbank"].T, cfg.log_floor,
+                                 cfg.log_floor_mode)
+    ceps = mg.audio.lifter(mg.audio.dct(logs, cfg.n_mfcc), cfg.lifter)
+    first = 0 if cfg.energy is None else 1
+    np.testing.assert_allclose(ceps[:, first:], st["features"][:, first:], rtol=0, atol=1e-9)

@@ -33,7 +33,7 @@ import numpy as np
 from ..errors import InputError
 from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
-from .frames import frame_signal, get_window
+from .frames import frame_signal, get_window, preemphasis
 from .spectral import mel_filterbank, power_spectrum
 from .wav import load_wav
 
@@ -185,7 +185,9 @@ class FeaturePipeline:
         """The intermediate stages of the pipeline for one signal, for figures and teaching.
 
         Returns a dict with ``signal`` (N,) and ``sample_rate`` after conversion, ``power``
-        (frames, n_fft // 2 + 1) the power spectrum of the windowed frames, ``freqs`` the
+        (frames, n_fft // 2 + 1) the power spectrum of the frames exactly as the features see
+        them (scaled, pre-emphasised, DC removed where the preset does, windowed), so
+        ``log(power @ filterbank.T)`` then the DCT and lifter give the features, ``freqs`` the
         frequency of each bin in Hz, ``filterbank`` (n_mels, bins), ``mel_scale``,
         ``features`` (frames, size) the pipeline's output, and ``hop_seconds``.
         """
@@ -193,9 +195,17 @@ class FeaturePipeline:
         cfg = self.mfcc_config()
         cfg.validate(rate)
         win, hop, n_fft = cfg.frame_sizes(rate)
-        frames = frame_signal(np.asarray(x, dtype=np.float64), win, hop, cfg.edge,
-                              pad_length=n_fft)
-        power = power_spectrum(frames * get_window(cfg.window, win, cfg.window_periodic), n_fft)
+        sig = np.asarray(x, dtype=np.float64) * cfg.input_scale
+        if cfg.preemphasis and not cfg.preemphasis_per_frame:
+            sig = preemphasis(sig, cfg.preemphasis)
+        frames = frame_signal(sig, win, hop, cfg.edge, pad_length=n_fft)[:, :win]
+        if cfg.remove_dc:
+            frames = frames - frames.mean(axis=1, keepdims=True)
+        if cfg.preemphasis and cfg.preemphasis_per_frame:
+            frames = np.concatenate([frames[:, :1] * (1 - cfg.preemphasis),
+                                     frames[:, 1:] - cfg.preemphasis * frames[:, :-1]], axis=1)
+        power = power_spectrum(frames * get_window(cfg.window, win, cfg.window_periodic), n_fft,
+                               cfg.power_scale)
         fb = mel_filterbank(rate, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
                             cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype)
         return {"signal": x, "sample_rate": rate, "power": power,
