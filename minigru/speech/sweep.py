@@ -36,6 +36,7 @@ import json
 import os
 import re
 import socket
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -45,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from ..training import RunFolder
 from .config import DEFAULTS, ConfigError, make_config
@@ -123,6 +123,8 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
                           f"[sweep]")
     base = spec.get("base", {})
     grid = spec.get("grid", {})
+    if isinstance(grid, dict):
+        grid = dict(_flat_items(grid))
     options = spec.get("sweep", {})
     if not isinstance(grid, dict) or not grid:
         raise ConfigError(f"{where}: [grid] must name at least one axis")
@@ -169,28 +171,100 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
             "axes": list(grid.keys())}
 
 
+ATTEMPTS = "attempts.jsonl"
+"""In each point's folder: one JSON line per try (its start, and its end if it ended), kept
+across reruns, so a try whose worker died is still counted."""
+
+
+def _log_attempt(run_dir: Path, entry: dict[str, Any]) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / ATTEMPTS, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_attempts(run_dir: Path) -> list[dict[str, Any]]:
+    """Every try of a point, in order: ``{"try", "worker", "started", "ended", "cause"}``;
+    a try that started and never ended was lost with its worker."""
+    path = run_dir / ATTEMPTS
+    if not path.exists():
+        return []
+    tries: dict[str, dict[str, Any]] = {}
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by a killed worker
+        t = tries.setdefault(entry["id"], {"worker": entry.get("worker"), "started": None,
+                                           "ended": None, "cause": None})
+        if entry["event"] == "start":
+            t["started"] = entry["time"]
+        else:
+            t["ended"], t["cause"] = entry["time"], entry.get("cause")
+    out = []
+    for k, t in enumerate(tries.values(), 1):
+        if t["ended"] is None:
+            t["cause"] = "the worker died or was lost before the point finished"
+        out.append({"try": k, **t})
+    return out
+
+
 def run_point(point: dict[str, Any], out: str) -> dict[str, Any]:
     """Train one point (resuming if it has a checkpoint); write ``done.json`` last. Runs in a
-    worker process (local or Dask)."""
+    worker process (local or Dask); every try is logged in the point's ``attempts.jsonl``."""
     from .run import train_run
 
     run_dir = Path(out) / "points" / point["name"]
     done = run_dir / "done.json"
     if done.exists():
         return json.loads(done.read_text())
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    attempt = f"{worker}:{time.time_ns()}"
+    _log_attempt(run_dir, {"id": attempt, "event": "start", "worker": worker,
+                           "time": time.time()})
     resume = RunFolder(run_dir).can_resume()
     start = time.perf_counter()
-    summary = train_run(point["config"], run_dir, resume=resume, quiet=True, log=None)
+    try:
+        summary = train_run(point["config"], run_dir, resume=resume, quiet=True, log=None)
+    except BaseException as exc:
+        _log_attempt(run_dir, {"id": attempt, "event": "end", "time": time.time(),
+                               "cause": f"{type(exc).__name__}: {exc}"})
+        raise
     record = {"name": point["name"], "params": point["params"], "status": "ok",
               "test_accuracy": summary["test_accuracy"],
               "best_val_accuracy": summary["best_val_accuracy"],
               "best_epoch": summary["best_epoch"], "epochs": summary["epochs"],
               "parameters": summary["parameters"], "wall_seconds": time.perf_counter() - start,
-              "worker": f"{socket.gethostname()}:{os.getpid()}", "resumed": resume}
+              "worker": worker, "resumed": resume}
+    _log_attempt(run_dir, {"id": attempt, "event": "end", "time": time.time(), "cause": None})
     tmp = run_dir / "done.json.tmp"
     tmp.write_text(json.dumps(record, indent=2))
     os.replace(tmp, done)
     return record
+
+
+def _sees(path: str, token: str) -> bool:
+    """On a worker: whether the probe file the client wrote is there, with its token."""
+    try:
+        return Path(path).read_text() == token
+    except OSError:
+        return False
+
+
+def _warm_up() -> float:
+    """On a worker: load (or compile) the GRU, LSTM and RNN kernels once, before any point,
+    so no point pays for it; returns the seconds it took."""
+    import numpy as _np
+
+    from .. import nn as _nn
+    from ..tensor import Tensor as _Tensor
+
+    start = time.perf_counter()
+    for cls in (_nn.GRU, _nn.LSTM, _nn.RNN):
+        x = _Tensor(_np.zeros((2, 1, 3), _np.float32), requires_grad=True)
+        cls(3, 4)(x, lengths=[2])[0].sum().backward()
+    return time.perf_counter() - start
 
 
 class _Local:
@@ -203,6 +277,12 @@ class _Local:
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
 
+    def check_folder(self, out: Path) -> None:
+        """Local workers share the client's file system."""
+
+    def warm_up(self) -> dict[str, float]:
+        return {}
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
             return self.pool.submit(fn, *args)
@@ -211,8 +291,8 @@ class _Local:
             self.pool = self._new()
             return self.pool.submit(fn, *args)
 
-    def wait(self, futures: list[Any]) -> set[Any]:
-        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+    def wait(self, futures: list[Any], timeout: float | None = None) -> set[Any]:
+        done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
         return done
 
     @staticmethod
@@ -238,13 +318,40 @@ class _Dask:
         except OSError as exc:
             raise ConfigError(f"cannot reach a Dask scheduler at {address}: {exc}") from exc
 
+    def check_folder(self, out: Path) -> None:
+        """Every worker must read the probe file the client wrote into ``out``."""
+        import secrets
+
+        token = secrets.token_hex(8)
+        probe = out / f".probe-{token}"
+        probe.write_text(token)
+        try:
+            seen = self.client.run(_sees, str(probe), token)
+        finally:
+            probe.unlink(missing_ok=True)
+        blind = sorted(w for w, ok in seen.items() if not ok)
+        if not seen:
+            raise ConfigError(f"the Dask scheduler at {self.client.scheduler.address} has no "
+                              f"workers")
+        if blind:
+            raise ConfigError(f"the Dask worker(s) {blind} cannot see {out}: the workers write "
+                              f"each point's folder there, so a sweep on a cluster needs a "
+                              f"folder every worker can read and write at the same path (a "
+                              f"shared file system)")
+
+    def warm_up(self) -> dict[str, float]:
+        return self.client.run(_warm_up)
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False)
 
-    def wait(self, futures: list[Any]) -> set[Any]:
+    def wait(self, futures: list[Any], timeout: float | None = None) -> set[Any]:
         from dask.distributed import wait as dask_wait
 
-        return set(dask_wait(futures, return_when="FIRST_COMPLETED").done)
+        try:
+            return set(dask_wait(futures, timeout=timeout, return_when="FIRST_COMPLETED").done)
+        except TimeoutError:
+            return set()
 
     @staticmethod
     def outcome(future: Any) -> tuple[Any, BaseException | None]:
@@ -259,50 +366,131 @@ class _Dask:
         self.client.close()
 
 
+class _Table:
+    """The live table of a sweep: point, state, epoch, best validation accuracy, worker,
+    attempts; redrawn in place on a terminal, one line per finished point elsewhere."""
+
+    def __init__(self, points: list[dict[str, Any]], out: Path, quiet: bool) -> None:
+        self.points, self.out, self.quiet = points, out, quiet
+        self.tty = os.isatty(2)
+        self.state = {p["name"]: "queued" for p in points}
+        self.drawn = 0
+
+    def row(self, name: str) -> list[str]:
+        run_dir = self.out / "points" / name
+        metrics = RunFolder(run_dir).metrics
+        epochs, best = 0, None
+        if metrics.exists():
+            lines = [json.loads(x) for x in metrics.read_text().splitlines() if x.strip()]
+            epochs = len(lines)
+            vals = [r["val_accuracy"] for r in lines if "val_accuracy" in r]
+            best = max(vals) if vals else None
+        tries = read_attempts(run_dir)
+        state = self.state[name]
+        if state == "queued" and tries and tries[-1]["ended"] is None:
+            state = "running"
+        return [name, state, str(epochs), "" if best is None else f"{best:.4f}",
+                tries[-1]["worker"] if tries else "", str(len(tries))]
+
+    def lines(self) -> list[str]:
+        header = ["point", "state", "epoch", "best val acc", "worker", "attempts"]
+        rows = [header] + [self.row(p["name"]) for p in self.points]
+        widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
+        return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+
+    def set(self, name: str, state: str) -> None:
+        self.state[name] = state
+        if self.quiet:
+            return
+        if not self.tty and state in ("done", "failed", "retrying"):
+            print(" | ".join(self.row(name)), file=sys.stderr, flush=True)
+        self.draw()
+
+    def draw(self) -> None:
+        if self.quiet or not self.tty:
+            return
+        text = self.lines()
+        if self.drawn:
+            sys.stderr.write(f"\x1b[{self.drawn}F")
+        sys.stderr.write("\n".join(line + "\x1b[K" for line in text) + "\n")
+        sys.stderr.flush()
+        self.drawn = len(text)
+
+
 def run_sweep(sweep: dict[str, Any], out: str | os.PathLike[str], workers: int = 1,
               scheduler: str | None = None, runner: Callable[..., Any] = run_point,
               quiet: bool = False) -> list[dict[str, Any]]:
-    """Run every unfinished point; return one record per point (finished or failed)."""
-    out = Path(out)
-    (out / "points").mkdir(parents=True, exist_ok=True)
-    records: dict[str, dict[str, Any]] = {}
-    todo = []
-    for p in sweep["points"]:
-        done = out / "points" / p["name"] / "done.json"
-        if done.exists():
-            records[p["name"]] = json.loads(done.read_text())
-        else:
-            todo.append(p)
+    """Run every unfinished point; return one record per point (finished or failed).
+
+    ``out`` is made absolute here, on the client, before anything is sent; nothing is
+    written until the scheduler has answered, and on a cluster every worker must see ``out``
+    (a probe file written here and read there) or the sweep stops with a ``ConfigError``.
+    Every try of every point is counted from its ``attempts.jsonl`` (across reruns too):
+    ``results.csv`` has the count, ``failures.json`` each try that failed and why."""
+    out = Path(out).resolve()
     executor: Any = _Dask(scheduler) if scheduler else _Local(workers)
-    attempts = {p["name"]: 0 for p in todo}
-    bar = tqdm(total=len(sweep["points"]), initial=len(records), desc="sweep", unit="run",
-               disable=quiet or not os.isatty(2))
     try:
-        pending = {executor.submit(runner, p, str(out)): p for p in todo}
+        (out / "points").mkdir(parents=True, exist_ok=True)
+        executor.check_folder(out)
+        warm = executor.warm_up()
+        if warm and not quiet:
+            print(f"kernels ready on {len(warm)} worker(s) in "
+                  f"{max(warm.values()):.1f} s at most", file=sys.stderr)
+        records: dict[str, dict[str, Any]] = {}
+        todo = []
+        for p in sweep["points"]:
+            done = out / "points" / p["name"] / "done.json"
+            if done.exists():
+                records[p["name"]] = json.loads(done.read_text())
+            else:
+                todo.append(p)
+        table = _Table(sweep["points"], out, quiet)
+        for name in records:
+            table.state[name] = "done"
+        tries = {p["name"]: 0 for p in todo}
+        pending = {}
         for p in todo:
-            attempts[p["name"]] = 1
+            pending[executor.submit(runner, p, str(out))] = p
+            tries[p["name"]] = 1
+        table.draw()
         while pending:
-            for future in executor.wait(list(pending)):
+            finished = executor.wait(list(pending), timeout=2.0)
+            if not finished:
+                table.draw()
+                continue
+            for future in finished:
                 point = pending.pop(future)
                 result, error = executor.outcome(future)
                 if error is None:
                     records[point["name"]] = result
-                    bar.update(1)
-                elif attempts[point["name"]] <= sweep["retries"]:
-                    attempts[point["name"]] += 1
+                    table.set(point["name"], "done")
+                elif tries[point["name"]] <= sweep["retries"]:
+                    tries[point["name"]] += 1
                     pending[executor.submit(runner, point, str(out))] = point
+                    table.set(point["name"], "retrying")
                 else:
                     records[point["name"]] = {
                         "name": point["name"], "params": point["params"], "status": "failed",
                         "error": f"{type(error).__name__}: {error}"}
-                    bar.update(1)
+                    table.set(point["name"], "failed")
     finally:
-        bar.close()
         executor.close()
     ordered = [records[p["name"]] for p in sweep["points"]]
+    failures = []
     for r in ordered:
-        r["attempts"] = attempts.get(r["name"], 0)
+        history = read_attempts(out / "points" / r["name"])
+        r["attempts"] = max(len(history), tries.get(r["name"], 0))
+        failures += [{"name": r["name"], **t} for t in history if t["cause"]]
+    (out / "failures.json").write_text(json.dumps(failures, indent=2) + "\n")
     write_results(ordered, sweep["axes"], out)
+    retried = [r for r in ordered if r["attempts"] > 1]
+    if retried and not quiet:
+        print(f"{len(retried)} point(s) needed more than one try (causes in "
+              f"{out / 'failures.json'}):", file=sys.stderr)
+        for r in retried:
+            causes = sorted({f["cause"] for f in failures if f["name"] == r["name"]})
+            print(f"  {r['name']}: {r['attempts']} tries; {'; '.join(causes)}",
+                  file=sys.stderr)
     return ordered
 
 
@@ -335,6 +523,16 @@ def write_results(records: list[dict[str, Any]], axes: list[str], out: Path) -> 
         cell = f"{accs.mean():.4f} ± {accs.std():.4f}" if accs.size else "-"
         lines.append("| " + " | ".join(str(k) for k in key) +
                      f" | {accs.size} | {cell} | {failed.get(key, 0)} |")
+    lines += ["", "Every point:", "",
+              "| point | status | epochs | best val acc | test accuracy | worker | attempts |",
+              "|---|---|---|---|---|---|---|"]
+    for r in records:
+        best = r.get("best_val_accuracy")
+        test = r.get("test_accuracy")
+        lines.append(f"| {r['name']} | {r.get('status')} | {r.get('epochs', '')} | "
+                     f"{'' if best is None else f'{best:.4f}'} | "
+                     f"{'' if test is None else f'{test:.4f}'} | {r.get('worker', '')} | "
+                     f"{r.get('attempts', '')} |")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     if groups:
         import matplotlib
