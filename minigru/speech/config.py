@@ -46,6 +46,19 @@ class ConfigError(InputError):
     """A setting that cannot work, named in the message: a user's mistake, not a bug."""
 
 
+def flat_items(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of a table whose keys may be dotted or nested tables, so
+    ``{"features.deltas": 1}`` and ``{"features": {"deltas": 1}}`` give the same items."""
+    items = []
+    for key, value in table.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            items.extend(flat_items(value, full + "."))
+        else:
+            items.append((full, value))
+    return items
+
+
 def _did_you_mean(key: str, known: Any) -> str:
     close = difflib.get_close_matches(key, sorted(known), n=1)
     return f"; did you mean {close[0]!r}?" if close else "."

@@ -20,7 +20,7 @@ from ..optim import Adam
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..runtime import set_threads
 from ..training import RunFolder, Trainer, evaluate, load_checkpoint
-from .config import DEFAULTS, ConfigError, check_config, make_config
+from .config import DEFAULTS, ConfigError, check_config, flat_items, make_config
 from .datasets import make_datasets, run_pipeline
 from .figures import write_figures
 from .models import model_for
@@ -146,22 +146,19 @@ def prepare_run(overrides: dict[str, Any] | None = None, out: str | os.PathLike[
                               f"resumed run stays in its own folder")
         cfg = files.read_config()
         changed = False
-        for key, value in (overrides or {}).items():
+        for key, value in flat_items(overrides or {}):
             if value is None:
                 continue
             stored = cfg.get(key, DEFAULTS.get(key))
+            if "." in key:
+                section, sub = key.split(".", 1)
+                stored = cfg.get(section, {}).get(sub)
             if key in RESUMABLE:
                 changed |= value != stored
                 cfg[key] = value
                 continue
-            if isinstance(value, dict) and isinstance(stored, dict):
-                diff = {k: v for k, v in value.items() if stored.get(k) != v}
-                if not diff:
-                    continue
-                key, value, stored = f"{key}.{next(iter(diff))}", next(iter(diff.values())), \
-                    stored.get(next(iter(diff)))
-            elif value == stored or (key == "data_dir" and stored is not None
-                                     and Path(value).resolve() == Path(stored).resolve()):
+            if value == stored or (key == "data_dir" and stored is not None
+                                   and Path(value).resolve() == Path(stored).resolve()):
                 continue
             raise ConfigError(f"{key} cannot change when a run is resumed: {files.path} was "
                               f"trained with {key} = {stored!r}, not {value!r}. Only "

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from ..training import RunFolder
-from .config import DEFAULTS, ConfigError, make_config
+from .config import DEFAULTS, ConfigError, flat_items, make_config
 
 SWEEP_KEYS = {"retries", "threads"}
 
@@ -74,23 +74,6 @@ def _check_key(key: str, where: str) -> None:
             scope = f"{table!r} has" if table else "settings are"
             raise ConfigError(f"{where}: unknown setting {key!r}{hint} ({scope} {known})")
         node = node[p]
-
-
-def _flat_items(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """(dotted key, value) of a table whose keys may be dotted or nested tables, so
-    ``"features.deltas" = 1`` and ``[base.features] deltas = 1`` are the same."""
-    items = []
-    for key, value in table.items():
-        full = f"{prefix}{key}"
-        if isinstance(value, dict):
-            items.extend(_flat_items(value, full + "."))
-        else:
-            items.append((full, value))
-    return items
-
-
-def _flat_keys(table: dict[str, Any]) -> list[str]:
-    return [k for k, _ in _flat_items(table)]
 
 
 def point_name(params: dict[str, Any]) -> str:
@@ -124,13 +107,13 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
     base = spec.get("base", {})
     grid = spec.get("grid", {})
     if isinstance(grid, dict):
-        grid = dict(_flat_items(grid))
+        grid = dict(flat_items(grid))
     options = spec.get("sweep", {})
     if not isinstance(grid, dict) or not grid:
         raise ConfigError(f"{where}: [grid] must name at least one axis")
     if not isinstance(base, dict) or not isinstance(options, dict):
         raise ConfigError(f"{where}: [base] and [sweep] must be tables of key = value")
-    for key in _flat_keys(base) + list(grid):
+    for key in [k for k, _ in flat_items(base)] + list(grid):
         _check_key(key, where)
     if "threads" in grid or "threads" in base:
         raise ConfigError(f"{where}: set threads in [sweep], not in [base] or [grid]: every "
@@ -156,7 +139,7 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
     for combo in itertools.product(*grid.values()):
         params = dict(zip(grid.keys(), combo, strict=True))
         cfg: dict[str, Any] = {}
-        for k, v in [*_flat_items(base), *params.items()]:
+        for k, v in [*flat_items(base), *params.items()]:
             _set_dotted(cfg, k, v)
         cfg["threads"] = threads
         try:
