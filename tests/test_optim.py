@@ -212,3 +212,20 @@ def test_clip_grad_norm_and_value():
     np.testing.assert_array_equal(a.grad, [3.0, -3.5])
     with pytest.raises(ValueError, match="max_norm"):
         nn.utils.clip_grad_norm_([a], -1)
+
+
+def test_rmsprop_is_hintons_lecture_form_with_alpha_0_9():
+    """MeanSquare <- 0.9 MeanSquare + 0.1 g^2; w <- w - lr g / sqrt(MeanSquare), written out."""
+    w = np.array([0.5, -1.0, 2.0])
+    grads = [np.array([0.1, -0.3, 2.0]), np.array([-0.2, 0.0, 1.0]), np.array([1e-3, 4.0, -1.0])]
+    p = nn.Parameter(w.copy())
+    opt = optim.RMSprop([p], lr=0.01, alpha=0.9, eps=0.0)
+    mean_square = np.zeros(3)
+    for g in grads:
+        p.grad = g
+        opt.step()
+        mean_square = 0.9 * mean_square + 0.1 * g ** 2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = np.where(mean_square > 0, g / np.sqrt(mean_square), 0.0)
+        w = w - 0.01 * step
+    np.testing.assert_allclose(p.data, w, rtol=1e-14)

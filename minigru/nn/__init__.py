@@ -13,6 +13,7 @@ from .normalization import BatchNorm1d, LayerNorm
 from .pooling import SequencePooling
 from .recurrent import GRU, LSTM, RNN, RNNBase
 from .text import TextClassifier
+from .weight_noise import WeightNoise
 
 __all__ = [
     "AvgPool1d", "BCEWithLogitsLoss", "BatchNorm1d", "CTCLoss", "Conv1d", "Conv2d",
@@ -20,5 +21,6 @@ __all__ = [
     "LSTM", "LSTMCell", "LayerNorm", "Linear", "LogSoftmax", "MSELoss", "MaxPool1d",
     "MaxPool2d", "Module", "ModuleList", "NLLLoss", "Parameter", "RNN", "RNNBase", "RNNCell",
     "ReLU", "SequencePooling", "Sequential", "Sigmoid", "Softmax", "Tanh", "TextClassifier",
+    "WeightNoise",
     "functional", "init", "utils",
 ]

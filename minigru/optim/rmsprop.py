@@ -20,6 +20,10 @@ class RMSprop(Optimizer):
         v~ <- v - g_avg^2  with  g_avg <- alpha g_avg + (1 - alpha) g    (centered only)
         b <- momentum b + g / (sqrt(v~) + eps);  p <- p - lr b          (momentum > 0)
         p <- p - lr g / (sqrt(v~) + eps)                               (otherwise)
+
+    With ``alpha=0.9``, no momentum and not centered this is the form of Hinton's 2012 lecture
+    (MeanSquare <- 0.9 MeanSquare + 0.1 g^2; w <- w - lr g / sqrt(MeanSquare)), the RMSProp
+    that Chung et al. (2014) cite; ``minigru.music`` trains with it.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
