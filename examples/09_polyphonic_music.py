@@ -1,149 +1,199 @@
-"""Polyphonic music: tanh-RNN vs GRU vs LSTM on JSB Chorales (Chung et al., 2014).
+"""Polyphonic music: tanh-RNN vs GRU vs LSTM on four music sets, by Chung et al.'s protocol.
 
-    python examples/09_polyphonic_music.py [--data-dir polyphonic/] [--quick]
+    python examples/09_polyphonic_music.py [--data-dir polyphonic/] [--workers 2] [--quick]
 
 The sequence-modelling benchmark of Chung, Gulcehre, Cho and Bengio (2014), "Empirical
-Evaluation of Gated Recurrent Neural Networks on Sequence Modeling": predict the next step of a
-piano roll (88 keys, one quarter note per step) from the steps so far. Each key is an
-independent Bernoulli given the past (sigmoid outputs, binary cross-entropy), and the score is
-the negative log-likelihood per time step, summed over the 88 keys, in nats. The data are the
-Boulanger-Lewandowski et al. (2012) splits (--data-dir, MINIGRU_POLYPHONIC or
-../shared/data/polyphonic). Each cell gets about 20k parameters, as in the paper. A model that
-predicts each key's training frequency, ignoring the past, scores 11.06 on the test set: the
-trivial baseline. The paper reports 8.54 for the GRU on the JSB test set.
+Evaluation of Gated Recurrent Neural Networks on Sequence Modeling", Table 2: predict the next
+step of a piano roll (88 keys, one quarter note a step) from the steps so far, each key an
+independent Bernoulli given the past; the score is the NLL per step, summed over the keys, in
+nats. The data are the Boulanger-Lewandowski et al. (2012) splits of JSB Chorales,
+Nottingham, MuseData and Piano-midi.de (--data-dir, MINIGRU_POLYPHONIC or
+../shared/data/polyphonic).
+
+Every run follows the paper (``minigru.music.run``): the paper's sizes (tanh-RNN 100, GRU
+46, LSTM 36 units), RMSProp, weight noise of std 0.075, the gradient norm rescaled to 1,
+early stopping on validation. Two sweeps, run here through ``minigru.speech.sweep``:
+
+1. the learning-rate search, ``examples/sweeps/chung2014.toml`` (the same points as
+   ``minigru sweep examples/sweeps/chung2014.toml``): every dataset x cell x learning rate,
+   seed 0;
+2. seeds 1 and 2 at each (dataset, cell)'s learning rate with the best validation NLL.
+
+Writes ``chung2014.csv`` (every run of both sweeps: dataset, cell, seed, params, lr,
+valid_nll, test_nll), the table of test NLL (mean ± std over the 3 seeds at the chosen rate)
+beside the paper's, and figures. Finished points are skipped when it runs again, so an
+interrupted run resumes. --quick: JSB only, one rate, a few epochs.
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import time
+import tomllib
+from pathlib import Path
 
 import numpy as np
-from common import data_dir, out_dir, parser, save_results, setup, table
+from common import data_dir, mean_std, out_dir, parser, save_results, table
 
-import minigru as mg
-from minigru import nn
+from minigru import music
+from minigru.speech.sweep import check_sweep, point_name, run_sweep
 
-
-def load_rolls(path, split):
-    z = np.load(path, allow_pickle=False)
-    notes, nps, sps = z[f"{split}_notes"], z[f"{split}_notes_per_step"], \
-        z[f"{split}_steps_per_seq"]
-    step_start = np.concatenate([[0], np.cumsum(nps)])
-    seq_start = np.concatenate([[0], np.cumsum(sps)])
-    rolls = []
-    for i in range(len(sps)):
-        roll = np.zeros((sps[i], 88), dtype=np.float32)
-        for t in range(sps[i]):
-            g = seq_start[i] + t
-            roll[t, notes[step_start[g]:step_start[g + 1]] - 21] = 1.0
-        rolls.append(roll)
-    return rolls
+SWEEP_FILE = Path(__file__).resolve().parent / "sweeps" / "chung2014.toml"
+DATASETS = ["nottingham", "jsb", "musedata", "pianomidi"]
+CELLS = ["rnn", "gru", "lstm"]
+NAMES = {"nottingham": "Nottingham", "jsb": "JSB Chorales", "musedata": "MuseData",
+         "pianomidi": "Piano-midi", "rnn": "tanh-RNN", "gru": "GRU", "lstm": "LSTM"}
+PAPER_TEST = {  # Chung et al. (2014), Table 2, test NLL per step (arXiv:1412.3555v1)
+    "nottingham": {"rnn": 3.13, "gru": 3.23, "lstm": 3.20},
+    "jsb": {"rnn": 9.10, "gru": 8.54, "lstm": 8.67},
+    "musedata": {"rnn": 6.23, "gru": 5.99, "lstm": 6.23},
+    "pianomidi": {"rnn": 9.03, "gru": 8.82, "lstm": 9.03},
+}
+COLUMNS = ["dataset", "cell", "seed", "params", "lr", "valid_nll", "test_nll"]
 
 
-def batch(rolls):
-    """Inputs x_0..x_{T-2}, targets x_1..x_{T-1}, as padded (T-1, B, 88) arrays and lengths."""
-    lengths = np.array([r.shape[0] - 1 for r in rolls])
-    T = lengths.max()
-    x = np.zeros((T, len(rolls), 88), np.float32)
-    y = np.zeros_like(x)
-    for b, r in enumerate(rolls):
-        x[:lengths[b], b] = r[:-1]
-        y[:lengths[b], b] = r[1:]
-    return x, y, lengths
+def search_spec(root: Path, quick: bool) -> dict:
+    spec = tomllib.loads(SWEEP_FILE.read_text())
+    spec["base"]["data_dir"] = str(root)
+    if quick:
+        spec["base"].update(epochs=4, patience=4)
+        spec["grid"]["dataset"] = ["jsb"]
+        spec["grid"]["lr"] = spec["grid"]["lr"][-1:]
+    return spec
 
 
-class NextStep(nn.Module):
-    def __init__(self, cell, hidden):
-        super().__init__()
-        self.rnn = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[cell](88, hidden)
-        self.head = nn.Linear(hidden, 88)
-
-    def forward(self, x, lengths):
-        out, _ = self.rnn(mg.tensor(x), lengths=lengths)
-        return self.head(out)
-
-
-def nll_per_step(model, rolls, train=False):
-    """Summed BCE over keys, averaged over the valid steps (with gradients if ``train``)."""
-    x, y, lengths = batch(rolls)
-    mask = (np.arange(x.shape[0])[:, None] < lengths[None, :]).astype(np.float32)[:, :, None]
-    logits = model(x, lengths)
-    loss = nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
-    return mg.sum(loss * mask) / float(lengths.sum())
+def seeds_sweep(search: list[dict], base: dict, seeds: list[int]) -> dict:
+    """Points for ``seeds`` at the best learning rate of every (dataset, cell) of ``search``."""
+    points = []
+    for (dataset, cell), runs in _groups(search).items():
+        best = min(runs, key=lambda r: r["valid_nll"])
+        for seed in seeds:
+            spec = check_sweep({"base": {**base, "dataset": dataset, "cell": cell,
+                                         "lr": best["params"]["lr"], "seed": seed},
+                                "grid": {"seed": [seed]}, "sweep": {"task": "music"}})
+            point = spec["points"][0]
+            point["params"] = {"dataset": dataset, "cell": cell, "lr": best["params"]["lr"],
+                               "seed": seed}
+            point["name"] = point_name(point["params"])
+            points.append(point)
+    return {"points": points, "retries": 2, "threads": 1, "task": "music",
+            "axes": ["dataset", "cell", "lr", "seed"]}
 
 
-def hidden_for(cell, target=20000):
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[cell]
-    count = lambda h: gates * (88 * h + h * h + 2 * h) + 88 * h + 88  # noqa: E731
-    return min(range(8, 200), key=lambda h: abs(count(h) - target))
+def _groups(records: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in records:
+        if r.get("status") == "ok":
+            groups.setdefault((r["params"]["dataset"], r["params"]["cell"]), []).append(r)
+    return groups
 
 
-def main() -> None:
-    args = parser(__doc__).parse_args()
-    started = time.time()
-    setup(args)
-    path = data_dir("polyphonic", args.data_dir) / "jsb_chorales.npz"
-    out = out_dir(args, "09_polyphonic_music")
-    splits = {s: load_rolls(path, s) for s in ("train", "valid", "test")}
-    epochs = 12 if args.quick else 300
-    rows, curves, results = [], {}, {}
-    for cell in ("rnn", "gru", "lstm"):
-        mg.manual_seed(args.seed)
-        model = NextStep(cell, hidden_for(cell))
-        opt = mg.optim.Adam(model.parameters(), lr=1e-2 if args.quick else 5e-3)
-        rng = np.random.default_rng(args.seed)
-        best, best_state, curve = np.inf, None, []
-        for _ in range(epochs):
-            model.train()
-            order = rng.permutation(len(splits["train"]))
-            for start in range(0, len(order), 16):
-                opt.zero_grad()
-                loss = nll_per_step(model, [splits["train"][i] for i in order[start:start + 16]])
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-                opt.step()
-            model.eval()
-            with mg.no_grad():
-                valid = nll_per_step(model, splits["valid"]).item()
-            curve.append(valid)
-            if valid < best:
-                best, best_state = valid, model.state_dict()
-        model.load_state_dict(best_state)
-        with mg.no_grad():
-            scores = {s: nll_per_step(model, splits[s]).item() for s in splits}
-        results[cell] = scores
-        curves[cell] = curve
-        rows.append([cell, hidden_for(cell), f"{model.num_parameters():,}",
-                     f"{scores['train']:.2f}", f"{scores['valid']:.2f}", f"{scores['test']:.2f}"])
-        print(f"{cell}: test NLL {scores['test']:.3f}", flush=True)
-    train_freq = np.clip(np.concatenate(splits["train"]).mean(0), 1e-6, 1 - 1e-6)
-    test_steps = np.concatenate([r[1:] for r in splits["test"]])
-    unigram = float(-(test_steps * np.log(train_freq)
-                      + (1 - test_steps) * np.log(1 - train_freq)).sum(1).mean())
-    rows.append(["note frequencies (baseline)", "", "88", "", "", f"{unigram:.2f}"])
-    rows.append(["GRU in Chung et al. (2014)", "", "~20k", "", "", "8.54"])
-    print("\n" + table(["model", "hidden", "parameters", "train NLL", "valid NLL", "test NLL"],
-                       rows))
+def rows_of(records: list[dict], base: dict) -> list[dict]:
+    return [{"dataset": r["params"]["dataset"], "cell": r["params"]["cell"],
+             "seed": r["params"].get("seed", base.get("seed", 0)), "params": r["parameters"],
+             "lr": r["params"]["lr"], "valid_nll": round(r["valid_nll"], 5),
+             "test_nll": round(r["test_nll"], 5)} for r in records if r.get("status") == "ok"]
 
+
+def figures(rows: list[dict], chosen: dict, search_dir: Path, out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for cell, curve in curves.items():
-        ax.plot(np.arange(1, len(curve) + 1), curve, label=cell)
-    ax.axhline(unigram, color="gray", ls=":", label="note frequencies")
-    ax.set(xlabel="epoch", ylabel="validation NLL per step (nats)", title="JSB Chorales",
-           ylim=(7, 13))
-    ax.legend()
-    ax.grid(alpha=0.3)
+    sets = [d for d in DATASETS if any((d, c) in chosen for c in CELLS)]
+    fig, axes = plt.subplots(1, len(sets), figsize=(3.4 * len(sets), 3.6), squeeze=False)
+    for ax, d in zip(axes[0], sets, strict=True):
+        for k, c in enumerate(CELLS):
+            if (d, c) not in chosen:
+                continue
+            vals = [r["test_nll"] for r in rows if r["dataset"] == d and r["cell"] == c
+                    and r["lr"] == chosen[d, c]]
+            ax.bar(k, np.mean(vals), yerr=np.std(vals), capsize=4, color=f"C{k}",
+                   label="minigru (mean ± std)" if k == 0 else None)
+            ax.plot([k - 0.4, k + 0.4], [PAPER_TEST[d][c]] * 2, "k--",
+                    label="Chung et al. 2014" if k == 0 else None)
+        ax.set_xticks(range(3), [NAMES[c] for c in CELLS])
+        lo = min(PAPER_TEST[d].values()) - 1.0
+        ax.set(title=NAMES[d], ylim=(max(0, lo), None), ylabel="test NLL per step (nats)")
+    axes[0][0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    fig.savefig(out / "jsb_learning_curves.png", dpi=90)
+    fig.savefig(out / "chung2014_test_nll.png", dpi=90)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, len(sets), figsize=(3.4 * len(sets), 3.4), squeeze=False)
+    for ax, d in zip(axes[0], sets, strict=True):
+        for k, c in enumerate(CELLS):
+            if (d, c) not in chosen:
+                continue
+            name = point_name({"dataset": d, "cell": c, "lr": chosen[d, c]})
+            lines = (search_dir / "points" / name / "metrics.jsonl").read_text().splitlines()
+            curve = [json.loads(x)["valid_nll"] for x in lines]
+            ax.plot(np.arange(1, len(curve) + 1), curve, color=f"C{k}", label=NAMES[c])
+        ax.set(title=f"{NAMES[d]}: validation", xlabel="epoch", ylabel="NLL per step")
+        finite = [r["valid_nll"] for r in rows if r["dataset"] == d]
+        ax.set_ylim(min(finite) - 0.3, min(finite) + 3)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "chung2014_curves.png", dpi=90)
+    plt.close(fig)
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--workers", type=int, default=2, help="runs at a time (1 thread each)")
+    args = p.parse_args()
+    started = time.time()
+    root = data_dir("polyphonic", args.data_dir)
+    out = out_dir(args, "09_polyphonic_music")
+    spec = search_spec(root, args.quick)
+    search = run_sweep(check_sweep(spec, str(SWEEP_FILE)), out / "search", args.workers,
+                       quiet=True)
+    seeds = run_sweep(seeds_sweep(search, spec["base"], [1, 2]), out / "seeds", args.workers,
+                      quiet=True)
+    failed = [r["name"] for r in search + seeds if r.get("status") != "ok"]
+    if failed:
+        print(f"failed runs (see {out}/*/failures.json): {failed}")
+    rows = rows_of(search, spec["base"]) + rows_of(seeds, spec["base"])
+    rows.sort(key=lambda r: (DATASETS.index(r["dataset"]), CELLS.index(r["cell"]), r["lr"],
+                             r["seed"]))
+    with open(out / "chung2014.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    chosen = {k: min(v, key=lambda r: r["valid_nll"])["params"]["lr"]
+              for k, v in _groups(search).items()}
+    out_rows, results = [], {}
+    for d in DATASETS:
+        for c in CELLS:
+            if (d, c) not in chosen:
+                continue
+            runs = [r for r in rows if r["dataset"] == d and r["cell"] == c
+                    and r["lr"] == chosen[d, c]]
+            test = [r["test_nll"] for r in runs]
+            results[f"{d}/{c}"] = {"lr": chosen[d, c], "test": test,
+                                   "valid": [r["valid_nll"] for r in runs]}
+            out_rows.append([NAMES[d], NAMES[c], runs[0]["params"], f"{chosen[d, c]:.2e}",
+                             mean_std([r["valid_nll"] for r in runs], "{:.2f}"),
+                             mean_std(test, "{:.2f}"), len(test),
+                             f"{PAPER_TEST[d][c]:.2f}"])
+    print(table(["dataset", "cell", "parameters", "chosen lr", "valid NLL", "test NLL",
+                 "seeds", "paper test NLL"], out_rows))
+    jsb = music.load_rolls(root / music.DATASETS["jsb"], "train")
+    freq = np.clip(np.concatenate(jsb).mean(0), 1e-6, 1 - 1e-6)
+    test_steps = np.concatenate([r[1:] for r in music.load_rolls(
+        root / music.DATASETS["jsb"], "test")])
+    unigram = float(-(test_steps * np.log(freq)
+                      + (1 - test_steps) * np.log(1 - freq)).sum(1).mean())
+    print(f"\nnote frequencies on JSB (the trivial baseline): {unigram:.2f}")
+    figures(rows, chosen, out / "search", out)
+    gru_jsb = float(np.mean(results["jsb/gru"]["test"]))
     save_results(out, "09_polyphonic_music",
-                 {"name": "GRU test NLL per step", "value": results["gru"]["test"],
+                 {"name": "GRU test NLL per step on JSB Chorales", "value": gru_jsb,
                   "baseline": unigram, "higher_is_better": False}, started,
-                 {"nll": results})
+                 {"chung2014": results})
 
 
 if __name__ == "__main__":

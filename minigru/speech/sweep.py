@@ -15,6 +15,11 @@ axes of the grid; every combination is one run::
     [sweep]
     retries = 2                          # attempts after the first, per point
     threads = 1                          # threads per run (results depend on it)
+    task = "speech"                      # or "music": minigru.music runs (Chung et al. 2014)
+
+The task says what one point is: ``speech`` (the default) trains a recogniser with the
+settings of ``minigru train``; ``music`` trains a next-step model of piano rolls with the
+settings of ``minigru.music.DEFAULTS`` and is scored by its test NLL per step.
 
 Each point trains in its own run folder ``OUT/points/<name>/`` with its own seed, pinned to the
 same thread count, so its result does not depend on which worker ran it, how many workers
@@ -43,14 +48,67 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import InputError
 from ..training import RunFolder
 from .config import DEFAULTS, ConfigError, flat_items, make_config
 
-SWEEP_KEYS = {"retries", "threads"}
+SWEEP_KEYS = {"retries", "threads", "task"}
+
+
+class Task(NamedTuple):
+    """What one point of a sweep trains, and how its result is read."""
+
+    defaults: Callable[[], dict[str, Any]]
+    make_config: Callable[[dict[str, Any]], dict[str, Any]]
+    train: Callable[[dict[str, Any], Path, bool], dict[str, Any]]
+    fields: tuple[str, ...]
+    """Keys of the run's summary copied into the point's record (and results.csv)."""
+    metric: str
+    """The record key summarised over seeds."""
+    label: str
+    higher_is_better: bool
+    live: str
+    """The key of metrics.jsonl that the live table shows (best so far)."""
+
+
+def _speech_train(config: dict[str, Any], run_dir: Path, resume: bool) -> dict[str, Any]:
+    from .run import train_run
+
+    return train_run(config, run_dir, resume=resume, quiet=True, log=None)
+
+
+def _music_defaults() -> dict[str, Any]:
+    from ..music import DEFAULTS as MUSIC
+
+    return MUSIC
+
+
+def _music_config(cfg: dict[str, Any]) -> dict[str, Any]:
+    from ..music import make_music_config
+
+    return make_music_config(cfg)
+
+
+def _music_train(config: dict[str, Any], run_dir: Path, resume: bool) -> dict[str, Any]:
+    from ..music import train_music
+
+    return train_music(config, run_dir)
+
+
+TASKS = {
+    "speech": Task(lambda: DEFAULTS, make_config, _speech_train,
+                   ("test_accuracy", "best_val_accuracy", "best_epoch", "epochs",
+                    "parameters"), "test_accuracy", "test accuracy", True, "val_accuracy"),
+    "music": Task(_music_defaults, _music_config, _music_train,
+                  ("test_nll", "valid_nll", "train_nll", "best_epoch", "epochs", "parameters",
+                   "lr"), "test_nll", "test NLL per step", False, "valid_nll"),
+}
+"""The kinds of run a sweep can hold (``[sweep] task``). A music run starts again from
+scratch if its worker dies (it keeps no checkpoint); a speech run resumes."""
 
 
 def _set_dotted(cfg: dict[str, Any], key: str, value: Any) -> None:
@@ -61,10 +119,10 @@ def _set_dotted(cfg: dict[str, Any], key: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def _check_key(key: str, where: str) -> None:
+def _check_key(key: str, where: str, defaults: dict[str, Any] | None = None) -> None:
     """Refuse a key that names no setting, with the settings of its table and the closest."""
     parts = key.split(".")
-    node: Any = DEFAULTS
+    node: Any = DEFAULTS if defaults is None else defaults
     for i, p in enumerate(parts):
         if not isinstance(node, dict) or p not in node:
             table = ".".join(parts[:i])
@@ -113,8 +171,6 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
         raise ConfigError(f"{where}: [grid] must name at least one axis")
     if not isinstance(base, dict) or not isinstance(options, dict):
         raise ConfigError(f"{where}: [base] and [sweep] must be tables of key = value")
-    for key in [k for k, _ in flat_items(base)] + list(grid):
-        _check_key(key, where)
     if "threads" in grid or "threads" in base:
         raise ConfigError(f"{where}: set threads in [sweep], not in [base] or [grid]: every "
                           f"point runs on the [sweep] threads, so that its result does not "
@@ -129,6 +185,13 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
     if bad:
         raise ConfigError(f"{where}: unknown [sweep] setting(s) {sorted(bad)}; known: "
                           f"{sorted(SWEEP_KEYS)}")
+    task_name = options.get("task", "speech")
+    if task_name not in TASKS:
+        raise ConfigError(f"{where}: [sweep] task must be one of {sorted(TASKS)}, got "
+                          f"{task_name!r}")
+    task = TASKS[task_name]
+    for key in [k for k, _ in flat_items(base)] + list(grid):
+        _check_key(key, where, task.defaults())
     retries = options.get("retries", 2)
     threads = options.get("threads", 1)
     for key, value, least in (("retries", retries, 0), ("threads", threads, 1)):
@@ -143,15 +206,16 @@ def check_sweep(spec: dict[str, Any], where: str = "sweep") -> dict[str, Any]:
             _set_dotted(cfg, k, v)
         cfg["threads"] = threads
         try:
-            cfg = make_config(cfg)
-        except ConfigError as exc:
+            cfg = task.make_config(cfg)
+        except InputError as exc:
             raise ConfigError(f"{where}: point {params}: {exc}") from exc
-        points.append({"name": point_name(params), "params": params, "config": cfg})
+        points.append({"name": point_name(params), "params": params, "config": cfg,
+                       "task": task_name})
     names = [p["name"] for p in points]
     if len(set(names)) != len(names):
         raise ConfigError(f"{where}: two grid points get the same folder name")
     return {"points": points, "retries": retries, "threads": threads,
-            "axes": list(grid.keys())}
+            "axes": list(grid.keys()), "task": task_name}
 
 
 ATTEMPTS = "attempts.jsonl"
@@ -196,8 +260,7 @@ def read_attempts(run_dir: Path) -> list[dict[str, Any]]:
 def run_point(point: dict[str, Any], out: str) -> dict[str, Any]:
     """Train one point (resuming if it has a checkpoint); write ``done.json`` last. Runs in a
     worker process (local or Dask); every try is logged in the point's ``attempts.jsonl``."""
-    from .run import train_run
-
+    task = TASKS[point.get("task", "speech")]
     run_dir = Path(out) / "points" / point["name"]
     done = run_dir / "done.json"
     if done.exists():
@@ -209,17 +272,14 @@ def run_point(point: dict[str, Any], out: str) -> dict[str, Any]:
     resume = RunFolder(run_dir).can_resume()
     start = time.perf_counter()
     try:
-        summary = train_run(point["config"], run_dir, resume=resume, quiet=True, log=None)
+        summary = task.train(point["config"], run_dir, resume)
     except BaseException as exc:
         _log_attempt(run_dir, {"id": attempt, "event": "end", "time": time.time(),
                                "cause": f"{type(exc).__name__}: {exc}"})
         raise
     record = {"name": point["name"], "params": point["params"], "status": "ok",
-              "test_accuracy": summary["test_accuracy"],
-              "best_val_accuracy": summary["best_val_accuracy"],
-              "best_epoch": summary["best_epoch"], "epochs": summary["epochs"],
-              "parameters": summary["parameters"], "wall_seconds": time.perf_counter() - start,
-              "worker": worker, "resumed": resume}
+              **{k: summary[k] for k in task.fields},
+              "wall_seconds": time.perf_counter() - start, "worker": worker, "resumed": resume}
     _log_attempt(run_dir, {"id": attempt, "event": "end", "time": time.time(), "cause": None})
     tmp = run_dir / "done.json.tmp"
     tmp.write_text(json.dumps(record, indent=2))
@@ -350,11 +410,13 @@ class _Dask:
 
 
 class _Table:
-    """The live table of a sweep: point, state, epoch, best validation accuracy, worker,
+    """The live table of a sweep: point, state, epoch, best validation score, worker,
     attempts; redrawn in place on a terminal, one line per finished point elsewhere."""
 
-    def __init__(self, points: list[dict[str, Any]], out: Path, quiet: bool) -> None:
+    def __init__(self, points: list[dict[str, Any]], out: Path, quiet: bool,
+                 task: str = "speech") -> None:
         self.points, self.out, self.quiet = points, out, quiet
+        self.task = TASKS[task]
         self.tty = os.isatty(2)
         self.state = {p["name"]: "queued" for p in points}
         self.drawn = 0
@@ -366,8 +428,8 @@ class _Table:
         if metrics.exists():
             lines = [json.loads(x) for x in metrics.read_text().splitlines() if x.strip()]
             epochs = len(lines)
-            vals = [r["val_accuracy"] for r in lines if "val_accuracy" in r]
-            best = max(vals) if vals else None
+            vals = [r[self.task.live] for r in lines if self.task.live in r]
+            best = (max if self.task.higher_is_better else min)(vals) if vals else None
         tries = read_attempts(run_dir)
         state = self.state[name]
         if state == "queued" and tries and tries[-1]["ended"] is None:
@@ -376,7 +438,7 @@ class _Table:
                 tries[-1]["worker"] if tries else "", str(len(tries))]
 
     def lines(self) -> list[str]:
-        header = ["point", "state", "epoch", "best val acc", "worker", "attempts"]
+        header = ["point", "state", "epoch", f"best {self.task.live}", "worker", "attempts"]
         rows = [header] + [self.row(p["name"]) for p in self.points]
         widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
         return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
@@ -427,7 +489,7 @@ def run_sweep(sweep: dict[str, Any], out: str | os.PathLike[str], workers: int =
                 records[p["name"]] = json.loads(done.read_text())
             else:
                 todo.append(p)
-        table = _Table(sweep["points"], out, quiet)
+        table = _Table(sweep["points"], out, quiet, sweep.get("task", "speech"))
         for name in records:
             table.state[name] = "done"
         tries = {p["name"]: 0 for p in todo}
@@ -465,7 +527,7 @@ def run_sweep(sweep: dict[str, Any], out: str | os.PathLike[str], workers: int =
         r["attempts"] = max(len(history), tries.get(r["name"], 0))
         failures += [{"name": r["name"], **t} for t in history if t["cause"]]
     (out / "failures.json").write_text(json.dumps(failures, indent=2) + "\n")
-    write_results(ordered, sweep["axes"], out)
+    write_results(ordered, sweep["axes"], out, sweep.get("task", "speech"))
     retried = [r for r in ordered if r["attempts"] > 1]
     if retried and not quiet:
         print(f"{len(retried)} point(s) needed more than one try (causes in "
@@ -477,41 +539,47 @@ def run_sweep(sweep: dict[str, Any], out: str | os.PathLike[str], workers: int =
     return ordered
 
 
-COLUMNS = ["name", "status", "test_accuracy", "best_val_accuracy", "best_epoch", "epochs",
-           "parameters", "wall_seconds", "worker", "attempts", "error"]
+def columns(task: str = "speech") -> list[str]:
+    """The columns of results.csv after the grid axes."""
+    return ["name", "status", *TASKS[task].fields, "wall_seconds", "worker", "attempts",
+            "error"]
 
 
-def write_results(records: list[dict[str, Any]], axes: list[str], out: Path) -> None:
+def write_results(records: list[dict[str, Any]], axes: list[str], out: Path,
+                  task: str = "speech") -> None:
     """results.csv, summary.md and summary.png."""
+    spec = TASKS[task]
     with open(out / "results.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(axes + COLUMNS)
+        writer.writerow(axes + columns(task))
         for r in records:
             writer.writerow([r["params"].get(a) for a in axes] +
-                            [r.get(c, "") for c in COLUMNS])
+                            [r.get(c, "") for c in columns(task)])
     others = [a for a in axes if a != "seed"]
     groups: dict[tuple[Any, ...], list[float]] = {}
     failed: dict[tuple[Any, ...], int] = {}
     for r in records:
         key = tuple(r["params"].get(a) for a in others)
         if r.get("status") == "ok":
-            groups.setdefault(key, []).append(r["test_accuracy"])
+            groups.setdefault(key, []).append(r[spec.metric])
         else:
             failed[key] = failed.get(key, 0) + 1
-    lines = ["# Sweep summary", "", "Test accuracy over seeds (mean ± std).", "",
-             "| " + " | ".join(others + ["runs", "test accuracy", "failed"]) + " |",
+    label = spec.label
+    lines = ["# Sweep summary", "", f"{label[0].upper() + label[1:]} over seeds (mean ± std).",
+             "", "| " + " | ".join(others + ["runs", label, "failed"]) + " |",
              "|" + "---|" * (len(others) + 3)]
     for key in sorted(set(groups) | set(failed), key=str):
         accs = np.array(groups.get(key, []))
         cell = f"{accs.mean():.4f} ± {accs.std():.4f}" if accs.size else "-"
         lines.append("| " + " | ".join(str(k) for k in key) +
                      f" | {accs.size} | {cell} | {failed.get(key, 0)} |")
+    valid = spec.fields[1]
     lines += ["", "Every point:", "",
-              "| point | status | epochs | best val acc | test accuracy | worker | attempts |",
+              f"| point | status | epochs | {valid} | {label} | worker | attempts |",
               "|---|---|---|---|---|---|---|"]
     for r in records:
-        best = r.get("best_val_accuracy")
-        test = r.get("test_accuracy")
+        best = r.get(valid)
+        test = r.get(spec.metric)
         lines.append(f"| {r['name']} | {r.get('status')} | {r.get('epochs', '')} | "
                      f"{'' if best is None else f'{best:.4f}'} | "
                      f"{'' if test is None else f'{test:.4f}'} | {r.get('worker', '')} | "
@@ -529,7 +597,9 @@ def write_results(records: list[dict[str, Any]], axes: list[str], out: Path) -> 
                yerr=[np.std(groups[k]) for k in keys], capsize=4)
         ax.set_xticks(range(len(keys)), [", ".join(map(str, k)) or "all" for k in keys],
                       rotation=30, ha="right")
-        ax.set(ylabel="test accuracy", title="sweep: mean ± std over seeds", ylim=(0, 1.05))
+        ax.set(ylabel=label, title="sweep: mean ± std over seeds")
+        if spec.higher_is_better:
+            ax.set_ylim(0, 1.05)
         fig.tight_layout()
         fig.savefig(out / "summary.png", dpi=90)
         plt.close(fig)
