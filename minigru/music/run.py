@@ -126,8 +126,9 @@ def nll_per_step(model: NextStep, rolls: list[np.ndarray], batch_size: int = 32)
 
 def train_music(config: dict[str, Any], run_dir: str | os.PathLike[str], *,
                 quiet: bool = True) -> dict[str, Any]:
-    """Train one model; write ``metrics.jsonl`` (one line per epoch), ``best.npz`` (the best
-    epoch's weights and the configuration) and ``summary.json``; return the summary:
+    """Train one model; write the run folder's per-epoch metrics (``RunFolder.metrics``), the
+    best epoch's weights with the configuration (``RunFolder.best``) and the summary
+    (``RunFolder.summary``); return the summary:
     ``dataset, cell, seed, parameters, lr, train_nll, valid_nll, test_nll, best_epoch,
     epochs``."""
     cfg = make_music_config(config)

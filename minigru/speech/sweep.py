@@ -29,7 +29,10 @@ from their checkpoints. A point that fails (an exception, or a worker killed und
 retried up to ``retries`` times and then recorded with its error; the sweep goes on.
 
 ``OUT/results.csv`` has one row per point; ``OUT/summary.md`` groups the rows over seeds
-(mean ± std) and ``OUT/summary.png`` draws them.
+(mean ± std) and ``OUT/summary.png`` draws them. When ``seed`` is an axis, every other axis's
+values are compared with its first, seed for seed (``compare.paired_differences``: the mean
+difference, its 95% interval and a paired t-test), in ``summary.md`` and
+``OUT/comparisons.csv``.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..training import RunFolder
+from .compare import comparison_lines, paired_differences
 from .config import DEFAULTS, ConfigError, flat_items, make_config
 
 SWEEP_KEYS = {"retries", "threads", "task"}
@@ -72,7 +76,7 @@ class Task(NamedTuple):
     label: str
     higher_is_better: bool
     live: str
-    """The key of metrics.jsonl that the live table shows (best so far)."""
+    """The key of the per-epoch metrics that the live table shows (best so far)."""
 
 
 def _speech_train(config: dict[str, Any], run_dir: Path, resume: bool) -> dict[str, Any]:
@@ -573,6 +577,15 @@ def write_results(records: list[dict[str, Any]], axes: list[str], out: Path,
         cell = f"{accs.mean():.4f} ± {accs.std():.4f}" if accs.size else "-"
         lines.append("| " + " | ".join(str(k) for k in key) +
                      f" | {accs.size} | {cell} | {failed.get(key, 0)} |")
+    paired = paired_differences(records, axes, spec.metric)
+    lines += comparison_lines(paired, label)
+    with open(out / "comparisons.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["axis", "reference", "value", "fixed", "n", "mean", "sd", "low",
+                         "high", "t", "p"])
+        for r in paired:
+            writer.writerow([r["axis"], r["reference"], r["value"], json.dumps(r["fixed"]),
+                             r["n"], r["mean"], r["sd"], r["low"], r["high"], r["t"], r["p"]])
     valid = spec.fields[1]
     lines += ["", "Every point:", "",
               f"| point | status | epochs | {valid} | {label} | worker | attempts |",
