@@ -6,6 +6,13 @@ One thread (BLAS and FFT). For each preset prints seconds of audio processed per
 core, seconds to process an hour of audio, clips per second, and the speed-up over a
 straightforward per-frame loop written here (one FFT, one filter-bank product, one DCT per
 frame), timed in the same run on a sample of the clips. Both are the best of several runs.
+
+When python_speech_features and librosa are installed (``pip install "minigru[bench]"``), a
+second table times each beside minigru's preset that reproduces it, in the same run and on the
+same thread: one 60 s file, and a batch of 200 one-second clips (the reference called once per
+clip, minigru's ``mfcc_batch`` once), with the ratio of minigru's time to the reference's
+(below 1 is faster) and the largest difference between the two outputs relative to the
+reference's range (the parity the presets promise).
 """
 
 from __future__ import annotations
@@ -91,6 +98,60 @@ def main() -> None:
         rate = audio_seconds / best
         print(f"| {preset or 'minigru'} | {rate:,.0f} | {3600 / rate:.2f} | "
               f"{args.clips / best:,.0f} | {loop_rate:,.0f} | {rate / loop_rate:.1f}x |",
+              flush=True)
+    references(args.rate, args.reps)
+
+
+def _best(fn, reps: int) -> float:
+    best = np.inf
+    for _ in range(reps):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def references(rate: int, reps: int) -> None:
+    """minigru's presets against the libraries they reproduce, timed in this run."""
+    refs = []
+    try:
+        import python_speech_features as psf
+
+        refs.append(("python_speech_features", lambda y: psf.mfcc(y, samplerate=rate)))
+    except ImportError:
+        print("\n(python_speech_features is not installed: no column for it)")
+    try:
+        import librosa
+
+        refs.append(("librosa", lambda y: librosa.feature.mfcc(y=y, sr=rate, n_mfcc=13).T))
+    except ImportError:
+        print("\n(librosa is not installed: no column for it)")
+    if not refs:
+        return
+    rng = np.random.default_rng(1)
+    t = np.arange(60 * rate) / rate
+    long = 0.1 * rng.standard_normal(t.size) + 0.3 * np.sin(2 * np.pi * 440 * t)
+    short = [long[k * rate:(k + 1) * rate] for k in range(60)] * 4
+    short = short[:200]
+    print(f"\nminigru beside the references, one thread, {rate} Hz: one 60 s file, and 200 "
+          f"clips of 1 s\n")
+    print("| reference | 60 s file: reference s | minigru s | ratio | 200 clips: reference s | "
+          "minigru s | ratio | max difference / range |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, ref in refs:
+        ref(long[:rate])
+        audio.mfcc(long[:rate], rate, preset=name)
+        diff = 0.0
+        for y in (long, short[0]):
+            a, b = audio.mfcc(y, rate, preset=name), ref(y)
+            diff = max(diff, float(np.abs(a - b).max() / (b.max() - b.min())))
+        r_long = _best(lambda ref=ref: ref(long), reps)
+        m_long = _best(lambda name=name: audio.mfcc(long, rate, preset=name), reps)
+        r_short = _best(lambda ref=ref: [ref(y) for y in short], max(2, reps // 2))
+        m_short = _best(lambda name=name: audio.mfcc_batch(short, rate, preset=name),
+                        max(2, reps // 2))
+        print(f"| {name} | {r_long:.3f} | {m_long:.3f} | {m_long / r_long:.2f} | "
+              f"{r_short:.3f} | {m_short:.3f} | {m_short / r_short:.2f} | {diff:.1e} |",
               flush=True)
 
 
