@@ -37,7 +37,6 @@ difference, its 95% interval and a paired t-test), in ``summary.md`` and
 
 from __future__ import annotations
 
-import csv
 import difflib
 import itertools
 import json
@@ -51,68 +50,15 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, NamedTuple
-
-import numpy as np
+from typing import Any
 
 from ..errors import InputError
 from ..training import RunFolder
-from .compare import comparison_lines, paired_differences
-from .config import DEFAULTS, ConfigError, flat_items, make_config
+from .config import DEFAULTS, ConfigError, flat_items
+from .sweep_results import write_results
+from .tasks import TASKS
 
 SWEEP_KEYS = {"retries", "threads", "task"}
-
-
-class Task(NamedTuple):
-    """What one point of a sweep trains, and how its result is read."""
-
-    defaults: Callable[[], dict[str, Any]]
-    make_config: Callable[[dict[str, Any]], dict[str, Any]]
-    train: Callable[[dict[str, Any], Path, bool], dict[str, Any]]
-    fields: tuple[str, ...]
-    """Keys of the run's summary copied into the point's record (and results.csv)."""
-    metric: str
-    """The record key summarised over seeds."""
-    label: str
-    higher_is_better: bool
-    live: str
-    """The key of the per-epoch metrics that the live table shows (best so far)."""
-
-
-def _speech_train(config: dict[str, Any], run_dir: Path, resume: bool) -> dict[str, Any]:
-    from .run import train_run
-
-    return train_run(config, run_dir, resume=resume, quiet=True, log=None)
-
-
-def _music_defaults() -> dict[str, Any]:
-    from ..music import DEFAULTS as MUSIC
-
-    return MUSIC
-
-
-def _music_config(cfg: dict[str, Any]) -> dict[str, Any]:
-    from ..music import make_music_config
-
-    return make_music_config(cfg)
-
-
-def _music_train(config: dict[str, Any], run_dir: Path, resume: bool) -> dict[str, Any]:
-    from ..music import train_music
-
-    return train_music(config, run_dir)
-
-
-TASKS = {
-    "speech": Task(lambda: DEFAULTS, make_config, _speech_train,
-                   ("test_accuracy", "best_val_accuracy", "best_epoch", "epochs",
-                    "parameters"), "test_accuracy", "test accuracy", True, "val_accuracy"),
-    "music": Task(_music_defaults, _music_config, _music_train,
-                  ("test_nll", "valid_nll", "train_nll", "best_epoch", "epochs", "parameters",
-                   "lr"), "test_nll", "test NLL per step", False, "valid_nll"),
-}
-"""The kinds of run a sweep can hold (``[sweep] task``). A music run starts again from
-scratch if its worker dies (it keeps no checkpoint); a speech run resumes."""
 
 
 def _set_dotted(cfg: dict[str, Any], key: str, value: Any) -> None:
@@ -541,78 +487,3 @@ def run_sweep(sweep: dict[str, Any], out: str | os.PathLike[str], workers: int =
             print(f"  {r['name']}: {r['attempts']} tries; {'; '.join(causes)}",
                   file=sys.stderr)
     return ordered
-
-
-def columns(task: str = "speech") -> list[str]:
-    """The columns of results.csv after the grid axes."""
-    return ["name", "status", *TASKS[task].fields, "wall_seconds", "worker", "attempts",
-            "error"]
-
-
-def write_results(records: list[dict[str, Any]], axes: list[str], out: Path,
-                  task: str = "speech") -> None:
-    """results.csv, summary.md and summary.png."""
-    spec = TASKS[task]
-    with open(out / "results.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(axes + columns(task))
-        for r in records:
-            writer.writerow([r["params"].get(a) for a in axes] +
-                            [r.get(c, "") for c in columns(task)])
-    others = [a for a in axes if a != "seed"]
-    groups: dict[tuple[Any, ...], list[float]] = {}
-    failed: dict[tuple[Any, ...], int] = {}
-    for r in records:
-        key = tuple(r["params"].get(a) for a in others)
-        if r.get("status") == "ok":
-            groups.setdefault(key, []).append(r[spec.metric])
-        else:
-            failed[key] = failed.get(key, 0) + 1
-    label = spec.label
-    lines = ["# Sweep summary", "", f"{label[0].upper() + label[1:]} over seeds (mean ± std).",
-             "", "| " + " | ".join(others + ["runs", label, "failed"]) + " |",
-             "|" + "---|" * (len(others) + 3)]
-    for key in sorted(set(groups) | set(failed), key=str):
-        accs = np.array(groups.get(key, []))
-        cell = f"{accs.mean():.4f} ± {accs.std():.4f}" if accs.size else "-"
-        lines.append("| " + " | ".join(str(k) for k in key) +
-                     f" | {accs.size} | {cell} | {failed.get(key, 0)} |")
-    paired = paired_differences(records, axes, spec.metric)
-    lines += comparison_lines(paired, label)
-    with open(out / "comparisons.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["axis", "reference", "value", "fixed", "n", "mean", "sd", "low",
-                         "high", "t", "p"])
-        for r in paired:
-            writer.writerow([r["axis"], r["reference"], r["value"], json.dumps(r["fixed"]),
-                             r["n"], r["mean"], r["sd"], r["low"], r["high"], r["t"], r["p"]])
-    valid = spec.fields[1]
-    lines += ["", "Every point:", "",
-              f"| point | status | epochs | {valid} | {label} | worker | attempts |",
-              "|---|---|---|---|---|---|---|"]
-    for r in records:
-        best = r.get(valid)
-        test = r.get(spec.metric)
-        lines.append(f"| {r['name']} | {r.get('status')} | {r.get('epochs', '')} | "
-                     f"{'' if best is None else f'{best:.4f}'} | "
-                     f"{'' if test is None else f'{test:.4f}'} | {r.get('worker', '')} | "
-                     f"{r.get('attempts', '')} |")
-    (out / "summary.md").write_text("\n".join(lines) + "\n")
-    if groups:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        keys = sorted(groups, key=str)
-        fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(keys)), 3.5))
-        ax.bar(range(len(keys)), [np.mean(groups[k]) for k in keys],
-               yerr=[np.std(groups[k]) for k in keys], capsize=4)
-        ax.set_xticks(range(len(keys)), [", ".join(map(str, k)) or "all" for k in keys],
-                      rotation=30, ha="right")
-        ax.set(ylabel=label, title="sweep: mean ± std over seeds")
-        if spec.higher_is_better:
-            ax.set_ylim(0, 1.05)
-        fig.tight_layout()
-        fig.savefig(out / "summary.png", dpi=90)
-        plt.close(fig)
