@@ -215,3 +215,28 @@ def test_the_chung2014_sweep_file_is_the_protocol_of_the_paper():
         assert (cfg["weight_noise"], cfg["clip"], cfg["alpha"], cfg["threads"]) == \
             (0.075, 1.0, 0.9, 1)
         assert cfg["hidden"] == music.PAPER_UNITS[cfg["cell"]]
+
+
+def test_the_committed_chung2014_results_are_complete():
+    """docs/results/chung2014.csv: every run of examples/09 (the search and the seeds), so
+    the table of docs/experiments.md can be rebuilt from it."""
+    import csv
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "results" / "chung2014.csv"
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == ["dataset", "cell", "seed", "params", "lr", "valid_nll",
+                                     "test_nll"]
+        rows = list(reader)
+    assert {r["dataset"] for r in rows} == {"jsb", "nottingham", "musedata", "pianomidi"}
+    assert {r["cell"] for r in rows} == {"rnn", "gru", "lstm"}
+    for d in ("jsb", "nottingham", "musedata", "pianomidi"):
+        for c in ("rnn", "gru", "lstm"):
+            search = [r for r in rows if (r["dataset"], r["cell"], r["seed"]) == (d, c, "0")]
+            best = min(search, key=lambda r: float(r["valid_nll"]))["lr"]
+            seeds = {r["seed"] for r in rows if (r["dataset"], r["cell"], r["lr"]) == (d, c, best)}
+            assert len(seeds) >= 3, (d, c)
+            params = {int(r["params"]) for r in rows if (r["dataset"], r["cell"]) == (d, c)}
+            assert params == {music.NextStep(c, music.PAPER_UNITS[c]).num_parameters()}
+    for r in rows:
+        assert 0 < float(r["test_nll"]) < 20 and 0 < float(r["valid_nll"]) < 20
