@@ -115,7 +115,8 @@ def figures(rows: list[dict], chosen: dict, search_dir: Path, out: Path) -> None
             ax.plot([k - 0.4, k + 0.4], [PAPER_TEST[d][c]] * 2, "k--",
                     label="Chung et al. 2014" if k == 0 else None)
         ax.set_xticks(range(3), [NAMES[c] for c in CELLS])
-        lo = min(PAPER_TEST[d].values()) - 1.0
+        ours = [r["test_nll"] for r in rows if r["dataset"] == d]
+        lo = min(min(PAPER_TEST[d].values()), min(ours)) - 0.5
         ax.set(title=NAMES[d], ylim=(max(0, lo), None), ylabel="test NLL per step (nats)")
     axes[0][0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
