@@ -26,6 +26,7 @@ size), whole sequences with full backpropagation through time.
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -45,7 +46,7 @@ from ..serialization import save
 from ..tensor import Tensor
 from ..training import RunFolder
 from .model import CELLS, PAPER_UNITS, NextStep
-from .rolls import SPLITS, data_file, length_batches, load_rolls, next_step_batch
+from .rolls import DATASETS, SPLITS, data_file, length_batches, load_rolls, next_step_batch
 
 DEFAULTS: dict[str, Any] = {
     "dataset": "jsb", "cell": "gru", "hidden": None, "seed": 0,
@@ -61,18 +62,16 @@ _COUNTS = ("batch_size", "epochs", "patience", "threads", "seed")
 
 def make_music_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """DEFAULTS with ``overrides``, every value checked; ``hidden`` resolved."""
+    if not isinstance(overrides or {}, dict):
+        raise InputError(f"music settings must be a table of key = value, got {overrides!r}")
     cfg = dict(DEFAULTS)
     for key, value in (overrides or {}).items():
         if key not in cfg:
-            import difflib
-
             close = difflib.get_close_matches(key, list(cfg), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(f"unknown music setting {key!r}{hint} (settings are "
                              f"{sorted(cfg)})")
         cfg[key] = value
-    from .rolls import DATASETS
-
     if cfg["dataset"] not in DATASETS:
         raise InputError(f"dataset must be one of {sorted(DATASETS)}, got {cfg['dataset']!r}")
     if cfg["cell"] not in CELLS:
