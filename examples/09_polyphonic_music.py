@@ -63,30 +63,32 @@ def search_spec(root: Path, quick: bool) -> dict:
     return spec
 
 
-def seeds_sweep(search: list[dict], base: dict, seeds: list[int]) -> dict:
-    """Points for ``seeds`` at the best learning rate of every (dataset, cell) of ``search``."""
+def best_rates(search: list[dict]) -> dict[tuple[str, str], float]:
+    """(dataset, cell) -> the learning rate of its finished search run with the lowest
+    validation NLL."""
+    best: dict[tuple[str, str], dict] = {}
+    for r in search:
+        key = (r["params"]["dataset"], r["params"]["cell"])
+        if r.get("status") == "ok" and (key not in best
+                                        or r["valid_nll"] < best[key]["valid_nll"]):
+            best[key] = r
+    return {k: r["params"]["lr"] for k, r in best.items()}
+
+
+def seeds_sweep(chosen: dict[tuple[str, str], float], base: dict, seeds: list[int]) -> dict:
+    """Points for ``seeds`` at the chosen learning rate of every (dataset, cell)."""
     points = []
-    for (dataset, cell), runs in _groups(search).items():
-        best = min(runs, key=lambda r: r["valid_nll"])
+    for (dataset, cell), lr in chosen.items():
         for seed in seeds:
-            spec = check_sweep({"base": {**base, "dataset": dataset, "cell": cell,
-                                         "lr": best["params"]["lr"], "seed": seed},
+            spec = check_sweep({"base": {**base, "dataset": dataset, "cell": cell, "lr": lr,
+                                         "seed": seed},
                                 "grid": {"seed": [seed]}, "sweep": {"task": "music"}})
             point = spec["points"][0]
-            point["params"] = {"dataset": dataset, "cell": cell, "lr": best["params"]["lr"],
-                               "seed": seed}
+            point["params"] = {"dataset": dataset, "cell": cell, "lr": lr, "seed": seed}
             point["name"] = point_name(point["params"])
             points.append(point)
     return {"points": points, "retries": 2, "threads": 1, "task": "music",
             "axes": ["dataset", "cell", "lr", "seed"]}
-
-
-def _groups(records: list[dict]) -> dict[tuple[str, str], list[dict]]:
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for r in records:
-        if r.get("status") == "ok":
-            groups.setdefault((r["params"]["dataset"], r["params"]["cell"]), []).append(r)
-    return groups
 
 
 def rows_of(records: list[dict], base: dict) -> list[dict]:
@@ -152,7 +154,8 @@ def main() -> None:
     spec = search_spec(root, args.quick)
     search = run_sweep(check_sweep(spec, str(SWEEP_FILE)), out / "search", args.workers,
                        quiet=True)
-    seeds = run_sweep(seeds_sweep(search, spec["base"], [1, 2]), out / "seeds", args.workers,
+    chosen = best_rates(search)
+    seeds = run_sweep(seeds_sweep(chosen, spec["base"], [1, 2]), out / "seeds", args.workers,
                       quiet=True)
     failed = [r["name"] for r in search + seeds if r.get("status") != "ok"]
     if failed:
@@ -164,8 +167,6 @@ def main() -> None:
         w = csv.DictWriter(f, COLUMNS)
         w.writeheader()
         w.writerows(rows)
-    chosen = {k: min(v, key=lambda r: r["valid_nll"])["params"]["lr"]
-              for k, v in _groups(search).items()}
     out_rows, results = [], {}
     for d in DATASETS:
         for c in CELLS:
