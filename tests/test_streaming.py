@@ -103,3 +103,46 @@ def test_stream_refuses_what_cannot_stream():
 
     with pytest.raises(ValueError, match="no recurrent layer"):
         RecurrentStream(models.CNNGRUClassifier(5, 3, channels=4, hidden_size=4))
+
+
+def _detections(signal, sr, **kwargs):
+    from minigru.speech.stream import StreamingRecognizer
+
+    mg.manual_seed(0)
+    model = models.GRUClassifier(26, 10, 8)
+    rec = StreamingRecognizer(model, audio.FeaturePipeline(sample_rate=sr), sr,
+                              list("0123456789"), threshold=0.0, **kwargs)
+    found = []
+    for i in range(0, signal.size, 80):
+        found += rec.push(signal[i:i + 80])
+    return found + rec.flush()
+
+
+def test_a_quieter_stretch_inside_a_word_does_not_split_it():
+    """A 'word' of broadband noise 30 dB above the background, 11.5 dB for 160 ms in the
+    middle (a quiet consonant), then 30 dB again, with a hang-over shorter than the dip: one
+    word when it may continue 6 dB above the floor (the floor creeps up by about 3 dB over the
+    word), two when it must stay 12 dB above the floor all through."""
+    sr = 8000
+    rng = np.random.default_rng(3)
+    gains = [(1.0, 0.0), (0.1, 30.0), (0.16, 11.5), (0.1, 30.0), (1.0, 0.0)]
+    x = np.concatenate([10 ** (db / 20) * rng.standard_normal(int(s * sr)) for s, db in gains])
+    x *= 1e-3
+    one = _detections(x, sr, hangover_ms=60.0, release_db=6.0)
+    assert len(one) == 1
+    assert one[0]["word_start"] == pytest.approx(1.0, abs=0.03)
+    assert one[0]["word_end"] == pytest.approx(1.38, abs=0.04)
+    two = _detections(x, sr, hangover_ms=60.0, release_db=12.0)
+    assert len(two) == 2
+    assert two[0]["word_end"] < 1.15 < two[1]["word_start"]
+
+
+def test_release_threshold_is_checked():
+    from minigru.errors import InputError
+    from minigru.speech.stream import StreamingRecognizer
+
+    model = models.GRUClassifier(26, 10, 8)
+    pipe = audio.FeaturePipeline(sample_rate=8000)
+    for bad in (0, -3, 13.0, "8"):
+        with pytest.raises(InputError, match="release_db must be a positive number"):
+            StreamingRecognizer(model, pipe, 8000, list("0123456789"), release_db=bad)

@@ -22,7 +22,9 @@ silent (:func:`is_silent`), and is left whole.
 
 The streaming recogniser finds words with the same frame energies, causally: a word starts
 when a frame is ``VAD_DB`` (12 dB) above the running floor of the energies seen so far
-(``minigru.speech.stream.StreamingRecognizer``), since a stream has no loudest frame yet.
+(``minigru.speech.stream.StreamingRecognizer``), since a stream has no loudest frame yet, and
+goes on while frames stay ``RELEASE_DB`` (8 dB) above it: two thresholds (hysteresis), so the
+quieter consonants inside a word do not cut it into pieces too short to count.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ from ..errors import InputError
 FRAME_S = 0.025
 HOP_S = 0.010
 VAD_DB = 12.0
+RELEASE_DB = 8.0
+"""A word in a stream continues while its frames are this many dB above the floor (chosen on
+streams of FSDD training clips: 190 of 200 words found and recognised with 12 dB, 195 with 8;
+10, 6 and 4 dB gave 194)."""
 TOP_DB = 35.0
 SILENT_DB = -90.0
 """A recording whose loudest frame is below this many dB (re full scale 1.0) is silent."""

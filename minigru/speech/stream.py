@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.endpoint import VAD_DB
+from ..audio.endpoint import RELEASE_DB, VAD_DB
 from ..audio.pipeline import FeaturePipeline
 from ..errors import InputError
 from ..kernels.step import gru_step, lstm_step, rnn_step
@@ -111,7 +111,12 @@ class StreamingRecognizer:
 
     The classifiers are trained on whole words that start from a zero state, so the stream is
     reset when a word starts: a word starts when a frame's energy (its c0) rises ``vad_db``
-    decibels above the running noise floor, and ends after ``hangover_ms`` of quiet. At the
+    decibels above the running noise floor, continues while frames stay ``release_db``
+    decibels above it (a lower threshold, so the quiet consonants of "six" or "two" do not
+    split the word), and ends after ``hangover_ms`` below that; a word whose speech lasts less
+    than ``min_word_ms`` is dropped. The floor follows the quietest frames:
+    ``floor_t = min(floor_{t-1} + 0.01 vad_db, e_t)`` (it rises at most 1% of ``vad_db`` per
+    frame, 12 dB a second with the defaults, and falls at once). At the
     end of a word the class with the highest posterior is reported if its probability is at
     least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
     ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
@@ -120,7 +125,8 @@ class StreamingRecognizer:
 
     def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
                  classes: list[str], threshold: float = 0.5, vad_db: float = VAD_DB,
-                 hangover_ms: float = 150.0, min_word_ms: float = 100.0) -> None:
+                 hangover_ms: float = 150.0, min_word_ms: float = 100.0,
+                 release_db: float | None = RELEASE_DB) -> None:
         if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
             raise InputError(f"StreamingRecognizer: threshold must be a probability in [0, 1], "
                              f"got {threshold!r}")
@@ -129,6 +135,11 @@ class StreamingRecognizer:
             if not (isinstance(value, (int, float)) and 0 < value < float("inf")):
                 raise InputError(f"StreamingRecognizer: {name} must be a positive number, got "
                                  f"{value!r}")
+        if release_db is None:
+            release_db = vad_db
+        if not (isinstance(release_db, (int, float)) and 0 < release_db <= vad_db):
+            raise InputError(f"StreamingRecognizer: release_db must be a positive number of dB "
+                             f"no larger than vad_db ({vad_db}), got {release_db!r}")
         self.mfcc = features.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model_stream = RecurrentStream(model)
@@ -136,6 +147,7 @@ class StreamingRecognizer:
         cfg = self.mfcc.cfg
         per_band = np.log(10.0) * vad_db / 10.0
         self.vad_step = per_band if cfg.energy else per_band * np.sqrt(cfg.n_mels)
+        self.release_step = self.vad_step * release_db / vad_db
         self.hop_s = self.mfcc.hop / sample_rate
         self.win_s = self.mfcc.win / sample_rate
         self.hangover = max(1, int(round(hangover_ms / 1000 / self.hop_s)))
@@ -161,7 +173,7 @@ class StreamingRecognizer:
 
     def _frame(self, feats: np.ndarray, c0: float, now: float) -> dict[str, Any] | None:
         self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
-        speech = c0 > self.floor + self.vad_step
+        speech = c0 > self.floor + (self.release_step if self.in_word else self.vad_step)
         index = self.frame
         self.frame += 1
         if not self.in_word:
