@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from minigru.speech.compare import comparison_lines, paired_differences
+from minigru.errors import InputError
+from minigru.speech.compare import comparison_lines, describe, paired_differences, paired_t
 
 
 def rec(model, seed, acc, status="ok", hidden=64):
@@ -60,3 +61,21 @@ def test_the_markdown_table():
                              "test accuracy")
     assert lines[-1].startswith("| model | gru | lstm | - | 3 | +0.0900 ± 0.0100 | [")
     assert comparison_lines([], "x") == []
+
+
+def test_paired_t_on_two_lists_and_its_text():
+    """The same d = 1, 2, 3 as above, given as two lists; one pair has no spread; equal
+    differences have sd 0; unequal lengths are refused by name."""
+    row = paired_t([0.5, 0.5, 0.5], [1.5, 2.5, 3.5])
+    t = 2 * math.sqrt(3)
+    assert row["mean"] == pytest.approx(2) and row["t"] == pytest.approx(t)
+    assert row["p"] == pytest.approx(1 - t / math.sqrt(2 + t * t), rel=1e-9)
+    half = 4.302652729911275 / math.sqrt(3)
+    assert describe(row, "{:+.2f}") == (f"+2.00 ± 1.00 [{2 - half:+.2f}, {2 + half:+.2f}], "
+                                        f"p = {row['p']:.3g}")
+    one = paired_t([1.0], [3.0])
+    assert one["n"] == 1 and one["sd"] is None and "one pair" in describe(one)
+    same = paired_t([1.0, 2.0], [2.0, 3.0])
+    assert same["sd"] == 0 and same["p"] == 0.0 and same["t"] == math.inf
+    with pytest.raises(InputError, match="paired_t needs two equally long"):
+        paired_t([1.0, 2.0], [1.0])

@@ -16,7 +16,10 @@ the difference. The test assumes the d_s are independent draws from a normal dis
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
+
+from ..errors import InputError
 
 
 def paired_differences(records: list[dict[str, Any]], axes: list[str],
@@ -28,7 +31,6 @@ def paired_differences(records: list[dict[str, Any]], axes: list[str],
     is an axis; a pair needs both runs finished (status ``ok``). Rows with fewer than two pairs
     have ``sd``, the interval, ``t`` and ``p`` as None.
     """
-    from scipy import stats
 
     if "seed" not in axes:
         return []
@@ -56,24 +58,47 @@ def paired_differences(records: list[dict[str, Any]], axes: list[str],
                 seeds = sorted(set(base) & set(other))
                 if not seeds:
                     continue
-                d = [other[s] - base[s] for s in seeds]
-                n = len(d)
-                mean = sum(d) / n
                 row = {"axis": axis, "reference": reference, "value": value,
-                       "fixed": dict(zip(others, fixed, strict=True)), "n": n, "mean": mean,
-                       "sd": None, "low": None, "high": None, "t": None, "p": None}
-                if n >= 2:
-                    sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
-                    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-                    row.update(sd=sd, low=mean - half, high=mean + half)
-                    if sd > 0:
-                        t = mean / (sd / math.sqrt(n))
-                        row.update(t=t, p=float(2 * stats.t.sf(abs(t), n - 1)))
-                    else:
-                        row.update(t=math.copysign(math.inf, mean) if mean else 0.0,
-                                   p=0.0 if mean else 1.0)
+                       "fixed": dict(zip(others, fixed, strict=True))}
+                row.update(paired_t([base[s] for s in seeds], [other[s] for s in seeds]))
                 rows.append(row)
     return rows
+
+
+def paired_t(a: Sequence[float], b: Sequence[float]) -> dict[str, Any]:
+    """The paired comparison of ``b`` with ``a`` (equal lengths, pair i = seed i):
+    ``n, mean, sd, low, high, t, p`` of d_i = b_i - a_i by the formulas of the module
+    docstring. With one pair ``sd``, the interval, ``t`` and ``p`` are None; with sd = 0,
+    t is +-inf and p is 0 (or t = 0 and p = 1 when every d_i is 0)."""
+    from scipy import stats
+
+    if len(a) != len(b) or not len(a):
+        raise InputError(f"paired_t needs two equally long, non-empty sequences, got "
+                         f"{len(a)} and {len(b)} values")
+    d = [float(y) - float(x) for x, y in zip(a, b, strict=True)]
+    n = len(d)
+    mean = sum(d) / n
+    row: dict[str, Any] = {"n": n, "mean": mean, "sd": None, "low": None, "high": None,
+                           "t": None, "p": None}
+    if n >= 2:
+        sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+        half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+        row.update(sd=sd, low=mean - half, high=mean + half)
+        if sd > 0:
+            t = mean / (sd / math.sqrt(n))
+            row.update(t=t, p=float(2 * stats.t.sf(abs(t), n - 1)))
+        else:
+            row.update(t=math.copysign(math.inf, mean) if mean else 0.0,
+                       p=0.0 if mean else 1.0)
+    return row
+
+
+def describe(row: dict[str, Any], fmt: str = "{:+.4f}") -> str:
+    """A paired comparison as text: ``mean ± sd [low, high], p = p``."""
+    if row["sd"] is None:
+        return fmt.format(row["mean"]) + f" (one pair, n = {row['n']})"
+    return (f"{fmt.format(row['mean'])} ± {fmt.format(row['sd']).lstrip('+')} "
+            f"[{fmt.format(row['low'])}, {fmt.format(row['high'])}], p = {row['p']:.3g}")
 
 
 def _by_seed(ok: list[dict[str, Any]], axis: str, value: Any, others: list[str],
