@@ -2,6 +2,7 @@
 
     python benchmarks/bench_generalisation.py [--data-dir FSDD] [--seeds 0 1 2]
         [--recipes none light] [--speakers george ...] [--epochs 20] [--json OUT.json]
+        [--set hidden=128 --set features.n_mfcc=20 ...]
 
 1. Leave one speaker out: for each of the FSDD speakers, train on the others (10% of their
    clips held out for early stopping) and test on all 500 clips of the held-out speaker.
@@ -73,6 +74,41 @@ def score(model, pipeline, clips, labels, corrupt, seed: int) -> float:
     return evaluate(model, DataLoader(data, 128), 10)["accuracy"]
 
 
+def posteriors_of(model, pipeline, signals, labels, rate: int) -> np.ndarray:
+    """(n, classes) posteriors of the model on ``signals`` read through its pipeline."""
+    feats = [pipeline(np.asarray(y, dtype=np.float32), rate) for y in signals]
+    data = mg.data.ArrayDataset(feats, labels)
+    return evaluate(model, DataLoader(data, 128), 10)["probabilities"]
+
+
+def test_time_warps(model, pipeline, clips, labels, rate: int, alphas: list[float]) -> float:
+    """Accuracy when each clip's posterior is the mean over the clip frequency-scaled by
+    every ``alpha`` (``A.frequency_scale``; 1.0 is the clip itself): test-time augmentation
+    over vocal-tract lengths, p(c | x) = (1/K) sum_k p(c | warp_k(x))."""
+    total = sum(posteriors_of(model, pipeline, [A.frequency_scale(x, a) for x in clips],
+                              labels, rate) for a in alphas)
+    return float(np.mean(total.argmax(axis=1) == np.asarray(labels)))
+
+
+def settings(pairs: list[str], base: dict) -> dict:
+    """``base`` with each ``KEY=VALUE`` of ``--set`` applied (``a.b=1`` sets ``base["a"]["b"]``)."""
+    out = json.loads(json.dumps(base))
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            sys.exit(f"--set takes KEY=VALUE, got {pair!r}")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        section, dot, sub = key.partition(".")
+        if dot:
+            out.setdefault(section, {})[sub] = value
+        else:
+            out[key] = value
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     p.add_argument("--data-dir", default=os.environ.get("MINIGRU_FSDD") or str(SHARED))
@@ -81,11 +117,17 @@ def main() -> None:
     p.add_argument("--speakers", nargs="+", default=None)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--no-corruptions", action="store_true")
+    p.add_argument("--tta", type=float, nargs="+", default=None, metavar="ALPHA",
+                   help="also score the held-out speaker with posteriors averaged over these "
+                        "frequency scalings (test-time augmentation), e.g. 0.9 1.0 1.1")
     p.add_argument("--json", default=None, help="write every number here")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a run setting other than the default's (VALUE read as JSON, else "
+                        "as a string; a dotted KEY sets a key of a section), repeatable")
     args = p.parse_args()
     if not Path(args.data_dir).is_dir():
         sys.exit(f"no FSDD folder at {args.data_dir}; pass --data-dir or set MINIGRU_FSDD")
-    base = make_config({"data": "fsdd", "data_dir": args.data_dir})
+    base = make_config(settings(args.set, {"data": "fsdd", "data_dir": args.data_dir}))
     if args.epochs:
         base["epochs"] = args.epochs
     pipeline = mg.speech.config.pipeline_of(base)
@@ -100,7 +142,10 @@ def main() -> None:
     print(f"features: {pipeline.to_dict()}; model {base['model']} h{base['hidden']}, "
           f"{base['epochs']} epochs at most; seeds {args.seeds}")
     results: dict = {}
+    posteriors: dict = {}
     started = time.time()
+    labels_of = {s: np.asarray(everything.subset(np.flatnonzero(spk == s)).labels)
+                 for s in speakers}
     for recipe in args.recipes:
         for seed in args.seeds:
             for s in speakers:
@@ -117,17 +162,22 @@ def main() -> None:
                 model = model_for(cfg, everything.feature_size, 10)
                 r = fit_and_test(model, fit, val, test, epochs=cfg["epochs"], lr=cfg["lr"],
                                  seed=seed, batch_size=cfg["batch_size"],
-                                 patience=cfg["patience"], clip=cfg["clip"])
+                                 patience=cfg["patience"], clip=cfg["clip"], plateau=True)
                 model.eval()
                 row = {"loso": r["test_accuracy"], "train_seconds": r["train_seconds"],
-                       "n_train": len(fit)}
+                       "n_train": len(fit), "epochs": r["epochs"]}
+                clips = [raw[n] for n in test.names]
+                if args.tta:
+                    row["tta"] = test_time_warps(model, pipeline, clips, list(test.labels),
+                                                 rate, args.tta)
                 if not args.no_corruptions:
-                    clips = [raw[n] for n in test.names]
                     pool = [raw[n] for n in train.names[:50]]
                     for name, fn in corruptions(rate, pool).items():
                         row[name] = score(model, pipeline, clips, list(test.labels), fn, seed)
                 results.setdefault(recipe, {}).setdefault(s, []).append(row)
-                print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f} "
+                posteriors.setdefault(recipe, {}).setdefault(s, []).append(r["probabilities"])
+                tta = f", warps averaged {row['tta']:.4f}" if args.tta else ""
+                print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{tta} "
                       f"({len(fit)} train, {time.time() - t0:.0f} s)", flush=True)
     print(f"\nLeave one speaker out ({time.time() - started:.0f} s in all)\n")
     header = ["recipe"] + speakers + ["mean", "worst"]
@@ -139,9 +189,26 @@ def main() -> None:
         print(f"| {recipe} | " + " | ".join(cells) +
               f" | **{100 * np.mean(list(means.values())):.1f}** | "
               f"{100 * min(means.values()):.1f} |")
+        if args.tta:
+            tta = {s: np.mean([r["tta"] for r in per[s]]) for s in per}
+            cells = [f"{100 * tta[s]:.1f}" for s in speakers]
+            print(f"| {recipe}, warps {args.tta} averaged | " + " | ".join(cells) +
+                  f" | **{100 * np.mean(list(tta.values())):.1f}** | "
+                  f"{100 * min(tta.values()):.1f} |")
+        if len(args.seeds) > 1:
+            ens = {s: float(np.mean(np.mean(posteriors[recipe][s], axis=0).argmax(axis=1)
+                                    == labels_of[s])) for s in per}
+            cells = [f"{100 * ens[s]:.1f}" for s in speakers]
+            print(f"| {recipe}, ensemble of the {len(args.seeds)} seeds | " + " | ".join(cells)
+                  + f" | **{100 * np.mean(list(ens.values())):.1f}** | "
+                    f"{100 * min(ens.values()):.1f} |")
+            for s in per:
+                for row in per[s]:
+                    row["ensemble"] = ens[s]
     if not args.no_corruptions:
         names = [k for k in next(iter(next(iter(results.values())).values()))[0]
-                 if k not in ("loso", "train_seconds", "n_train")]
+                 if k not in ("loso", "train_seconds", "n_train", "epochs", "ensemble",
+                                "tta")]
         print("\nCorruptions of the held-out speaker's clips (mean over speakers and seeds)\n")
         print("| corruption | " + " | ".join(results) + " |")
         print("|---|" + "---|" * len(results))

@@ -104,20 +104,25 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
 
 def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: ArrayDataset,
                  epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
-                 patience: int | None = 6, clip: float | None = 5.0) -> dict[str, Any]:
+                 patience: int | None = 6, clip: float | None = 5.0,
+                 plateau: bool = False) -> dict[str, Any]:
     """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
+    ``plateau`` halves the learning rate after 2 epochs without a better validation loss, as
+    :func:`train_run` does.
 
-    Returns test accuracy and loss, the confusion matrix, the history, and seconds of training.
+    Returns test accuracy and loss, the confusion matrix, the test posteriors
+    (``probabilities``, in the test set's order), the history, and seconds of training.
     """
     mg_random.manual_seed(seed)
     trainer = make_trainer(model, train, val, lr=lr, seed=seed, batch_size=batch_size,
-                           epochs=epochs, patience=patience, clip=clip)
+                           epochs=epochs, patience=patience, clip=clip, plateau=plateau)
     trainer.fit()
     if trainer.best_state is not None:
         model.load_state_dict(trainer.best_state)
     result = evaluate(model, DataLoader(test, EVAL_BATCH), len(train.classes))
     return {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
-            "confusion": result["confusion"], "history": trainer.history,
+            "confusion": result["confusion"], "probabilities": result["probabilities"],
+            "history": trainer.history,
             "train_seconds": trainer.seconds, "epochs": len(trainer.history)}
 
 

@@ -14,12 +14,15 @@ from ..tensor import Tensor
 
 
 def evaluate(model: Module, loader: DataLoader, num_classes: int) -> dict[str, Any]:
-    """Loss, accuracy, confusion matrix (rows: true, columns: predicted) and predictions."""
+    """Loss, accuracy, confusion matrix (rows: true, columns: predicted), predictions, and
+    the class posteriors ``probabilities`` (n, classes): softmax of the logits, in the
+    dataset's order."""
     was_training = model.training
     model.eval()
     total_loss, correct, n = 0.0, 0, 0
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     predictions = np.zeros(len(loader.dataset), dtype=np.int64)
+    probabilities = np.zeros((len(loader.dataset), num_classes))
     with no_grad():
         for batch in loader.batches(0):
             logits = model(Tensor(batch.x), batch.lengths)
@@ -30,6 +33,10 @@ def evaluate(model: Module, loader: DataLoader, num_classes: int) -> dict[str, A
             n += len(batch)
             np.add.at(confusion, (batch.labels, pred), 1)
             predictions[batch.indices] = pred
+            z = logits.data - logits.data.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            probabilities[batch.indices] = e / e.sum(axis=1, keepdims=True)
     model.train(was_training)
     return {"loss": total_loss / max(n, 1), "accuracy": correct / max(n, 1), "n": n,
-            "confusion": confusion, "predictions": predictions}
+            "confusion": confusion, "predictions": predictions,
+            "probabilities": probabilities}
