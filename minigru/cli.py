@@ -237,12 +237,13 @@ def _cmd_stream(args: argparse.Namespace) -> int:
     try:
         model, cfg = load_model(args.checkpoint)
         r = run_stream(model, pipeline_of(cfg), cfg["classes"], args.file, args.chunk_ms,
-                       args.threshold, on_detection=_print_detection)
+                       args.threshold, on_detection=_print_detection, decide=args.decide)
     except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
     times, rtf, delays = r["chunk_ms"], r["real_time_factor"], r["delays"]
     print(f"\n{len(r['detections'])} detections in {r['seconds']:.1f} s of audio, chunks of "
-          f"{1000 * r['chunk_seconds']:.1f} ms")
+          f"{1000 * r['chunk_seconds']:.1f} ms, each word decided by "
+          f"{'its frames as they came' if r['decide'] == 'frames' else 'the whole word'}")
     print(f"{'per-chunk processing time':<28} {'median':>8} {'p95':>8} {'max':>8}")
     print(f"{'  milliseconds':<28} {np.median(times):>8.3f} "
           f"{np.percentile(times, 95):>8.3f} {np.max(times):>8.3f}")
@@ -353,9 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stream", help="recognise words in a file fed in chunks, as if live")
     p.add_argument("checkpoint", nargs="?",
-                   help="the best-model file of a unidirectional GRU/LSTM/RNN run")
+                   help="the best-model file of a run (a unidirectional GRU/LSTM/RNN for "
+                        "--decide frames)")
     p.add_argument("file", nargs="?", metavar="FILE.wav")
     p.add_argument("--chunk-ms", type=float, default=10.0)
+    p.add_argument("--decide", choices=("auto", "frames", "word"), default="auto",
+                   help="frames: the recurrent state advances with every frame; word: each "
+                        "word found is classified whole through the model's own features "
+                        "(CMVN, trimming); auto: word when the model's features need it")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="report a word when its posterior is at least this")
     p.add_argument("--make-demo", metavar="OUT.wav",

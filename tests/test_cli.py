@@ -142,7 +142,9 @@ def test_stream_command(tmp_path):
     cnn = tmp_path / "cnn"
     assert run("train", "--model", "cnn-gru", "--limit", "3", "--epochs", "1", "--hidden", "4",
                "--quiet", "--out", str(cnn)).returncode == 0
-    result = run("stream", str(cnn / "best.npz"), str(wav))
+    result = run("stream", str(cnn / "best.npz"), str(wav), "--threshold", "0")
+    assert result.returncode == 0 and "decided by the whole word" in result.stdout, result.stderr
+    result = run("stream", str(cnn / "best.npz"), str(wav), "--decide", "frames")
     assert result.returncode == 2 and "no recurrent layer to stream" in result.stderr
 
 

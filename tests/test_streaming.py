@@ -146,3 +146,79 @@ def test_release_threshold_is_checked():
     for bad in (0, -3, 13.0, "8"):
         with pytest.raises(InputError, match="release_db must be a positive number"):
             StreamingRecognizer(model, pipe, 8000, list("0123456789"), release_db=bad)
+
+
+def _burst_stream(sr=8000, seed=3):
+    """1 s of quiet noise, 0.3 s of broadband noise 30 dB louder (a 'word'), 1 s quiet."""
+    rng = np.random.default_rng(seed)
+    parts = [(1.0, 0.0), (0.3, 30.0), (1.0, 0.0)]
+    return 1e-3 * np.concatenate([10 ** (db / 20) * rng.standard_normal(int(s * sr))
+                                  for s, db in parts])
+
+
+def _feed(rec, x, chunk=80):
+    found = []
+    for i in range(0, x.size, chunk):
+        found += rec.push(x[i:i + chunk])
+    return found + rec.flush()
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_word_mode_classifies_the_cut_word_with_the_models_own_pipeline(bidirectional):
+    """With CMVN and trimming (the default recogniser's features) the stream decides on the
+    whole word: its posterior is the model's on the pipeline's features of the samples from
+    pad_ms before the word to pad_ms after it, as ``predict`` computes them."""
+    from minigru.speech.stream import StreamingRecognizer
+
+    sr = 8000
+    mg.manual_seed(1)
+    model = models.GRUClassifier(26, 10, 8, bidirectional=bidirectional)
+    pipe = audio.FeaturePipeline(sample_rate=sr, cmvn=True, trim=True)
+    rec = StreamingRecognizer(model, pipe, sr, list("0123456789"), threshold=0.0)
+    assert rec.decide == "word"
+    x = _burst_stream(sr)
+    (d,) = _feed(rec, x)
+    pad = int(0.1 * sr)
+    cut = x[int(round(d["word_start"] * sr)) - pad:int(round(d["word_end"] * sr)) + pad]
+    feats = pipe(cut.astype(np.float32), sr)
+    model.eval()
+    with mg.no_grad():
+        logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
+                       np.array([feats.shape[0]])).numpy()[0]
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    assert d["label"] == str(int(np.argmax(p)))
+    assert d["probability"] == pytest.approx(float(p.max()), rel=1e-5)
+    assert d["word_start"] == pytest.approx(1.0, abs=0.03)
+
+
+def test_auto_streams_frames_when_the_features_can_be_streamed():
+    from minigru.speech.stream import StreamingRecognizer
+
+    model = models.GRUClassifier(26, 10, 8)
+    plain = audio.FeaturePipeline(sample_rate=8000)
+    assert StreamingRecognizer(model, plain, 8000, list("0123456789")).decide == "frames"
+    rec = StreamingRecognizer(model, plain, 8000, list("0123456789"), decide="word")
+    assert rec.decide == "word"
+    with pytest.raises(mg.errors.InputError, match="decide must be 'auto', 'frames' or"):
+        StreamingRecognizer(model, plain, 8000, list("0123456789"), decide="whole")
+
+
+def test_word_mode_keeps_only_a_bounded_stretch_of_audio():
+    from minigru.speech.stream import StreamingRecognizer
+
+    sr = 8000
+    model = models.GRUClassifier(26, 10, 8)
+    pipe = audio.FeaturePipeline(sample_rate=sr, cmvn=True, trim=True)
+    rec = StreamingRecognizer(model, pipe, sr, list("0123456789"), max_word_s=1.0)
+    rng = np.random.default_rng(0)
+    quiet = 1e-3 * rng.standard_normal(30 * sr)
+    loud = 0.3 * rng.standard_normal(5 * sr)
+    sizes = []
+    for x in (quiet, loud, quiet):
+        for i in range(0, x.size, 160):
+            rec.push(x[i:i + 160])
+            sizes.append(rec.audio.size)
+    bound = rec.max_word + rec.pad + rec.mfcc.win + 8 * rec.mfcc.hop + 160
+    assert max(sizes) <= bound
+    assert sizes[-1] <= rec.pad + rec.mfcc.win + 8 * rec.mfcc.hop + 160

@@ -10,6 +10,7 @@ no graph is recorded and nothing is allocated per frame.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -21,9 +22,11 @@ import numpy as np
 
 from ..audio.endpoint import RELEASE_DB, VAD_DB
 from ..audio.pipeline import FeaturePipeline
+from ..autograd import no_grad
 from ..errors import InputError
 from ..kernels.step import gru_step, lstm_step, rnn_step
 from ..ops.recurrent import MODES
+from ..tensor import Tensor
 
 
 class RecurrentStream:
@@ -121,12 +124,27 @@ class StreamingRecognizer:
     least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
     ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
     (``time`` is when the detection was made: the end of the chunk that completed it).
+
+    How the posterior of a word is computed (``decide``):
+
+    - ``"frames"``: the recurrent stream advances with every frame of the word (features by
+      ``StreamingMFCC``; a pipeline with CMVN gets running CMVN), so the posterior is ready
+      the moment the word ends and its state is visible while it is spoken.
+    - ``"word"``: the word's samples (from ``pad_ms`` before its first speech frame to
+      ``pad_ms`` after its last, at most ``max_word_s`` long) are kept, and when it ends they
+      go through the model's own pipeline and the model in one call: the features of
+      ``minigru predict`` on that cut (per-utterance CMVN, trimming), which a frame-by-frame
+      stream cannot compute. The decision comes at the same moment, after the hang-over; it
+      costs one whole-word forward pass then instead of a step per frame.
+    - ``"auto"`` (the default): ``"word"`` when the pipeline normalises or trims each
+      utterance (``cmvn`` or ``trim``, as the default recogniser does), else ``"frames"``.
     """
 
     def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
                  classes: list[str], threshold: float = 0.5, vad_db: float = VAD_DB,
                  hangover_ms: float = 150.0, min_word_ms: float = 100.0,
-                 release_db: float | None = RELEASE_DB) -> None:
+                 release_db: float | None = RELEASE_DB, decide: str = "auto",
+                 pad_ms: float = 100.0, max_word_s: float = 3.0) -> None:
         if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
             raise InputError(f"StreamingRecognizer: threshold must be a probability in [0, 1], "
                              f"got {threshold!r}")
@@ -140,9 +158,27 @@ class StreamingRecognizer:
         if not (isinstance(release_db, (int, float)) and 0 < release_db <= vad_db):
             raise InputError(f"StreamingRecognizer: release_db must be a positive number of dB "
                              f"no larger than vad_db ({vad_db}), got {release_db!r}")
-        self.mfcc = features.streaming(sample_rate)
+        if decide not in ("auto", "frames", "word"):
+            raise InputError(f"StreamingRecognizer: decide must be 'auto', 'frames' or 'word', "
+                             f"got {decide!r}")
+        for name, value in (("pad_ms", pad_ms), ("max_word_s", max_word_s)):
+            if not (isinstance(value, (int, float)) and 0 <= value < float("inf")):
+                raise InputError(f"StreamingRecognizer: {name} must be a number >= 0, got "
+                                 f"{value!r}")
+        if decide == "auto":
+            decide = "word" if features.cmvn or features.trim else "frames"
+        self.decide = decide
+        self.features = features
+        detector = dataclasses.replace(features, cmvn=False) if decide == "word" else features
+        self.mfcc = detector.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
-        self.model_stream = RecurrentStream(model)
+        self.model = model
+        self.dtype = next(iter(model.parameters())).data.dtype
+        self.model_stream = RecurrentStream(model) if decide == "frames" else None
+        self.pad = int(round(pad_ms / 1000 * sample_rate))
+        self.max_word = int(round(max_word_s * sample_rate))
+        self.audio = np.zeros(0)
+        self.audio_start = 0
         self.classes, self.threshold = classes, threshold
         cfg = self.mfcc.cfg
         per_band = np.log(10.0) * vad_db / 10.0
@@ -168,8 +204,12 @@ class StreamingRecognizer:
         the first real chunk is as fast as the others."""
         self.mfcc.push(np.zeros(self.mfcc.win * 2))
         self.mfcc.flush()
-        self.model_stream.push(np.zeros((2, self.model_stream.input_size)))
-        self.model_stream.reset()
+        if self.model_stream is not None:
+            self.model_stream.push(np.zeros((2, self.model_stream.input_size)))
+            self.model_stream.reset()
+        else:
+            t = np.arange(self.mfcc.win * 4) / self.sample_rate
+            self._classify(0.1 * np.sin(2 * np.pi * 440 * t))
 
     def _frame(self, feats: np.ndarray, c0: float, now: float) -> dict[str, Any] | None:
         self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
@@ -181,10 +221,12 @@ class StreamingRecognizer:
             if speech:
                 self.in_word, self.quiet, self.start = True, 0, index
                 self.last_speech = index
-                self.model_stream.reset()
-                self.posterior = self.model_stream.push(np.array(self.pre_roll))[-1]
+                if self.model_stream is not None:
+                    self.model_stream.reset()
+                    self.posterior = self.model_stream.push(np.array(self.pre_roll))[-1]
             return None
-        self.posterior = self.model_stream.push(feats)[-1]
+        if self.model_stream is not None:
+            self.posterior = self.model_stream.push(feats)[-1]
         if speech:
             self.quiet, self.last_speech = 0, index
             return None
@@ -193,10 +235,35 @@ class StreamingRecognizer:
             return None
         return self._finish_word(now)
 
+    def _word_samples(self) -> np.ndarray:
+        """The kept samples from ``pad`` before the word's first speech frame to ``pad``
+        after the end of its last one."""
+        hop = self.mfcc.hop
+        a = max(self.start * hop - self.pad, self.audio_start)
+        b = self.last_speech * hop + self.mfcc.win + self.pad
+        b = min(b, a + self.max_word)
+        return self.audio[a - self.audio_start:b - self.audio_start]
+
+    def _classify(self, samples: np.ndarray) -> np.ndarray:
+
+        x = self.features(samples.astype(np.float32), self.sample_rate)
+        was_training = self.model.training
+        self.model.eval()
+        with no_grad():
+            logits = self.model(Tensor(x[:, None, :].astype(self.dtype)),
+                                np.array([x.shape[0]])).data[0].astype(np.float64)
+        self.model.train(was_training)
+        e = np.exp(logits - logits.max())
+        return e / e.sum()
+
     def _finish_word(self, now: float) -> dict[str, Any] | None:
         self.in_word = False
         self.pre_roll = []
-        if self.last_speech - self.start + 1 < self.min_frames or self.posterior is None:
+        if self.last_speech - self.start + 1 < self.min_frames:
+            return None
+        if self.model_stream is None:
+            self.posterior = self._classify(self._word_samples())
+        if self.posterior is None:
             return None
         k = int(np.argmax(self.posterior))
         if self.posterior[k] < self.threshold:
@@ -205,9 +272,28 @@ class StreamingRecognizer:
                 "word_start": self.start * self.hop_s,
                 "word_end": self.last_speech * self.hop_s + self.win_s, "time": now}
 
+    def _keep(self, x: np.ndarray) -> None:
+        """Append the chunk to the kept audio; outside a word keep only what a word found in
+        this chunk could need (``pad``, a frame and the frames deltas hold back), inside one
+        at most ``max_word`` more."""
+        if self.model_stream is not None:
+            return
+        self.audio = np.concatenate([self.audio, x])
+        lag = self.pad + self.mfcc.win + 8 * self.mfcc.hop + x.size
+        keep = lag
+        if self.in_word:
+            keep = max(keep, self.audio_start + self.audio.size
+                       - (self.start * self.mfcc.hop - self.pad))
+            keep = min(keep, self.max_word + lag)
+        drop = self.audio.size - keep
+        if drop > 0:
+            self.audio = self.audio[drop:]
+            self.audio_start += drop
+
     def push(self, samples: Any) -> list[dict[str, Any]]:
         x = np.asarray(samples, dtype=np.float64).reshape(-1)
         self.samples += x.size
+        self._keep(x)
         now = self.samples / self.sample_rate
         found = []
         rows = self.mfcc.push(x)
@@ -230,7 +316,8 @@ class StreamingRecognizer:
 
 def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
                path: str | os.PathLike[str], chunk_ms: float = 10.0, threshold: float = 0.5,
-               on_detection: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+               on_detection: Callable[[dict[str, Any]], None] | None = None,
+               decide: str = "auto") -> dict[str, Any]:
     """Feed a WAV file to a :class:`StreamingRecognizer` in chunks of ``chunk_ms`` as if it
     were live, and measure it.
 
@@ -239,7 +326,8 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
     ``make_demo`` writes), the detections are matched against it: a word counts as
     recognised when the first detection overlapping it in time has its label.
 
-    Returns a dict: ``detections`` (list), ``seconds`` of audio, ``chunk_seconds``,
+    ``decide`` is the :class:`StreamingRecognizer`'s. Returns a dict: ``decide`` (the mode
+    used), ``detections`` (list), ``seconds`` of audio, ``chunk_seconds``,
     ``chunk_ms`` (per-chunk processing times in ms, an array), ``real_time_factor`` (array:
     processing time / chunk duration), ``delays`` (detection time - detected word end, s),
     and when a truth file exists ``truth`` (its name), ``words``, ``hits`` and
@@ -250,7 +338,8 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
     if not chunk_ms > 0:
         raise InputError(f"chunk_ms must be positive, got {chunk_ms}")
     signal, sr = pipeline.load(path)
-    recognizer = StreamingRecognizer(model, pipeline, sr, classes, threshold=threshold)
+    recognizer = StreamingRecognizer(model, pipeline, sr, classes, threshold=threshold,
+                                     decide=decide)
     chunk = max(1, int(round(chunk_ms / 1000 * sr)))
     recognizer.warm_up()
     times, found = [], []
@@ -268,9 +357,10 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
         found.append(d)
     seconds_per_chunk = chunk / sr
     report: dict[str, Any] = {
-        "detections": found, "seconds": signal.size / sr, "chunk_seconds": seconds_per_chunk,
-        "chunk_ms": 1000 * np.array(times), "real_time_factor": np.array(times) /
-        seconds_per_chunk, "delays": np.array([d["time"] - d["word_end"] for d in found])}
+        "decide": recognizer.decide, "detections": found, "seconds": signal.size / sr,
+        "chunk_seconds": seconds_per_chunk, "chunk_ms": 1000 * np.array(times),
+        "real_time_factor": np.array(times) / seconds_per_chunk,
+        "delays": np.array([d["time"] - d["word_end"] for d in found])}
     truth_file = Path(path).with_suffix(".json")
     if truth_file.exists():
         words = json.loads(truth_file.read_text())
