@@ -1,6 +1,7 @@
 """Transcribing digit strings with a bidirectional GRU and CTC.
 
-    python examples/06_ctc_digit_strings.py [--data-dir FSDD/recordings] [--quick]
+    python examples/06_ctc_digit_strings.py [--data-dir FSDD/recordings] [--seeds 0 1 2 3 4]
+        [--quick]
 
 Utterances of 2 to 5 digits are made by joining Free Spoken Digit Dataset clips with short
 random gaps and background noise: training strings only from training-split clips (takes
@@ -9,7 +10,9 @@ posteriors over blank + 10 digits for every pair of frames, trained with the CTC
 alignment needed);
 its output is decoded greedily (best path) and by prefix beam search. Reported: the digit
 error rate (edit distance / number of reference digits), and the share of strings transcribed
-exactly. Predicting nothing gives a digit error rate of 1.
+exactly, for each seed (the seed draws the strings, the initial weights and the batch order),
+their mean ± std over the seeds, and beam search against greedy decoding paired by seed.
+Predicting nothing gives a digit error rate of 1.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import data_dir, out_dir, parser, save_results, setup, table
+from common import data_dir, mean_std, out_dir, parser, save_results, setup, table
 
 import minigru as mg
 from minigru import nn
 from minigru.audio import FeaturePipeline, load_wav
 from minigru.data import pad_batch
+from minigru.speech.compare import describe, paired_t
 from minigru.speech.models import CTCRecogniser
 
 
@@ -96,24 +100,19 @@ def score(model, items, beam):
     return errors / words, exact / len(items)
 
 
-def main() -> None:
-    args = parser(__doc__).parse_args()
-    started = time.time()
-    setup(args)
-    root = data_dir("fsdd", args.data_dir)
-    root = root / "recordings" if (root / "recordings").is_dir() else root
-    out = out_dir(args, "06_ctc_digit_strings")
-    rng = np.random.default_rng(args.seed)
-    clips = load_clips(root)
-    n_train, n_test, epochs = (300, 40, 8) if args.quick else (2000, 300, 8)
-    max_digits = 3 if args.quick else 5
+def train_and_score(clips, seed: int, quick: bool) -> dict:
+    """One run: strings drawn, model initialised and batches ordered by ``seed``; the test
+    digit error rate and exact-string rate of both decoders, the model and the test set."""
+    mg.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    n_train, n_test, epochs = (300, 40, 8) if quick else (2000, 300, 8)
+    max_digits = 3 if quick else 5
     spec = FeaturePipeline(cmvn=True)
     train = featurize(make_strings(clips["train"], n_train, rng, max_digits), spec)
     test = featurize(make_strings(clips["test"], n_test, rng, max_digits), spec)
-    model = CTCRecogniser(2 * spec.size, 11, hidden_size=64 if args.quick else 128,
-                          num_layers=1)
-    opt = mg.optim.Adam(model.parameters(), lr=0.01 if args.quick else 0.005)
-    order_rng = np.random.default_rng(args.seed + 1)
+    model = CTCRecogniser(2 * spec.size, 11, hidden_size=64 if quick else 128, num_layers=1)
+    opt = mg.optim.Adam(model.parameters(), lr=0.01 if quick else 0.005)
+    order_rng = np.random.default_rng(seed + 1)
     for epoch in range(1, epochs + 1):
         model.train()
         order = order_rng.permutation(len(train))
@@ -127,14 +126,48 @@ def main() -> None:
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
             total += loss.item() * len(b)
-        print(f"epoch {epoch:2d}  CTC loss {total / len(train):.4f}", flush=True)
+        print(f"seed {seed} epoch {epoch:2d}  CTC loss {total / len(train):.4f}", flush=True)
     model.eval()
     greedy_der, greedy_exact = score(model, test, 0)
     beam_der, beam_exact = score(model, test, 8)
-    print("\n" + table(["decoding", "digit error rate", "strings exactly right"],
-                       [["greedy (best path)", f"{greedy_der:.4f}", f"{greedy_exact:.3f}"],
-                        ["prefix beam search, width 8", f"{beam_der:.4f}", f"{beam_exact:.3f}"],
-                        ["predict nothing (baseline)", "1.0000", "0.000"]]))
+    return {"seed": seed, "greedy_der": greedy_der, "greedy_exact": greedy_exact,
+            "beam_der": beam_der, "beam_exact": beam_exact, "model": model, "test": test}
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="seeds to run (default 0-4; --quick: --seed alone)")
+    args = p.parse_args()
+    started = time.time()
+    setup(args)
+    root = data_dir("fsdd", args.data_dir)
+    root = root / "recordings" if (root / "recordings").is_dir() else root
+    out = out_dir(args, "06_ctc_digit_strings")
+    seeds = args.seeds or ([args.seed] if args.quick else [0, 1, 2, 3, 4])
+    clips = load_clips(root)
+    runs = [train_and_score(clips, seed, args.quick) for seed in seeds]
+    keys = ("greedy_der", "greedy_exact", "beam_der", "beam_exact")
+    values = {k: [r[k] for r in runs] for k in keys}
+    print("\n" + table(["seed", "greedy digit error rate", "beam digit error rate",
+                         "greedy exact", "beam exact"],
+                        [[r["seed"], f"{r['greedy_der']:.4f}", f"{r['beam_der']:.4f}",
+                          f"{r['greedy_exact']:.3f}", f"{r['beam_exact']:.3f}"] for r in runs]))
+    print("\n" + table([f"decoding ({len(seeds)} seeds, mean ± std)", "digit error rate",
+                         "strings exactly right"],
+                        [["greedy (best path)", mean_std(values["greedy_der"], "{:.4f}"),
+                          mean_std(values["greedy_exact"])],
+                         ["prefix beam search, width 8", mean_std(values["beam_der"], "{:.4f}"),
+                          mean_std(values["beam_exact"])],
+                         ["predict nothing (baseline)", "1.0000", "0.000"]]))
+    paired = {}
+    if len(seeds) > 1:
+        paired = {"digit error rate": paired_t(values["greedy_der"], values["beam_der"]),
+                  "strings exactly right": paired_t(values["greedy_exact"],
+                                                    values["beam_exact"])}
+        print("\n" + table(["beam search − greedy, paired by seed", "mean ± sd [95% interval], p"],
+                            [[k, describe(v)] for k, v in paired.items()]))
+    model, test = runs[0]["model"], runs[0]["test"]
     b, _, _ = batch_of(test[:1])
     with mg.no_grad():
         post = np.exp(model(b.x, b.lengths).numpy()[:, 0])
@@ -147,12 +180,26 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(9, 3.5))
     ax.imshow(post.T, aspect="auto", origin="lower", cmap="viridis")
     ax.set_yticks(range(11), ["blank"] + [str(d) for d in range(10)])
-    ax.set(xlabel="frame", title=f"CTC posteriors for the digits {test[0][1]}")
+    ax.set(xlabel="frame", title=f"CTC posteriors for the digits {test[0][1]} (seed {seeds[0]})")
     fig.tight_layout()
     fig.savefig(out / "ctc_posteriors.png", dpi=80)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for i, r in enumerate(runs):
+        ax.plot([0, 1], [100 * r["greedy_der"], 100 * r["beam_der"]], "o-", color=f"C{i}",
+                label=f"seed {r['seed']}")
+    ax.set_xticks([0, 1], ["greedy", "beam, width 8"])
+    ax.set(ylabel="digit error rate (%)", title="CTC decoding, paired by seed")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "ctc_seeds.png", dpi=80)
     save_results(out, "06_ctc_digit_strings",
-                 {"name": "digit error rate (greedy)", "value": greedy_der, "baseline": 1.0,
-                  "higher_is_better": False}, started, {"beam_der": beam_der})
+                 {"name": "digit error rate (greedy, mean over seeds)",
+                  "value": float(np.mean(values["greedy_der"])), "baseline": 1.0,
+                  "higher_is_better": False}, started,
+                 {"beam_der": float(np.mean(values["beam_der"])), "seeds": seeds,
+                  "runs": [{k: r[k] for k in ("seed", *keys)} for r in runs],
+                  "paired_beam_minus_greedy": paired})
 
 
 if __name__ == "__main__":

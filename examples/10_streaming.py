@@ -1,13 +1,17 @@
 """Streaming recognition: words spotted in a live-fed signal, with the latency measured.
 
-    python examples/10_streaming.py [--data-dir FSDD/recordings] [--quick]
+    python examples/10_streaming.py [--data-dir FSDD/recordings] [--seeds 0 1 2 3 4] [--quick]
 
 A GRU digit classifier is trained on the FSDD training split (takes 5-49). A long recording is
 built from test-split clips (takes 0-4) joined with 0.4-1 s of silence and background noise,
 and fed to the recogniser in 10 ms chunks as if it came from a microphone: streaming MFCCs, an
 energy detector that finds each word, and the GRU's stream, its state reset at each word start.
-Reported: words recognised, the delay from the true end of each word to its detection, and
-the processing time per chunk as a fraction of the chunk's duration (the real-time factor).
+Reported, for each seed (the seed trains the model and draws the stream): words recognised,
+also with the detector's single-threshold form (no lower release threshold), paired by seed;
+and for the first seed the delay from the true end of each word to its detection and the
+processing time per chunk as a fraction of the chunk's duration (the real-time factor).
+Beside it, the default recogniser (CMVN, trimming, light augmentation), which a frame-by-frame
+stream cannot feed: the same stream with each word cut out and decided whole.
 """
 
 from __future__ import annotations
@@ -15,32 +19,23 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from common import data_dir, out_dir, parser, save_results, setup, table
+from common import data_dir, mean_std, out_dir, parser, save_results, setup, table
 
+from minigru.audio.endpoint import RELEASE_DB, VAD_DB
 from minigru.data.stream_file import digit_stream
 from minigru.speech import make_config, pipeline_of, train_run
+from minigru.speech.compare import describe, paired_t
 from minigru.speech.predict import load_model
 from minigru.speech.stream import StreamingRecognizer
 from minigru.training import RunFolder
 
 
-def main() -> None:
-    args = parser(__doc__).parse_args()
-    started = time.time()
-    setup(args)
-    root = data_dir("fsdd", args.data_dir)
-    out = out_dir(args, "10_streaming")
-    # A stream has no whole utterance to normalise or trim: the model is trained on features
-    # a stream can compute (no per-utterance CMVN, no trimming) and on clean copies only.
-    cfg = make_config({"data": "fsdd", "data_dir": str(root), "seed": args.seed,
-                       "limit": 40 if args.quick else None, "augment": "none",
-                       "features": {"cmvn": False, "trim": False},
-                       "epochs": 8 if args.quick else 20, "threads": args.threads})
-    summary = train_run(cfg, out / "model", log=None, quiet=True)
-    model, run_cfg = load_model(RunFolder(out / "model").best)
-    signal, sr, words = digit_stream(root, 8 if args.quick else 40, args.seed)
-    recognizer = StreamingRecognizer(model, pipeline_of(run_cfg), sr,
-                                     run_cfg["classes"], threshold=0.2 if args.quick else 0.5)
+def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None):
+    """Feed ``signal`` in 10 ms chunks; return (hits, detections, delays, chunk times). The
+    recogniser decides as its model's features allow (``decide="auto"``)."""
+    kwargs = {} if release_db is None else {"release_db": release_db}
+    recognizer = StreamingRecognizer(model, pipeline_of(run_cfg), sr, run_cfg["classes"],
+                                     threshold=threshold, **kwargs)
     recognizer.warm_up()
     chunk = int(0.010 * sr)
     times, found = [], []
@@ -55,18 +50,89 @@ def main() -> None:
         if match and match[0]["label"] == run_cfg["classes"][w["digit"]]:
             hits += 1
             delays.append(match[0]["time"] - w["end"])
-    rtf = np.array(times) / 0.010
-    accuracy = hits / len(words)
-    print(table(["", "value"], [
-        ["offline test accuracy of the model", f"{summary['test_accuracy']:.3f}"],
-        ["words in the stream", len(words)],
-        ["detections", len(found)],
-        ["words recognised", f"{hits} ({accuracy:.1%})"],
-        ["delay after the true word end, median / max (s)",
-         f"{np.median(delays):.3f} / {np.max(delays):.3f}" if delays else "-"],
-        ["real-time factor per 10 ms chunk, median / p95 / max",
-         f"{np.median(rtf):.4f} / {np.percentile(rtf, 95):.4f} / {np.max(rtf):.4f}"],
-    ]))
+    return hits, found, delays, times
+
+
+def main() -> None:
+    p = parser(__doc__)
+    p.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="seeds to run (default 0-4; --quick: --seed alone)")
+    args = p.parse_args()
+    started = time.time()
+    setup(args)
+    root = data_dir("fsdd", args.data_dir)
+    out = out_dir(args, "10_streaming")
+    seeds = args.seeds or ([args.seed] if args.quick else [0, 1, 2, 3, 4])
+    threshold = 0.2 if args.quick else 0.5
+    n_words = 8 if args.quick else 40
+    runs = []
+    for seed in seeds:
+        # A stream has no whole utterance to normalise or trim: the model is trained on
+        # features a stream can compute (no per-utterance CMVN, no trimming), clean copies.
+        cfg = make_config({"data": "fsdd", "data_dir": str(root), "seed": seed,
+                           "limit": 40 if args.quick else None, "augment": "none",
+                           "features": {"cmvn": False, "trim": False},
+                           "epochs": 8 if args.quick else 20, "threads": args.threads})
+        summary = train_run(cfg, out / f"model-seed{seed}", log=None, quiet=True)
+        model, run_cfg = load_model(RunFolder(out / f"model-seed{seed}").best)
+        signal, sr, words = digit_stream(root, n_words, seed)
+        hits, found, delays, times = stream_words(model, run_cfg, signal, sr, words, threshold)
+        one, _, _, _ = stream_words(model, run_cfg, signal, sr, words, threshold,
+                                    release_db=VAD_DB)
+        # The default recogniser (CMVN, trimming, light augmentation), each word decided
+        # whole through its own features.
+        default = make_config({"data": "fsdd", "data_dir": str(root), "seed": seed,
+                               "limit": 40 if args.quick else None,
+                               "epochs": 8 if args.quick else 20, "threads": args.threads})
+        summary_d = train_run(default, out / f"default-seed{seed}", log=None, quiet=True)
+        model_d, cfg_d = load_model(RunFolder(out / f"default-seed{seed}").best)
+        whole, _, _, _ = stream_words(model_d, cfg_d, signal, sr, words, threshold)
+        runs.append({"seed": seed, "offline": summary["test_accuracy"], "hits": hits,
+                     "single_threshold_hits": one, "detections": len(found),
+                     "default_offline": summary_d["test_accuracy"], "default_hits": whole,
+                     "delays": delays, "times": times, "found": found, "signal": signal,
+                     "sr": sr, "words": words})
+        print(f"seed {seed}: offline {summary['test_accuracy']:.3f}; {hits} of {len(words)} "
+              f"words recognised ({one} with a single {VAD_DB:g} dB threshold); the default "
+              f"recogniser, word by word: {whole}", flush=True)
+    first = runs[0]
+    rtf = np.array(first["times"]) / 0.010
+    delays = first["delays"]
+    accuracy = [r["hits"] / n_words for r in runs]
+    single = [r["single_threshold_hits"] / n_words for r in runs]
+    whole = [r["default_hits"] / n_words for r in runs]
+    print("\n" + table(["seed", "offline test accuracy", "detections", "words recognised",
+                         f"with one {VAD_DB:g} dB threshold", "default recogniser, offline",
+                         "default recogniser, word by word"],
+                        [[r["seed"], f"{r['offline']:.3f}", r["detections"],
+                          f"{r['hits']} ({r['hits'] / n_words:.1%})",
+                          f"{r['single_threshold_hits']} "
+                          f"({r['single_threshold_hits'] / n_words:.1%})",
+                          f"{r['default_offline']:.3f}",
+                          f"{r['default_hits']} ({r['default_hits'] / n_words:.1%})"]
+                         for r in runs]))
+    rows = [[f"words recognised ({len(seeds)} seeds, mean ± std)", mean_std(accuracy)],
+            [f"the same, one {VAD_DB:g} dB threshold (no release)", mean_std(single)],
+            ["the default recogniser, each word decided whole", mean_std(whole)],
+            ["offline test accuracy of the streamed models",
+             mean_std([r["offline"] for r in runs])],
+            ["offline test accuracy of the default recogniser",
+             mean_std([r["default_offline"] for r in runs])],
+            ["words per stream", n_words]]
+    paired = paired_whole = None
+    if len(seeds) > 1:
+        paired = paired_t(single, accuracy)
+        paired_whole = paired_t(accuracy, whole)
+        rows.append([f"release at {RELEASE_DB:g} dB − one threshold, paired by seed",
+                     describe(paired, "{:+.3f}")])
+        rows.append(["default recogniser word by word − streamed frames, paired by seed",
+                     describe(paired_whole, "{:+.3f}")])
+    rows += [[f"delay after the true word end, median / max (s), seed {first['seed']}",
+              f"{np.median(delays):.3f} / {np.max(delays):.3f}" if delays else "-"],
+             [f"real-time factor per 10 ms chunk, median / p95 / max, seed {first['seed']}",
+              f"{np.median(rtf):.4f} / {np.percentile(rtf, 95):.4f} / {np.max(rtf):.4f}"]]
+    print("\n" + table(["", "value"], rows))
+    signal, sr, words, found = first["signal"], first["sr"], first["words"], first["found"]
 
     import matplotlib
 
@@ -89,10 +155,26 @@ def main() -> None:
                                      "moment they are made)", ylim=(-0.4, 0.4))
     fig.tight_layout()
     fig.savefig(out / "streaming.png", dpi=80)
-    save_results(out, "10_streaming", {"name": "words recognised in the stream",
-                                       "value": accuracy, "baseline": 0.1,
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for i, r in enumerate(runs):
+        ax.plot([0, 1, 2], [100 * single[i], 100 * accuracy[i], 100 * whole[i]], "o-",
+                color=f"C{i}", label=f"seed {r['seed']}")
+    ax.set_xticks([0, 1, 2], [f"frames,\none {VAD_DB:g} dB threshold",
+                              f"frames,\nrelease at {RELEASE_DB:g} dB",
+                              "default recogniser,\nword by word"], fontsize=8)
+    ax.set(ylabel="words recognised (%)", title="streaming detector, paired by seed")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "streaming_seeds.png", dpi=80)
+    save_results(out, "10_streaming", {"name": "words recognised in the stream (mean over "
+                                               "seeds)",
+                                       "value": float(np.mean(accuracy)), "baseline": 0.1,
                                        "higher_is_better": True}, started,
-                 {"median_rtf": float(np.median(rtf)), "p95_rtf": float(np.percentile(rtf, 95))})
+                 {"median_rtf": float(np.median(rtf)), "p95_rtf": float(np.percentile(rtf, 95)),
+                  "seeds": seeds, "accuracy": accuracy, "single_threshold_accuracy": single,
+                  "default_word_accuracy": whole, "paired_release_minus_single": paired,
+                  "paired_default_word_minus_frames": paired_whole})
 
 
 if __name__ == "__main__":

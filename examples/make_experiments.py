@@ -38,19 +38,29 @@ STEPS: dict[str, dict] = {
     "03": {"script": "03_spoken_digits.py"},
     "04": {"script": "04_gru_vs_lstm_vs_rnn.py"},
     "05": {"script": "05_cnn_gru.py"},
-    "06": {"script": "06_ctc_digit_strings.py"},
+    "06": {"script": "06_ctc_digit_strings.py",
+           "figures": ["ctc_posteriors.png", "ctc_seeds.png"]},
     "07": {"script": "07_long_dependencies.py"},
     "08": {"script": "08_names_by_language.py"},
     "09": {"script": "09_polyphonic_music.py",
            "figures": ["chung2014_test_nll.png", "chung2014_curves.png"],
            "results": {"chung2014.csv": "chung2014.csv"}},
-    "10": {"script": "10_streaming.py"},
+    "10": {"script": "10_streaming.py", "figures": ["streaming.png", "streaming_seeds.png"]},
     "11": {"script": "11_long_documents.py", "results": {"results.csv": "speeches.csv"}},
-    "sweep-chung2014-noise": {"sweep": "chung2014_noise.toml"},
-    "sweep-fsdd-cells": {"sweep": "fsdd_cells.toml"},
-    "sweep-fsdd-bidirectional": {"sweep": "fsdd_bidirectional.toml"},
+    "sweep-chung2014-noise": {"sweep": "chung2014_noise.toml",
+                              "figures": {"summary.png": "sweep_chung2014_noise.png"},
+                              "results": {"results.csv": "chung2014_noise.csv"}},
+    "sweep-fsdd-cells": {"sweep": "fsdd_cells.toml",
+                         "figures": {"summary.png": "sweep_fsdd_cells.png"},
+                         "results": {"results.csv": "fsdd_cells.csv"}},
+    "sweep-fsdd-bidirectional": {"sweep": "fsdd_bidirectional.toml",
+                                 "figures": {"summary.png": "sweep_fsdd_bidirectional.png"},
+                                 "results": {"results.csv": "fsdd_bidirectional.csv"}},
+    "sweep-fsdd-cnn": {"sweep": "fsdd_cnn.toml", "figures": {"summary.png": "sweep_fsdd_cnn.png"},
+                       "results": {"results.csv": "fsdd_cnn.csv"}},
 }
-"""Every step: an example script (with the figures and result files to keep) or a sweep."""
+"""Every step: an example script or a sweep file, with the figures (a list of names, or
+{file in the step's folder: name in docs/figures}) and result files to keep."""
 
 ENVIRONMENT = {"MINIGRU_FSDD": SHARED / "fsdd" / "recordings",
                "MINIGRU_POLYPHONIC": SHARED / "polyphonic"}
@@ -141,8 +151,10 @@ def main() -> None:
             print(f"warning: {exc.args[0]}; its tables are in {out / 'tables.md'}")
         DOC.write_text(doc)
         step = STEPS[name]
-        for fig in step.get("figures", []):
-            shutil.copy(out / fig, ROOT / "docs" / "figures" / fig)
+        figures = step.get("figures", [])
+        pairs = figures.items() if isinstance(figures, dict) else ((f, f) for f in figures)
+        for src, dst in pairs:
+            shutil.copy(out / src, ROOT / "docs" / "figures" / dst)
         for src, dst in step.get("results", {}).items():
             shutil.copy(out / src, ROOT / "docs" / "results" / dst)
 
