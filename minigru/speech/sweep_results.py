@@ -70,20 +70,44 @@ def write_results(records: list[dict[str, Any]], axes: list[str], out: Path,
                      f"{r.get('attempts', '')} |")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     if groups:
-        import matplotlib
+        write_figure(records, others, groups, spec, out / "summary.png")
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
 
-        keys = sorted(groups, key=str)
-        fig, ax = plt.subplots(figsize=(max(4, 1.2 * len(keys)), 3.5))
-        ax.bar(range(len(keys)), [np.mean(groups[k]) for k in keys],
-               yerr=[np.std(groups[k]) for k in keys], capsize=4)
-        ax.set_xticks(range(len(keys)), [", ".join(map(str, k)) or "all" for k in keys],
-                      rotation=30, ha="right")
-        ax.set(ylabel=label, title="sweep: mean ± std over seeds")
-        if spec.higher_is_better:
-            ax.set_ylim(0, 1.05)
-        fig.tight_layout()
-        fig.savefig(out / "summary.png", dpi=90)
-        plt.close(fig)
+def write_figure(records: list[dict[str, Any]], others: list[str],
+                 groups: dict[tuple[Any, ...], list[float]], spec: Any, path: Path) -> None:
+    """Every run's metric as a dot above its setting (grid order), the mean ± std beside
+    it, and, when seeds are an axis, a thin line joining the runs of each seed: the pairs the
+    comparisons test."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys: list[tuple[Any, ...]] = []
+    for r in records:
+        key = tuple(r["params"].get(a) for a in others)
+        if key in groups and key not in keys:
+            keys.append(key)
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(keys) + 1.5), 3.6))
+    by_seed: dict[Any, dict[int, float]] = {}
+    for r in records:
+        key = tuple(r["params"].get(a) for a in others)
+        if r.get("status") == "ok" and "seed" in r["params"]:
+            by_seed.setdefault(r["params"]["seed"], {})[keys.index(key)] = r[spec.metric]
+    for points in by_seed.values():
+        xs = sorted(points)
+        ax.plot(xs, [points[x] for x in xs], "-", color="0.75", lw=0.8, zorder=1)
+    for i, k in enumerate(keys):
+        values = np.asarray(groups[k], dtype=float)
+        ax.scatter(np.full(values.size, i), values, s=14, color="C0", zorder=2)
+        ax.errorbar(i + 0.18, values.mean(), yerr=values.std(), fmt="o", color="C3",
+                    capsize=4, zorder=3)
+    ax.set_xticks(range(len(keys)), [", ".join(map(str, k)) or "all" for k in keys],
+                  rotation=30 if len(keys) > 3 else 0, ha="right" if len(keys) > 3 else "center")
+    ax.set_xlim(-0.5, len(keys) - 0.3)
+    ax.set(ylabel=spec.label, title="runs (blue), mean ± std (red)" +
+           ("; a line per seed" if by_seed else ""))
+    ax.title.set_fontsize(9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
