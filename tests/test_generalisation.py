@@ -59,7 +59,7 @@ def fsdd_model(tmp_path_factory):
         pytest.skip("../shared/data/fsdd is not beside the repository")
     out = tmp_path_factory.mktemp("fsdd") / "run"
     cfg = config.make_config({"data": "fsdd", "data_dir": str(FSDD), "limit": 120,
-                              "epochs": 10, "hidden": 48, "seed": 0,
+                              "epochs": 10, "hidden": 48, "seed": 0, "augment": "light",
                               "features": {"trim": True, "cmvn": True}})
     run.train_run(cfg, out, quiet=True, log=None)
     return predict.load_model(RunFolder(out).best)
@@ -264,7 +264,23 @@ def test_train_flags_set_the_features_and_augmentation():
     assert cfg["augment"] == "strong" and cfg["mix_synthetic"] == 3
     assert config.pipeline_of(cfg) == FeaturePipeline(cmvn=False, trim=True, sample_rate=16000)
     assert config.augment_of(config.make_config({})) == "none"
-    assert config.augment_of(config.make_config({"data": "fsdd"})) == "light"
+    assert config.augment_of(config.make_config({"data": "fsdd"})) == "strong"
+
+
+def test_a_run_records_the_policy_it_resolved_and_an_old_auto_keeps_its_meaning(tmp_path):
+    """A new run writes the concrete policy into config.json; a run folder written when
+    ``auto`` meant ``light`` for recordings resumes with ``light``, not today's default."""
+    cfg, files = run.prepare_run({"limit": 2, "epochs": 1, "hidden": 4, "threads": 1,
+                                  "patience": None}, out=tmp_path / "new")
+    run.train_run(cfg, files.path, quiet=True, log=None)
+    assert files.read_config()["augment"] == "none"
+    old = dict(cfg, data="fsdd", data_dir=str(tmp_path), augment="auto")
+    files.write_config(old)
+    (files.path / files.CHECKPOINT).write_bytes(b"")
+    resumed, _ = run.prepare_run({}, resume=files.path)
+    assert resumed["augment"] == "light"
+    assert config.legacy_augment({"data": "synthetic", "augment": "auto"})["augment"] == "none"
+    assert config.legacy_augment({"data": "fsdd", "augment": "strong"})["augment"] == "strong"
 
 
 def test_joining_and_augmenting_refuse_what_cannot_work():

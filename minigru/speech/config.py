@@ -26,7 +26,7 @@ MODELS = ("gru", "lstm", "rnn", "cnn-gru")
 POOLINGS = ("mean", "last")
 
 DEFAULTS: dict[str, Any] = {
-    "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 64, "layers": 1,
+    "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 128, "layers": 1,
     "bidirectional": None, "pooling": "mean", "epochs": 20, "batch_size": 32, "lr": 0.003,
     "seed": 0,
     "dropout": 0.3, "patience": 6, "clip": 5.0, "limit": None, "threads": None,
@@ -183,12 +183,22 @@ def _is_number(value: Any) -> bool:
 
 def augment_of(cfg: dict[str, Any]) -> str:
     """The augmentation policy of a run: ``augment``, where ``auto`` (the default) is
-    ``light`` for recordings (fsdd, folder) and ``none`` for the synthetic digits, whose every
-    utterance is already a new random speaker."""
+    ``strong`` for recordings (fsdd, folder) and ``none`` for the synthetic digits, whose every
+    utterance is already a new random speaker. A run writes the policy it resolved into its
+    ``config.json``; a configuration stored with ``auto`` by an earlier release meant
+    ``light`` for recordings (see :func:`legacy_augment`)."""
     name = cfg.get("augment", "none")
     if name == "auto":
-        return "none" if cfg["data"] == "synthetic" else "light"
+        return "none" if cfg["data"] == "synthetic" else "strong"
     return name
+
+
+def legacy_augment(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A stored configuration with ``augment = "auto"`` (written before runs recorded the
+    policy they resolved) with the policy ``auto`` meant then: ``light`` for recordings."""
+    if cfg.get("augment") != "auto":
+        return cfg
+    return dict(cfg, augment="none" if cfg.get("data") == "synthetic" else "light")
 
 
 def pipeline_of(cfg: dict[str, Any]) -> FeaturePipeline:

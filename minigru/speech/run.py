@@ -20,7 +20,15 @@ from ..optim import Adam
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from ..runtime import set_threads
 from ..training import RunFolder, Trainer, evaluate, load_checkpoint
-from .config import DEFAULTS, ConfigError, check_config, flat_items, make_config
+from .config import (
+    DEFAULTS,
+    ConfigError,
+    augment_of,
+    check_config,
+    flat_items,
+    legacy_augment,
+    make_config,
+)
 from .datasets import make_datasets, run_pipeline
 from .figures import write_figures
 from .models import model_for
@@ -69,7 +77,7 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     pipeline = run_pipeline(cfg)
     data = make_datasets(cfg, pipeline)
     classes = data["train"].classes
-    cfg = dict(cfg, classes=list(classes), features=pipeline.to_dict())
+    cfg = dict(cfg, classes=list(classes), features=pipeline.to_dict(), augment=augment_of(cfg))
     model = model_for(cfg, data["train"].feature_size, len(classes))
     trainer = make_trainer(model, data["train"], data["val"], lr=cfg["lr"], seed=cfg["seed"],
                            batch_size=cfg["batch_size"], epochs=cfg["epochs"],
@@ -149,7 +157,7 @@ def prepare_run(overrides: dict[str, Any] | None = None, out: str | os.PathLike[
         if out is not None and Path(out).resolve() != files.path.resolve():
             raise ConfigError(f"--out {out} and --resume {resume} name different folders; a "
                               f"resumed run stays in its own folder")
-        cfg = files.read_config()
+        cfg = legacy_augment(files.read_config())
         changed = False
         for key, value in flat_items(overrides or {}):
             if value is None:
