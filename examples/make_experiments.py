@@ -35,13 +35,13 @@ SHARED = ROOT.parent / "shared" / "data"
 
 STEPS: dict[str, dict] = {
     "02": {"script": "02_gru_three_ways.py", "figures": ["gru_gates.png"]},
-    "03": {"script": "03_spoken_digits.py"},
-    "04": {"script": "04_gru_vs_lstm_vs_rnn.py"},
-    "05": {"script": "05_cnn_gru.py"},
+    "03": {"script": "03_spoken_digits.py", "figures": ["fsdd_confusion.png"]},
+    "04": {"script": "04_gru_vs_lstm_vs_rnn.py", "figures": ["cells_learning_curves.png"]},
+    "05": {"script": "05_cnn_gru.py", "figures": ["cnn_gru_accuracy.png"]},
     "06": {"script": "06_ctc_digit_strings.py",
            "figures": ["ctc_posteriors.png", "ctc_seeds.png"]},
-    "07": {"script": "07_long_dependencies.py"},
-    "08": {"script": "08_names_by_language.py"},
+    "07": {"script": "07_long_dependencies.py", "figures": ["adding_problem.png"]},
+    "08": {"script": "08_names_by_language.py", "figures": ["names_confusion.png"]},
     "09": {"script": "09_polyphonic_music.py",
            "figures": ["chung2014_test_nll.png", "chung2014_curves.png"],
            "results": {"chung2014.csv": "chung2014.csv"}},
