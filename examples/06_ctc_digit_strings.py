@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import data_dir, mean_std, out_dir, parser, save_results, setup, table
+from common import data_dir, mean_std, out_dir, parser, save_results, seeds_of, setup, table
 
 import minigru as mg
 from minigru import nn
@@ -135,16 +135,13 @@ def train_and_score(clips, seed: int, quick: bool) -> dict:
 
 
 def main() -> None:
-    p = parser(__doc__)
-    p.add_argument("--seeds", type=int, nargs="+", default=None,
-                   help="seeds to run (default 0-4; --quick: --seed alone)")
-    args = p.parse_args()
+    args = parser(__doc__, seeds=True).parse_args()
     started = time.time()
     setup(args)
     root = data_dir("fsdd", args.data_dir)
     root = root / "recordings" if (root / "recordings").is_dir() else root
     out = out_dir(args, "06_ctc_digit_strings")
-    seeds = args.seeds or ([args.seed] if args.quick else [0, 1, 2, 3, 4])
+    seeds = seeds_of(args)
     clips = load_clips(root)
     runs = [train_and_score(clips, seed, args.quick) for seed in seeds]
     keys = ("greedy_der", "greedy_exact", "beam_der", "beam_exact")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from common import data_dir, mean_std, out_dir, parser, save_results, setup, table
+from common import data_dir, mean_std, out_dir, parser, save_results, seeds_of, setup, table
 
 from minigru.audio.endpoint import RELEASE_DB, VAD_DB
 from minigru.data.stream_file import digit_stream
@@ -54,15 +54,12 @@ def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None):
 
 
 def main() -> None:
-    p = parser(__doc__)
-    p.add_argument("--seeds", type=int, nargs="+", default=None,
-                   help="seeds to run (default 0-4; --quick: --seed alone)")
-    args = p.parse_args()
+    args = parser(__doc__, seeds=True).parse_args()
     started = time.time()
     setup(args)
     root = data_dir("fsdd", args.data_dir)
     out = out_dir(args, "10_streaming")
-    seeds = args.seeds or ([args.seed] if args.quick else [0, 1, 2, 3, 4])
+    seeds = seeds_of(args)
     threshold = 0.2 if args.quick else 0.5
     n_words = 8 if args.quick else 40
     runs = []

@@ -30,8 +30,12 @@ ENV = {"fsdd": "MINIGRU_FSDD", "names": "MINIGRU_NAMES", "polyphonic": "MINIGRU_
        "speeches": "MINIGRU_SPEECHES"}
 
 
-def parser(doc: str) -> argparse.ArgumentParser:
+def parser(doc: str, seeds: bool = False) -> argparse.ArgumentParser:
+    """The examples' common arguments; with ``seeds`` also ``--seeds`` (see :func:`seeds_of`)."""
     p = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    if seeds:
+        p.add_argument("--seeds", type=int, nargs="+", default=None,
+                       help="seeds to run (default 0-4; --quick: --seed alone)")
     p.add_argument("--quick", action="store_true", help="a small run (under a minute)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="folder for results.json and figures "
@@ -39,6 +43,11 @@ def parser(doc: str) -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=None, help="where the data is (see the docstring)")
     p.add_argument("--threads", type=int, default=None)
     return p
+
+
+def seeds_of(args: argparse.Namespace) -> list[int]:
+    """``--seeds``, else 0-4, else (with ``--quick``) ``--seed`` alone."""
+    return args.seeds or ([args.seed] if args.quick else [0, 1, 2, 3, 4])
 
 
 def data_dir(kind: str, arg: str | None) -> Path:
