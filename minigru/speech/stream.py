@@ -245,7 +245,7 @@ class StreamingRecognizer:
         return self.audio[a - self.audio_start:b - self.audio_start]
 
     def _classify(self, samples: np.ndarray) -> np.ndarray:
-
+        """softmax(model(pipeline(samples))): the posterior of one whole word, in eval mode."""
         x = self.features(samples.astype(np.float32), self.sample_rate)
         was_training = self.model.training
         self.model.eval()
