@@ -29,7 +29,8 @@ from their checkpoints. A point that fails (an exception, or a worker killed und
 retried up to ``retries`` times and then recorded with its error; the sweep goes on.
 
 ``OUT/results.csv`` has one row per point; ``OUT/summary.md`` groups the rows over seeds
-(mean ± std) and ``OUT/summary.png`` draws them. When ``seed`` is an axis, every other axis's
+(mean ± std) and ``OUT/summary.png`` draws every run, the mean ± std and each seed's runs
+joined. When ``seed`` is an axis, every other axis's
 values are compared with its first, seed for seed (``compare.paired_differences``: the mean
 difference, its 95% interval and a paired t-test), in ``summary.md`` and
 ``OUT/comparisons.csv``.
