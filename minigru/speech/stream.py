@@ -26,6 +26,7 @@ from ..autograd import no_grad
 from ..errors import InputError
 from ..kernels.step import gru_step, lstm_step, rnn_step
 from ..ops.recurrent import MODES
+from ..ops.reduce import softmax
 from ..tensor import Tensor
 
 
@@ -251,10 +252,9 @@ class StreamingRecognizer:
         self.model.eval()
         with no_grad():
             logits = self.model(Tensor(x[:, None, :].astype(self.dtype)),
-                                np.array([x.shape[0]])).data[0].astype(np.float64)
+                                np.array([x.shape[0]]))
         self.model.train(was_training)
-        e = np.exp(logits - logits.max())
-        return e / e.sum()
+        return softmax(logits, axis=1).data[0].astype(np.float64)
 
     def _finish_word(self, now: float) -> dict[str, Any] | None:
         self.in_word = False

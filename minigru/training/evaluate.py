@@ -33,9 +33,7 @@ def evaluate(model: Module, loader: DataLoader, num_classes: int) -> dict[str, A
             n += len(batch)
             np.add.at(confusion, (batch.labels, pred), 1)
             predictions[batch.indices] = pred
-            z = logits.data - logits.data.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            probabilities[batch.indices] = e / e.sum(axis=1, keepdims=True)
+            probabilities[batch.indices] = F.softmax(logits, axis=1).data
     model.train(was_training)
     return {"loss": total_loss / max(n, 1), "accuracy": correct / max(n, 1), "n": n,
             "confusion": confusion, "predictions": predictions,
