@@ -222,3 +222,13 @@ def test_word_mode_keeps_only_a_bounded_stretch_of_audio():
     bound = rec.max_word + rec.pad + rec.mfcc.win + 8 * rec.mfcc.hop + 160
     assert max(sizes) <= bound
     assert sizes[-1] <= rec.pad + rec.mfcc.win + 8 * rec.mfcc.hop + 160
+
+
+def test_word_mode_settings_are_checked():
+    from minigru.speech.stream import StreamingRecognizer
+
+    model = models.GRUClassifier(26, 10, 8)
+    pipe = audio.FeaturePipeline(sample_rate=8000, cmvn=True)
+    for name in ("pad_ms", "max_word_s"):
+        with pytest.raises(mg.errors.InputError, match=f"{name} must be a number >= 0"):
+            StreamingRecognizer(model, pipe, 8000, list("0123456789"), **{name: -1.0})
