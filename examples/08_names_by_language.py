@@ -1,6 +1,6 @@
 """Which language is a surname from? A character-level bidirectional GRU with an Embedding.
 
-    python examples/08_names_by_language.py [--data-dir names/] [--quick]
+    python examples/08_names_by_language.py [--data-dir names/] [--seeds 0 1 2 3 4] [--quick]
 
 Data: one text file per language, one surname per line (the PyTorch char-RNN tutorial's
 ``data/names``; from --data-dir, MINIGRU_NAMES or ../shared/data/names). Names are reduced to
@@ -8,7 +8,9 @@ ASCII as the tutorial does, and each (name, language) pair is kept once, so no n
 the training and the test set. Characters -> Embedding(32) -> bidirectional GRU(64) -> last
 states of both directions -> Linear -> 18 languages. The classes are unbalanced (about half
 the names are Russian), so the table gives the balanced accuracy (mean recall over languages)
-beside the plain accuracy, and the majority-class baseline.
+beside the plain accuracy, and the majority-class baseline. Each seed (default 0-4) draws its
+own split, initial weights and batch order; the table gives the mean ± std over the seeds, the
+confusion matrix is summed over them, and the example names are read by the first seed's model.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 import unicodedata
 
 import numpy as np
-from common import data_dir, out_dir, parser, save_results, setup, table
+from common import data_dir, mean_std, out_dir, parser, save_results, seeds_of, setup, table
 
 import minigru as mg
 from minigru import nn
@@ -82,23 +84,19 @@ def predict(model, names, vocab):
         return nn.functional.softmax(model(idx, lengths), axis=1).numpy()
 
 
-def main() -> None:
-    args = parser(__doc__).parse_args()
-    started = time.time()
-    setup(args)
-    root = data_dir("names", args.data_dir)
-    out = out_dir(args, "08_names_by_language")
-    names, labels, languages = load_names(root)
-    vocab = {c: i + 1 for i, c in enumerate(LETTERS)}
-    split = stratified_split(labels, args.seed)
-    if args.quick:
-        rng = np.random.default_rng(args.seed)
+def train_one(names, labels, languages, vocab, seed: int, quick: bool) -> dict:
+    """One seed: a stratified split, a model trained on it (best validation epoch), its test
+    accuracy, balanced accuracy, majority baseline and confusion matrix."""
+    mg.manual_seed(seed)
+    split = stratified_split(labels, seed)
+    if quick:
+        rng = np.random.default_rng(seed)
         split = {k: np.sort(rng.choice(v, min(len(v), {"train": 3000}.get(k, 500)),
                                        replace=False)) for k, v in split.items()}
-    epochs = 3 if args.quick else 15
+    epochs = 3 if quick else 15
     model = NameClassifier(len(vocab) + 1, len(languages))
     opt = mg.optim.Adam(model.parameters(), lr=0.005)
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(seed)
     train_idx = split["train"]
     best, best_state = -1.0, None
     for epoch in range(1, epochs + 1):
@@ -117,36 +115,56 @@ def main() -> None:
         model.eval()
         val = split["val"]
         acc = np.mean(predict(model, [names[i] for i in val], vocab).argmax(1) == labels[val])
-        print(f"epoch {epoch:2d}  train loss {total / len(order):.3f}  val accuracy {acc:.3f}",
-              flush=True)
+        print(f"seed {seed} epoch {epoch:2d}  train loss {total / len(order):.3f}  "
+              f"val accuracy {acc:.3f}", flush=True)
         if acc > best:
             best, best_state = acc, model.state_dict()
     model.load_state_dict(best_state)
     test = split["test"]
     pred = predict(model, [names[i] for i in test], vocab).argmax(1)
-    accuracy = float(np.mean(pred == labels[test]))
     confusion = np.zeros((len(languages), len(languages)), dtype=int)
     np.add.at(confusion, (labels[test], pred), 1)
     recall = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
-    balanced = float(recall[confusion.sum(1) > 0].mean())
-    majority = float(np.max(np.bincount(labels[test])) / len(test))
-    print("\n" + table(["names (train / val / test)", "test accuracy", "balanced accuracy",
-                        "majority-class baseline"],
-                       [[f"{len(train_idx)} / {len(split['val'])} / {len(test)}",
-                         f"{accuracy:.3f}", f"{balanced:.3f}", f"{majority:.3f}"]]))
-    plot_confusion(confusion, languages, out / "names_confusion.png",
-                   "surnames: test confusion matrix")
+    return {"model": model, "sizes": [len(split[k]) for k in ("train", "val", "test")],
+            "accuracy": float(np.mean(pred == labels[test])),
+            "balanced": float(recall[confusion.sum(1) > 0].mean()),
+            "majority": float(np.max(np.bincount(labels[test])) / len(test)),
+            "confusion": confusion}
+
+
+def main() -> None:
+    args = parser(__doc__, seeds=True).parse_args()
+    started = time.time()
+    setup(args)
+    seeds = seeds_of(args)
+    root = data_dir("names", args.data_dir)
+    out = out_dir(args, "08_names_by_language")
+    names, labels, languages = load_names(root)
+    vocab = {c: i + 1 for i, c in enumerate(LETTERS)}
+    runs = [train_one(names, labels, languages, vocab, seed, args.quick) for seed in seeds]
+    n = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    print("\n" + table(["names (train / val / test)", f"test accuracy ({n}, mean ± std)",
+                        "balanced accuracy", "majority-class baseline"],
+                       [[" / ".join(str(k) for k in runs[0]["sizes"]),
+                         mean_std([r["accuracy"] for r in runs]),
+                         mean_std([r["balanced"] for r in runs]),
+                         mean_std([r["majority"] for r in runs])]]))
+    plot_confusion(sum(r["confusion"] for r in runs), languages, out / "names_confusion.png",
+                   f"surnames: test confusion matrix ({n} summed)")
     new = ["Dostoevsky", "Jackson", "Satoshi", "Nguyen", "Schmidt", "Rossi", "Papadopoulos",
            "O'Neill", "Kowalski", "Fernandez"]
-    probs = predict(model, new, vocab)
+    probs = predict(runs[0]["model"], new, vocab)
     rows = []
     for name, p in zip(new, probs, strict=True):
         top = np.argsort(-p)[:3]
         rows.append([name] + [f"{languages[k]} ({p[k]:.2f})" for k in top])
-    print("\n" + table(["name", "1st", "2nd", "3rd"], rows))
+    print("\n" + table([f"name (seed {seeds[0]}'s model)", "1st", "2nd", "3rd"], rows))
     save_results(out, "08_names_by_language",
-                 {"name": "test accuracy", "value": accuracy, "baseline": majority,
-                  "higher_is_better": True}, started, {"balanced_accuracy": balanced})
+                 {"name": "test accuracy", "value": float(np.mean([r["accuracy"] for r in runs])),
+                  "baseline": float(np.mean([r["majority"] for r in runs])),
+                  "higher_is_better": True}, started,
+                 {"seeds": seeds, "accuracy": [r["accuracy"] for r in runs],
+                  "balanced_accuracy": [r["balanced"] for r in runs]})
 
 
 if __name__ == "__main__":
