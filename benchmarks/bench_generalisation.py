@@ -162,7 +162,8 @@ def main() -> None:
                 model = model_for(cfg, everything.feature_size, 10)
                 r = fit_and_test(model, fit, val, test, epochs=cfg["epochs"], lr=cfg["lr"],
                                  seed=seed, batch_size=cfg["batch_size"],
-                                 patience=cfg["patience"], clip=cfg["clip"], plateau=True)
+                                 patience=cfg["patience"], clip=cfg["clip"], plateau=True,
+                                 ema=cfg["ema"])
                 model.eval()
                 row = {"loso": r["test_accuracy"], "train_seconds": r["train_seconds"],
                        "n_train": len(fit), "epochs": r["epochs"]}

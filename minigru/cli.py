@@ -66,7 +66,7 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
 def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
-            "augment", "mix_synthetic")
+            "augment", "mix_synthetic", "ema")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     features = {k: getattr(args, k) for k in ("cmvn", "trim") if getattr(args, k) is not None}
     if features:
@@ -304,12 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="at most N examples per class and split")
     p.add_argument("--augment", choices=["auto", "none", "light", "strong"], default=None,
                    help="augmented copies of the training set (speed, VTLP, noise, reverb, "
-                        "gain, ...; see mg.audio.augment); auto (default): light for "
+                        "gain, ...; see mg.audio.augment); auto (default): strong for "
                         "recordings, none for the synthetic digits")
     p.add_argument("--cmvn", action=argparse.BooleanOptionalAction, default=None,
                    help="per-utterance mean and variance normalisation (default on)")
     p.add_argument("--trim", action=argparse.BooleanOptionalAction, default=None,
                    help="trim the silence around each word (default on)")
+    p.add_argument("--ema", type=float, metavar="BETA", default=None,
+                   help="validate and keep a moving average of the weights with decay BETA "
+                        "in [0, 1) (0: none; see mg.optim.ExponentialMovingAverage)")
     p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
                    help="add N synthetic utterances of each digit to the training set")
     p.add_argument("--threads", type=int, help="threads for Numba and BLAS")

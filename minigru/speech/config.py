@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 128, "layers": 1,
     "bidirectional": None, "pooling": "mean", "epochs": 20, "batch_size": 32, "lr": 0.003,
     "seed": 0,
-    "dropout": 0.3, "patience": 6, "clip": 5.0, "limit": None, "threads": None,
+    "dropout": 0.3, "patience": 6, "clip": 5.0, "ema": 0.0, "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0,
     "features": RECOGNISER_PIPELINE.to_dict(),
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
@@ -39,7 +39,9 @@ DEFAULTS: dict[str, Any] = {
 gru/lstm/rnn, true for cnn-gru) and is stored in the run's configuration as the bool the model was
 built with. ``pooling`` is how a word's frames become one vector: ``mean`` (the average of the
 top layer's outputs over the valid frames; the default, best on voices never heard) or
-``last`` (the final state). ``patience: None`` trains every epoch."""
+``last`` (the final state). ``patience: None`` trains every epoch. ``ema`` is the decay of a
+moving average of the weights that validation and the kept model use (0: none; see
+``mg.optim.ExponentialMovingAverage``)."""
 
 
 class ConfigError(InputError):
@@ -138,6 +140,10 @@ def check_config(cfg: dict[str, Any]) -> None:
     clip = cfg.get("clip")
     if clip is not None and (not _is_number(clip) or not 0 < clip < float("inf")):
         raise ConfigError(f"clip must be a positive gradient norm or null, got {clip!r}")
+    ema = cfg.get("ema", 0.0)
+    if not _is_number(ema) or not 0 <= ema < 1:
+        raise ConfigError(f"ema must be a decay in [0, 1) (0: no moving average of the "
+                          f"weights), got {ema!r}")
     if cfg["limit"] is not None and (not _is_int(cfg["limit"]) or cfg["limit"] < 1):
         raise ConfigError(f"limit must be a positive integer, got {cfg['limit']!r}")
     if not _is_number(cfg["dropout"]) or not 0 <= cfg["dropout"] < 1:

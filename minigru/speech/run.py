@@ -51,15 +51,18 @@ def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: f
                  clip: float | None, plateau: bool = False,
                  run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = True,
-                 log: Any = None) -> Trainer:
-    """Adam, a shuffled length-bucketed loader seeded by ``seed``, a validation loader, and
-    (with ``plateau``) a learning rate halved after 2 epochs without a better validation loss.
+                 log: Any = None, ema: float = 0.0) -> Trainer:
+    """Adam, a shuffled length-bucketed loader seeded by ``seed``, a validation loader,
+    (with ``plateau``) a learning rate halved after 2 epochs without a better validation loss,
+    and (with ``ema`` > 0) a moving average of the weights with that decay, which validation
+    and the kept weights use.
     """
     optimizer = Adam(model.parameters(), lr=lr)
     scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=2) if plateau else None
     loader = DataLoader(train, batch_size, shuffle=True, seed=seed, bucket_by_length=True)
     return Trainer(model, optimizer, loader, DataLoader(val, EVAL_BATCH), len(train.classes),
-                   scheduler, clip, epochs, patience, run_dir, config, quiet, log)
+                   scheduler, clip, epochs, patience, run_dir, config, quiet, log,
+                   ema=ema or None)
 
 
 def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool = False,
@@ -82,7 +85,8 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     trainer = make_trainer(model, data["train"], data["val"], lr=cfg["lr"], seed=cfg["seed"],
                            batch_size=cfg["batch_size"], epochs=cfg["epochs"],
                            patience=cfg["patience"], clip=cfg["clip"], plateau=True,
-                           run_dir=files.path, config=cfg, quiet=quiet, log=log)
+                           run_dir=files.path, config=cfg, quiet=quiet, log=log,
+                           ema=cfg.get("ema", 0.0))
     if resume:
         trainer.restore(load_checkpoint(files.checkpoint))
         if log:
@@ -113,17 +117,19 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
 def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: ArrayDataset,
                  epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
                  patience: int | None = 6, clip: float | None = 5.0,
-                 plateau: bool = False) -> dict[str, Any]:
+                 plateau: bool = False, ema: float = 0.0) -> dict[str, Any]:
     """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
     ``plateau`` halves the learning rate after 2 epochs without a better validation loss, as
-    :func:`train_run` does.
+    :func:`train_run` does; ``ema`` > 0 validates and keeps a moving average of the weights
+    with that decay.
 
     Returns test accuracy and loss, the confusion matrix, the test posteriors
     (``probabilities``, in the test set's order), the history, and seconds of training.
     """
     mg_random.manual_seed(seed)
     trainer = make_trainer(model, train, val, lr=lr, seed=seed, batch_size=batch_size,
-                           epochs=epochs, patience=patience, clip=clip, plateau=plateau)
+                           epochs=epochs, patience=patience, clip=clip, plateau=plateau,
+                           ema=ema)
     trainer.fit()
     if trainer.best_state is not None:
         model.load_state_dict(trainer.best_state)

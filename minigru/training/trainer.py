@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from ..nn import Module
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from ..optim import Optimizer
+from ..optim.ema import ExponentialMovingAverage
 from ..serialization import save
 from ..tensor import Tensor
 from .checkpoint import MODEL_FORMAT, RUN_FORMAT
@@ -69,6 +71,10 @@ class Trainer:
         config: the run's configuration, stored in every checkpoint.
         quiet: no progress bar (it is also off when stderr is not a terminal).
         log: where to print one line per epoch (None = nowhere).
+        ema: the decay beta of an exponential moving average of the weights, updated after
+            every step (``mg.optim.ExponentialMovingAverage``); validation, the best epoch's
+            weights and ``best.npz`` then use the average, while training continues from the
+            raw weights. None or 0: no average.
     """
 
     def __init__(self, model: Module, optimizer: Optimizer, train_loader: DataLoader,
@@ -76,7 +82,7 @@ class Trainer:
                  clip_grad_norm: float | None = None, epochs: int = 10,
                  patience: int | None = None, run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = False,
-                 log: Callable[[str], None] | None = print) -> None:
+                 log: Callable[[str], None] | None = print, ema: float | None = None) -> None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise InputError(f"Trainer: epochs must be a positive integer, got {epochs!r}")
         if patience is not None and (not isinstance(patience, int) or isinstance(patience, bool)
@@ -88,6 +94,7 @@ class Trainer:
             raise InputError(f"Trainer: clip_grad_norm must be None or a positive number, got "
                              f"{clip_grad_norm!r}")
         self.model, self.optimizer = model, optimizer
+        self.ema = (ExponentialMovingAverage(model.parameters(), ema) if ema else None)
         self.train_loader, self.val_loader = train_loader, val_loader
         self.num_classes, self.scheduler = num_classes, scheduler
         self.clip_grad_norm, self.epochs, self.patience = clip_grad_norm, epochs, patience
@@ -111,6 +118,7 @@ class Trainer:
             "rng": mg_random.get_rng_state(), "loader": self.train_loader.state_dict(),
             "history": self.history, "best": self.best, "bad_epochs": self.bad_epochs,
             "seconds": self.seconds, "config": json.dumps(self.config, sort_keys=True),
+            **({"ema": self.ema.state_dict()} if self.ema is not None else {}),
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -126,6 +134,11 @@ class Trainer:
         self.best = dict(state["best"])
         self.bad_epochs = int(state["bad_epochs"])
         self.seconds = float(state.get("seconds", 0.0))
+        if self.ema is not None:
+            if "ema" not in state:
+                raise InputError("this checkpoint was written without a moving average of "
+                                 "the weights, and this trainer keeps one (ema)")
+            self.ema.load_state_dict(state["ema"])
 
     def save_checkpoint(self) -> None:
         if self.files is None:
@@ -178,6 +191,8 @@ class Trainer:
                                 f"intact{where}. Look for an operation whose gradient "
                                 f"overflows (a log or sqrt at 0), or lower the learning rate.")
         self.optimizer.step()
+        if self.ema is not None:
+            self.ema.update()
         return value, int(np.sum(logits.data.argmax(axis=1) == batch.labels))
 
     def fit(self) -> list[dict[str, float]]:
@@ -204,6 +219,10 @@ class Trainer:
                 signal.signal(signal.SIGINT, previous)
         return self.history
 
+    def _evaluated_weights(self) -> Any:
+        """The weights that are validated and kept: the moving average when there is one."""
+        return self.ema.average_parameters() if self.ema is not None else nullcontext()
+
     def _request_stop(self, signum: int, frame: Any) -> None:
         self._stop = True
 
@@ -213,19 +232,20 @@ class Trainer:
                                  "lr": float(self.optimizer.param_groups[0]["lr"])}
         row.update(self.train_epoch(epoch))
         if self.val_loader is not None:
-            result = evaluate(self.model, self.val_loader, self.num_classes)
-            row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
-            if result["loss"] < self.best["val_loss"]:
-                self.best = {"epoch": epoch, "val_loss": result["loss"],
-                             "val_accuracy": result["accuracy"]}
-                self.best_state = self.model.state_dict()
-                self.bad_epochs = 0
-                if self.files is not None:
-                    save({"format": MODEL_FORMAT, "model": self.model.state_dict(),
-                          "epoch": epoch, "config": json.dumps(self.config, sort_keys=True)},
-                         self.files.best)
-            else:
-                self.bad_epochs += 1
+            with self._evaluated_weights():
+                result = evaluate(self.model, self.val_loader, self.num_classes)
+                row["val_loss"], row["val_accuracy"] = result["loss"], result["accuracy"]
+                if result["loss"] < self.best["val_loss"]:
+                    self.best = {"epoch": epoch, "val_loss": result["loss"],
+                                 "val_accuracy": result["accuracy"]}
+                    self.best_state = self.model.state_dict()
+                    self.bad_epochs = 0
+                    if self.files is not None:
+                        save({"format": MODEL_FORMAT, "model": self.best_state,
+                              "epoch": epoch, "config": json.dumps(self.config, sort_keys=True)},
+                             self.files.best)
+                else:
+                    self.bad_epochs += 1
         if self.scheduler is not None:
             if hasattr(self.scheduler, "patience"):
                 self.scheduler.step(row.get("val_loss", row["train_loss"]))
