@@ -31,7 +31,7 @@ import minigru as mg
 from minigru.audio import augment as A
 from minigru.data import SpokenDigitFolder
 from minigru.data.loader import DataLoader
-from minigru.speech.config import make_config
+from minigru.speech.config import ema_of, make_config
 from minigru.speech.datasets import cache_dir, grow_training_set
 from minigru.speech.models import model_for
 from minigru.speech.run import fit_and_test
@@ -163,7 +163,7 @@ def main() -> None:
                 r = fit_and_test(model, fit, val, test, epochs=cfg["epochs"], lr=cfg["lr"],
                                  seed=seed, batch_size=cfg["batch_size"],
                                  patience=cfg["patience"], clip=cfg["clip"], plateau=True,
-                                 ema=cfg["ema"])
+                                 ema=ema_of(cfg))
                 model.eval()
                 row = {"loso": r["test_accuracy"], "train_seconds": r["train_seconds"],
                        "n_train": len(fit), "epochs": r["epochs"]}

@@ -312,7 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="trim the silence around each word (default on)")
     p.add_argument("--ema", type=float, metavar="BETA", default=None,
                    help="validate and keep a moving average of the weights with decay BETA "
-                        "in [0, 1) (0: none; see mg.optim.ExponentialMovingAverage)")
+                        "in [0, 1) (0: none; default 0.999 for recordings, none for the "
+                        "synthetic digits; see mg.optim.ExponentialMovingAverage)")
     p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
                    help="add N synthetic utterances of each digit to the training set")
     p.add_argument("--threads", type=int, help="threads for Numba and BLAS")

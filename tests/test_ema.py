@@ -152,3 +152,16 @@ def test_ema_setting_is_checked():
         config.make_config({"ema": 1.0})
     with pytest.raises(config.ConfigError, match="ema"):
         config.make_config({"ema": "yes"})
+
+
+def test_default_average_is_for_recordings_and_an_old_run_keeps_none(tmp_path):
+    assert config.ema_of(config.make_config({})) == 0.0
+    assert config.ema_of(config.make_config({"data": "fsdd"})) == config.EMA_RECORDINGS
+    assert config.ema_of(config.make_config({"data": "folder", "ema": 0.5})) == 0.5
+    assert config.ema_of(config.make_config({"data": "fsdd", "ema": 0})) == 0.0
+    assert config.legacy_config({"data": "fsdd", "augment": "strong"})["ema"] == 0.0
+    assert config.legacy_config({"data": "fsdd", "ema": 0.9})["ema"] == 0.9
+    cfg, files = run.prepare_run(dict(TINY, ema=None, epochs=1), out=tmp_path / "new")
+    run.train_run(cfg, files.path, quiet=True, log=None)
+    assert files.read_config()["ema"] == 0.0
+    assert "ema" not in load_checkpoint(files.checkpoint)

@@ -279,8 +279,8 @@ def test_a_run_records_the_policy_it_resolved_and_an_old_auto_keeps_its_meaning(
     (files.path / files.CHECKPOINT).write_bytes(b"")
     resumed, _ = run.prepare_run({}, resume=files.path)
     assert resumed["augment"] == "light"
-    assert config.legacy_augment({"data": "synthetic", "augment": "auto"})["augment"] == "none"
-    assert config.legacy_augment({"data": "fsdd", "augment": "strong"})["augment"] == "strong"
+    assert config.legacy_config({"data": "synthetic", "augment": "auto"})["augment"] == "none"
+    assert config.legacy_config({"data": "fsdd", "augment": "strong"})["augment"] == "strong"
 
 
 def test_joining_and_augmenting_refuse_what_cannot_work():

@@ -25,8 +25,9 @@ from .config import (
     ConfigError,
     augment_of,
     check_config,
+    ema_of,
     flat_items,
-    legacy_augment,
+    legacy_config,
     make_config,
 )
 from .datasets import make_datasets, run_pipeline
@@ -80,13 +81,14 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     pipeline = run_pipeline(cfg)
     data = make_datasets(cfg, pipeline)
     classes = data["train"].classes
-    cfg = dict(cfg, classes=list(classes), features=pipeline.to_dict(), augment=augment_of(cfg))
+    cfg = dict(cfg, classes=list(classes), features=pipeline.to_dict(), augment=augment_of(cfg),
+               ema=ema_of(cfg))
     model = model_for(cfg, data["train"].feature_size, len(classes))
     trainer = make_trainer(model, data["train"], data["val"], lr=cfg["lr"], seed=cfg["seed"],
                            batch_size=cfg["batch_size"], epochs=cfg["epochs"],
                            patience=cfg["patience"], clip=cfg["clip"], plateau=True,
                            run_dir=files.path, config=cfg, quiet=quiet, log=log,
-                           ema=cfg.get("ema", 0.0))
+                           ema=cfg["ema"])
     if resume:
         trainer.restore(load_checkpoint(files.checkpoint))
         if log:
@@ -163,7 +165,7 @@ def prepare_run(overrides: dict[str, Any] | None = None, out: str | os.PathLike[
         if out is not None and Path(out).resolve() != files.path.resolve():
             raise ConfigError(f"--out {out} and --resume {resume} name different folders; a "
                               f"resumed run stays in its own folder")
-        cfg = legacy_augment(files.read_config())
+        cfg = legacy_config(files.read_config())
         changed = False
         for key, value in flat_items(overrides or {}):
             if value is None:
