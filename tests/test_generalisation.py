@@ -185,11 +185,14 @@ def labelled_folder(root: pathlib.Path, names=("zero", "one", "two")) -> pathlib
 def test_evaluate_scores_every_file_of_a_labelled_folder(tmp_path, synthetic_run, capsys):
     root = labelled_folder(tmp_path / "mine")
     (root / "one" / "broken.wav").write_bytes(b"RIFF....not a wav")
+    wavfile.write(root / "zero" / "quiet.wav", 16000, np.zeros(8000, dtype=np.int16))
     code = cli.main(["evaluate", str(synthetic_run), "--data", "folder", "--data-dir",
                      str(root), "--json"])
     out, err = capsys.readouterr()
     r = json.loads(out)
     assert code == 1 and "broken.wav" in err
+    assert any(s["file"].endswith("quiet.wav") and "silent" in s["error"]
+               for s in r["skipped"])
     assert r["n"] == 6 and r["split"] == "all"
     assert r["per_class"]["zero"]["n"] == 2 and r["per_class"]["three"]["n"] == 0
     assert r["per_class"]["three"]["accuracy"] is None

@@ -22,6 +22,7 @@ from scipy.io import wavfile
 
 from ..audio.augment import Policy, augment, policy, spec_augment, utterance_rng
 from ..audio.cache import FeatureCache
+from ..audio.endpoint import SILENT_DB, is_silent
 from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
 from ..audio.wav import load_wav
 from ..errors import InputError
@@ -84,7 +85,9 @@ class SyntheticDigits(ArrayDataset):
 def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCache,
               skip_bad: bool) -> tuple[list[np.ndarray | None], list[tuple[str, str]]]:
     """Features for each path (from the cache where possible); unreadable files raise, or with
-    ``skip_bad`` are recorded as (path, reason) and given None."""
+    ``skip_bad`` are recorded as (path, reason) and given None. With ``skip_bad`` (scoring a
+    corpus) a silent file is skipped too, as ``minigru predict`` refuses it: its features would
+    be those of the noise floor, and any label the model gave it would be a guess."""
     settings = pipeline.to_dict()
     feats: list[np.ndarray | None] = [cache.lookup(p, settings) for p in paths]
     missing = [i for i, f in enumerate(feats) if f is None]
@@ -97,6 +100,10 @@ def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCa
             if not skip_bad:
                 raise
             skipped.append((str(paths[i]), str(exc)))
+            continue
+        if skip_bad and signal.size and is_silent(signal, sr):
+            skipped.append((str(paths[i]), f"{paths[i]} is silent (no frame louder than "
+                                           f"{SILENT_DB:.0f} dB)"))
             continue
         by_rate.setdefault(sr, []).append((i, signal))
     for sr, items in by_rate.items():
