@@ -19,7 +19,17 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from common import data_dir, mean_std, out_dir, parser, save_results, seeds_of, setup, table
+from common import (
+    data_dir,
+    mean_std,
+    out_dir,
+    parser,
+    save_results,
+    seeds_label,
+    seeds_of,
+    setup,
+    table,
+)
 
 import minigru as mg
 from minigru.data import SpokenDigitFolder, limit_per_class
@@ -75,7 +85,7 @@ def main() -> None:
         print(f"seed {seed}: conventional {result['accuracy']:.4f}, leave one speaker out "
               + ", ".join(f"{s} {loso[s][-1]:.4f}" for s in held_out), flush=True)
 
-    n = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    n = seeds_label(seeds)
     print("\n1. Conventional split (takes 0-4 are the test set)")
     print(table(["train", "test", f"test accuracy ({n}, mean ± std)"],
                 [[len(train), len(test), mean_std(conventional, "{:.4f}")]]))

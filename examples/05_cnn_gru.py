@@ -16,7 +16,18 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from common import ENV, SHARED, mean_std, out_dir, parser, save_results, seeds_of, setup, table
+from common import (
+    ENV,
+    SHARED,
+    mean_std,
+    out_dir,
+    parser,
+    save_results,
+    seeds_label,
+    seeds_of,
+    setup,
+    table,
+)
 
 import minigru as mg
 from minigru.data import SpokenDigitFolder, SyntheticDigits, limit_per_class
@@ -86,7 +97,7 @@ def main() -> None:
                 per_epoch[(name, label)].append(r["train_seconds"] / r["epochs"])
                 params[label] = model.num_parameters()
                 print(f"seed {seed} {name}: {label}: {r['test_accuracy']:.4f}", flush=True)
-    n = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    n = seeds_label(seeds)
     rows = [[name, label, f"{params[label]:,}", f"{np.mean(per_epoch[(name, label)]):.2f}",
              mean_std(acc[(name, label)], "{:.4f}")] for name in datasets for label in MODELS]
     print("\n" + table(["data", "model", "parameters", "s / epoch",

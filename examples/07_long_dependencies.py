@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from common import mean_std, out_dir, parser, save_results, seeds_of, setup, table
+from common import mean_std, out_dir, parser, save_results, seeds_label, seeds_of, setup, table
 
 import minigru as mg
 from minigru import nn
@@ -126,7 +126,7 @@ def main() -> None:
                 if seed == seeds[0]:
                     grads[(cell, T)] = gradient_over_time(model, T)
                 print(f"seed {seed} T={T:3d} {cell:4s} test MSE {test:.4f}", flush=True)
-    n = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    n = seeds_label(seeds)
     rows = [[cell] + [mean_std(results[(cell, T)], "{:.4f}") for T in lengths] for cell in CELLS]
     rows.append(["predict 1 (baseline)"] + [f"{BASELINE:.4f}"] * len(lengths))
     print("\n" + table([f"test MSE, hidden 32 ({n}, mean ± std)"]

@@ -20,7 +20,17 @@ import time
 import unicodedata
 
 import numpy as np
-from common import data_dir, mean_std, out_dir, parser, save_results, seeds_of, setup, table
+from common import (
+    data_dir,
+    mean_std,
+    out_dir,
+    parser,
+    save_results,
+    seeds_label,
+    seeds_of,
+    setup,
+    table,
+)
 
 import minigru as mg
 from minigru import nn
@@ -142,7 +152,7 @@ def main() -> None:
     names, labels, languages = load_names(root)
     vocab = {c: i + 1 for i, c in enumerate(LETTERS)}
     runs = [train_one(names, labels, languages, vocab, seed, args.quick) for seed in seeds]
-    n = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+    n = seeds_label(seeds)
     print("\n" + table(["names (train / val / test)", f"test accuracy ({n}, mean ± std)",
                         "balanced accuracy", "majority-class baseline"],
                        [[" / ".join(str(k) for k in runs[0]["sizes"]),

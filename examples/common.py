@@ -50,6 +50,11 @@ def seeds_of(args: argparse.Namespace) -> list[int]:
     return args.seeds or ([args.seed] if args.quick else [0, 1, 2, 3, 4])
 
 
+def seeds_label(seeds: Sequence[int]) -> str:
+    """"1 seed" or "N seeds", for table headers and figure titles."""
+    return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}"
+
+
 def data_dir(kind: str, arg: str | None) -> Path:
     """The data folder from --data-dir, the environment, or ../shared/data; or exit with a
     message saying where to get the data."""
