@@ -137,7 +137,6 @@ def main() -> None:
     unknown = [n for n in names if n not in STEPS]
     if unknown:
         sys.exit(f"error: unknown step(s) {unknown}; the steps are {list(STEPS)}")
-    doc = DOC.read_text()
     for name in names:
         out = Path(args.out) / name
         print(f"{name} ...", flush=True)
@@ -146,6 +145,7 @@ def main() -> None:
         (out / "tables.md").write_text("\n\n".join(tables) + "\n")
         if args.quick:
             continue
+        doc = DOC.read_text()  # read afresh: the doc may have been edited while the step ran
         try:
             doc = splice(doc, name, tables, wall)
         except KeyError as exc:
