@@ -82,6 +82,14 @@ class SyntheticDigits(ArrayDataset):
                          sources)
 
 
+def silent_reason(path: Any, signal: np.ndarray, sample_rate: int) -> str | None:
+    """Why the recording at ``path`` cannot be classified because it is silent (no frame
+    louder than ``SILENT_DB``), or None when it is not."""
+    if signal.size and is_silent(signal, sample_rate):
+        return f"{path} is silent (no frame louder than {SILENT_DB:.0f} dB)"
+    return None
+
+
 def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCache,
               skip_bad: bool) -> tuple[list[np.ndarray | None], list[tuple[str, str]]]:
     """Features for each path (from the cache where possible); unreadable files raise, or with
@@ -101,9 +109,9 @@ def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCa
                 raise
             skipped.append((str(paths[i]), str(exc)))
             continue
-        if skip_bad and signal.size and is_silent(signal, sr):
-            skipped.append((str(paths[i]), f"{paths[i]} is silent (no frame louder than "
-                                           f"{SILENT_DB:.0f} dB)"))
+        silent = silent_reason(paths[i], signal, sr) if skip_bad else None
+        if silent:
+            skipped.append((str(paths[i]), silent))
             continue
         by_rate.setdefault(sr, []).append((i, signal))
     for sr, items in by_rate.items():

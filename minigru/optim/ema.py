@@ -10,10 +10,10 @@ theta_n with a decay beta in [0, 1)::
 so ``avg_n = sum_k w_k theta_k`` with weights ``w_k = (1 - beta) beta^(n-k) / (1 - beta^n)``
 that sum to 1: the first average is theta_1 itself, and later ones weigh the last
 ``1 / (1 - beta)`` steps most. Evaluating with the average instead of the last iterate
-smooths out the noise of stochastic steps (Polyak and Juditsky 1992; the exponential form is
-what TensorFlow's ``ExponentialMovingAverage`` and ``torch.optim.swa_utils`` with an EMA
-function compute). Training always continues from the raw parameters: the average is only
-swapped in to evaluate or save.
+smooths out the noise of stochastic steps (Polyak and Juditsky 1992). TensorFlow's
+``ExponentialMovingAverage`` and ``torch.optim.swa_utils`` with an EMA function use the same
+recursion but start m_0 at theta_0 instead of correcting the bias. Training always continues
+from the raw parameters: the average is only swapped in to evaluate or save.
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.endpoint import SILENT_DB, is_silent
 from ..audio.pipeline import FeaturePipeline
 from ..autograd import no_grad
 from ..data.dataset import ArrayDataset
 from ..data.loader import DataLoader
+from ..data.speech import silent_reason
 from ..data.synthetic import DIGIT_WORDS
 from ..nn import Module
 from ..nn.functional import softmax
@@ -49,8 +49,9 @@ def _features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.
     """The model input of one file, or ConfigError naming the file and what is wrong."""
     signal, rate = pipeline.load(path)
     window = pipeline.mfcc_config().frame_sizes(rate)[0]
-    if signal.size >= window and is_silent(signal, rate):
-        raise ConfigError(f"{path} is silent (no frame louder than {SILENT_DB:.0f} dB)")
+    silent = silent_reason(path, signal, rate) if signal.size >= window else None
+    if silent:
+        raise ConfigError(silent)
     feats = pipeline(signal, rate).astype(np.float32) if signal.size >= window else None
     if feats is None or feats.shape[0] == 0:
         raise ConfigError(f"{path} is too short for one frame of features "
