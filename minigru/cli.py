@@ -71,6 +71,8 @@ def _train_overrides(args: argparse.Namespace) -> dict:
     features = {k: getattr(args, k) for k in ("cmvn", "trim") if getattr(args, k) is not None}
     if features:
         over["features"] = features
+    if args.synthetic_voices is not None:
+        over["synthetic"] = {"voices": args.synthetic_voices}
     return over
 
 
@@ -316,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "synthetic digits; see mg.optim.ExponentialMovingAverage)")
     p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
                    help="add N synthetic utterances of each digit to the training set")
+    p.add_argument("--synthetic-voices", choices=["classic", "broad"], default=None,
+                   help="the synthetic speakers: classic (default; a new one per clip) or "
+                        "broad (each says all ten digits, far more varied in pitch, vocal "
+                        "tract, accent, timing, breathiness and tilt)")
     p.add_argument("--threads", type=int, help="threads for Numba and BLAS")
     p.add_argument("--out", help="run folder (default: runs/<data>-<model>-...)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")

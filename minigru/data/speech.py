@@ -27,7 +27,7 @@ from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
 from ..audio.wav import load_wav
 from ..errors import InputError
 from .dataset import ArrayDataset, join
-from .synthetic import DIGIT_WORDS, synthesize_digit
+from .synthetic import DIGIT_WORDS, VOICE_FAMILIES, synthesize_digit
 
 FSDD_NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[a-z]+)_(?P<index>[0-9]+)\.wav$")
 
@@ -60,23 +60,32 @@ class SyntheticDigits(ArrayDataset):
 
     ``n_per_class`` utterances of each digit; takes ``first_take .. first_take + n - 1`` of
     ``seed``, so disjoint take ranges (or seeds) give disjoint sets of random speakers.
-    ``snr_db`` is the range of background-noise levels. Deterministic for its arguments.
+    ``snr_db`` is the range of background-noise levels. ``voices`` is the family of speakers:
+    ``"classic"`` (a new speaker for every clip) or ``"broad"`` (take t of every digit is one
+    speaker, with far more variety; see ``minigru.data.synthetic``). Deterministic for its
+    arguments.
     """
 
     def __init__(self, n_per_class: int, sample_rate: int = 16000, seed: int = 0,
                  features: FeaturePipeline | None = None, first_take: int = 0,
-                 keep_audio: bool = False, snr_db: tuple[float, float] = (10.0, 30.0)) -> None:
+                 keep_audio: bool = False, snr_db: tuple[float, float] = (10.0, 30.0),
+                 voices: str = "classic") -> None:
         if n_per_class < 1:
             raise InputError(f"SyntheticDigits: n_per_class must be >= 1, got {n_per_class}")
+        if voices not in VOICE_FAMILIES:
+            raise InputError(f"SyntheticDigits: voices must be one of {VOICE_FAMILIES}, got "
+                             f"{voices!r}")
         self.sample_rate, self.seed = sample_rate, seed
         self.pipeline = (features or DEFAULT_PIPELINE).at_rate(sample_rate)
         labels, names, clips, sources = [], [], [], []
         for take in range(first_take, first_take + n_per_class):
             for digit in range(10):
-                clips.append(synthesize_digit(digit, sample_rate, seed, take, snr_db))
+                clips.append(synthesize_digit(digit, sample_rate, seed, take, snr_db, voices))
                 labels.append(digit)
-                names.append(f"{digit}_synthetic{seed}_{take}")
-                sources.append(("synthetic", digit, sample_rate, seed, take, tuple(snr_db)))
+                family = "" if voices == "classic" else voices
+                names.append(f"{digit}_synthetic{family}{seed}_{take}")
+                sources.append(("synthetic", digit, sample_rate, seed, take, tuple(snr_db))
+                               + ((voices,) if family else ()))
         self.audio = clips if keep_audio else None
         super().__init__(self.pipeline.batch(clips, sample_rate), labels, names, DIGIT_WORDS,
                          sources)
@@ -220,8 +229,9 @@ def source_audio(source: Any, pipeline: FeaturePipeline) -> tuple[np.ndarray, in
     """The audio of one dataset item from its ``source`` (a WAV path, or a synthetic
     digit's description), mono at the pipeline's rate, before trimming."""
     if _is_synthetic(source):
-        _, digit, rate, seed, take, snr = source
-        signal = synthesize_digit(int(digit), int(rate), int(seed), int(take), tuple(snr))
+        _, digit, rate, seed, take, snr, *voices = source
+        signal = synthesize_digit(int(digit), int(rate), int(seed), int(take), tuple(snr),
+                                  *voices)
     else:
         signal, rate = load_wav(source)
     untrimmed = dataclasses.replace(pipeline, trim=False)

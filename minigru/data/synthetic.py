@@ -19,17 +19,33 @@ The source-filter model of speech production, as in Klatt's cascade synthesizer:
   from block to block).
 - **Fricatives** (s, z, f, v, th) add band-passed noise; **plosives** (t, k) are a closure
   (silence) followed by a burst and aspiration.
-- **Speakers.** Each clip draws a pitch (80-260 Hz), a vocal-tract length factor scaling every
-  formant (0.85-1.2, larger for higher voices), a speaking rate (0.8-1.25), a random onset
-  (0-150 ms of silence) and background noise at a random SNR (10-30 dB).
+- **Speakers** (a :class:`Voice`), in two families:
 
-Everything is drawn from a generator seeded by (seed, digit, take), so a clip does not depend
-on how many others are generated or in what order.
+  - ``"classic"`` (the default corpus): each clip draws its own speaker: a pitch f0 (80-260
+    Hz), a vocal-tract length factor scaling every formant (0.85-1.2, larger for higher voices),
+    a speaking rate (0.8-1.25); jitter 1.5%, shimmer 5%, a pitch falling 16% over the word.
+  - ``"broad"``: take t of every digit is one speaker (drawn from (seed, take) alone, so a
+    speaker says all ten digits, as in a recorded corpus), with much more variety: f0
+    log-uniform in 75-300 Hz; the formant scale with more spread (0.8-1.25) and each of F1, F2,
+    F3 scaled again on its own (0.92-1.08); every vowel's F1 and F2 targets moved by the
+    speaker's own factors (sd 5%, an accent); formant bandwidths x0.7-1.8; speaking rate
+    0.7-1.35 and phoneme durations x0.75-1.25; coarticulation smoothing over 15-45 ms; jitter
+    0.5-3%, shimmer 2-12%; a pitch contour falling from +15% to -5% over the word with an
+    accent (a raised-cosine rise of 0-20% at a random point); breathiness (aspiration noise
+    of 0-60% of the voiced source's RMS, pulsed with the glottal flow); and a spectral tilt of
+    the source, darker or brighter (a in -0.9 to 0.7: for a > 0 the one-pole low-pass
+    y[n] = (1 - a) x[n] + a y[n-1], for a < 0 the emphasis y[n] = x[n] + a x[n-1]).
+
+- Every clip has a random onset (0-150 ms of silence) and background noise at a random SNR
+  (10-30 dB).
+
+Everything is drawn from generators seeded by (seed, digit, take) and, for a broad speaker,
+(seed, take), so a clip does not depend on how many others are generated or in what order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -73,6 +89,82 @@ BANDWIDTHS = np.array([80.0, 100.0, 150.0])
 BLOCK_S = 0.005
 
 
+VOICE_FAMILIES = ("classic", "broad")
+VOICE_KEY = 0x766F696365
+"""The third entropy word of a broad speaker's seed, (seed, take, VOICE_KEY): no clip's
+(seed, digit, take) can equal it, as a digit is at most 9."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One synthetic speaker.
+
+    Attributes:
+        f0: mean pitch in Hz.
+        vtl: the factor that scales every formant (a shorter vocal tract, a larger factor).
+        rate: speaking rate (durations are divided by it).
+        formant_scale: F1, F2, F3 scaled again, each by its own factor.
+        vowel_shift: {vowel: (F1 factor, F2 factor)}, the speaker's accent.
+        bandwidth_scale: factor on the formant bandwidths (80, 100, 150 Hz).
+        timing: (low, high) of the uniform factor on each phoneme's duration.
+        smoothing: the moving average over the formant tracks, in 5 ms blocks (odd).
+        jitter: sd of the slow relative wobble of the pitch period.
+        shimmer: sd of the relative amplitude of each glottal period.
+        pitch_start, pitch_fall: the pitch goes from f0 * pitch_start to
+            f0 * (pitch_start - pitch_fall) over the word.
+        accent, accent_at: a raised-cosine rise of the pitch by the fraction ``accent``
+            centred at the fraction ``accent_at`` of the word (a third of it wide).
+        breathiness: aspiration noise in voiced sounds, as a fraction of the voiced source's
+            RMS, pulsed with the glottal flow.
+        tilt: a first-order filter on the source: for a > 0 the one-pole low-pass
+            y[n] = (1 - a) x[n] + a y[n-1] (a darker voice), for a < 0 the emphasis
+            y[n] = x[n] + a x[n-1] (a brighter one), for 0 none.
+    """
+
+    f0: float
+    vtl: float
+    rate: float
+    formant_scale: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    vowel_shift: dict[str, tuple[float, float]] = field(default_factory=dict)
+    bandwidth_scale: float = 1.0
+    timing: tuple[float, float] = (0.85, 1.15)
+    smoothing: int = 5
+    jitter: float = 0.015
+    shimmer: float = 0.05
+    pitch_start: float = 1.08
+    pitch_fall: float = 0.16
+    accent: float = 0.0
+    accent_at: float = 0.5
+    breathiness: float = 0.0
+    tilt: float = 0.0
+
+
+def _classic_voice(rng: np.random.Generator) -> Voice:
+    f0 = rng.uniform(80, 260)
+    vtl = np.clip(0.85 + 0.35 * (f0 - 80) / 180 + rng.normal(0, 0.05), 0.85, 1.2)
+    return Voice(f0=f0, vtl=float(vtl), rate=rng.uniform(0.8, 1.25))
+
+
+def speaker_voice(seed: int, take: int) -> Voice:
+    """The broad speaker of take ``take`` of ``seed`` (the same for every digit it says)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, take, VOICE_KEY]))
+    f0 = float(np.exp(rng.uniform(np.log(75), np.log(300))))
+    size = (np.log(f0) - np.log(75)) / (np.log(300) - np.log(75))
+    vtl = float(np.clip(0.85 + 0.3 * size + rng.normal(0, 0.07), 0.8, 1.25))
+    fall = rng.uniform(-0.05, 0.15)
+    return Voice(
+        f0=f0, vtl=vtl, rate=rng.uniform(0.7, 1.35),
+        formant_scale=tuple(float(x) for x in rng.uniform(0.92, 1.08, 3)),
+        vowel_shift={v: tuple(float(x) for x in np.clip(rng.normal(1, 0.05, 2), 0.85, 1.15))
+                     for v in VOWELS},
+        bandwidth_scale=float(np.exp(rng.uniform(np.log(0.7), np.log(1.8)))),
+        timing=(0.75, 1.25), smoothing=int(rng.choice([3, 5, 7, 9])),
+        jitter=rng.uniform(0.005, 0.03), shimmer=rng.uniform(0.02, 0.12),
+        pitch_start=1 + fall / 2, pitch_fall=fall,
+        accent=rng.uniform(0, 0.2), accent_at=rng.uniform(0.2, 0.8),
+        breathiness=rng.uniform(0, 0.6), tilt=rng.uniform(-0.9, 0.7))
+
+
 @dataclass
 class _Track:
     """Control values every 5 ms: formants (n, 3), voicing, aspiration, frication levels."""
@@ -88,15 +180,22 @@ def _phoneme_blocks(ph: str, rate: float) -> int:
     return max(2, int(round(DURATIONS_MS[ph] / 1000 / rate / BLOCK_S)))
 
 
-def _tracks(word: str, rate: float, rng: np.random.Generator) -> _Track:
+def _vowel_targets(ph: str, voice: Voice) -> tuple[tuple[float, float, float], ...]:
+    if ph not in voice.vowel_shift:
+        return VOWELS[ph]
+    a, b = voice.vowel_shift[ph]
+    return tuple((f1 * a, f2 * b, f3) for f1, f2, f3 in VOWELS[ph])
+
+
+def _tracks(word: str, voice: Voice, rng: np.random.Generator) -> _Track:
     formants, voicing, aspiration, frication, bands = [], [], [], [], []
     phones = PRONUNCIATIONS[word]
     for i, ph in enumerate(phones):
-        n = int(_phoneme_blocks(ph, rate) * rng.uniform(0.85, 1.15))
+        n = int(_phoneme_blocks(ph, voice.rate) * rng.uniform(*voice.timing))
         nxt = phones[i + 1] if i + 1 < len(phones) else None
-        neighbour = VOWELS.get(nxt, (NEUTRAL,))[0] if nxt else NEUTRAL
+        neighbour = _vowel_targets(nxt, voice)[0] if nxt in VOWELS else NEUTRAL
         if ph in VOWELS:
-            targets = VOWELS[ph]
+            targets = _vowel_targets(ph, voice)
             start, end = np.array(targets[0]), np.array(targets[-1])
             f = start + (end - start) * np.linspace(0, 1, n)[:, None]
             v, a, fr = np.ones(n), np.zeros(n), np.zeros(n)
@@ -128,8 +227,9 @@ def _tracks(word: str, rate: float, rng: np.random.Generator) -> _Track:
         frication.append(fr)
         bands.append(np.tile(band, (n, 1)))
     f = np.concatenate(formants)
-    smooth = np.ones(5) / 5
-    f = np.stack([np.convolve(np.pad(f[:, k], 2, mode="edge"), smooth, "valid")
+    smooth = np.ones(voice.smoothing) / voice.smoothing
+    f = np.stack([np.convolve(np.pad(f[:, k], voice.smoothing // 2, mode="edge"), smooth,
+                              "valid")
                   for k in range(3)], axis=1)
     soft = np.ones(3) / 3
     levels = [np.convolve(np.pad(np.concatenate(x), 1, mode="edge"), soft, "valid")
@@ -137,18 +237,24 @@ def _tracks(word: str, rate: float, rng: np.random.Generator) -> _Track:
     return _Track(f, levels[0], levels[1], levels[2], np.concatenate(bands))
 
 
-def _glottal_source(n: int, sr: int, f0: float, rng: np.random.Generator) -> np.ndarray:
-    """Derivative of a Rosenberg glottal flow at a declining, jittered pitch (n samples)."""
+def _glottal_source(n: int, sr: int, voice: Voice, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Derivative of a Rosenberg glottal flow at the voice's jittered pitch contour, and the
+    flow itself (n samples each)."""
     t = np.arange(n) / sr
-    contour = f0 * (1.08 - 0.16 * t / max(t[-1], 1e-9))
+    contour = voice.f0 * (voice.pitch_start - voice.pitch_fall * t / max(t[-1], 1e-9))
+    if voice.accent:
+        where = t / max(t[-1], 1e-9)
+        bump = np.clip((where - voice.accent_at) * 3, -1, 1)
+        contour = contour * (1 + voice.accent * 0.5 * (1 + np.cos(np.pi * bump)))
     wobble = np.interp(t, np.linspace(0, t[-1] + 1e-9, max(2, n // 160)),
-                       rng.normal(0, 0.015, max(2, n // 160)))
+                       rng.normal(0, voice.jitter, max(2, n // 160)))
     phase = np.cumsum(contour * (1 + wobble) / sr) % 1.0
     flow = np.where(phase < 0.4, 0.5 * (1 - np.cos(np.pi * phase / 0.4)),
                     np.where(phase < 0.56, np.cos(np.pi * (phase - 0.4) / 0.32), 0.0))
     period = np.floor(np.cumsum(contour / sr))
-    shimmer = 1 + rng.normal(0, 0.05, int(period[-1]) + 2)[period.astype(int)]
-    return np.diff(flow * shimmer, prepend=0.0)
+    shimmer = 1 + rng.normal(0, voice.shimmer, int(period[-1]) + 2)[period.astype(int)]
+    return np.diff(flow * shimmer, prepend=0.0), flow
 
 
 @lru_cache(maxsize=64)
@@ -160,28 +266,49 @@ def _bandpass(lo: float, hi: float, sr: int) -> np.ndarray:
 
 
 def synthesize_digit(digit: int, sample_rate: int = 16000, seed: int = 0, take: int = 0,
-                     snr_db: tuple[float, float] = (10.0, 30.0)) -> np.ndarray:
+                     snr_db: tuple[float, float] = (10.0, 30.0),
+                     voices: str | Voice = "classic") -> np.ndarray:
     """One utterance of ``digit`` (0-9) as float32 samples, deterministic for (seed, digit,
-    take); background noise at an SNR drawn uniformly from ``snr_db``."""
+    take, voices); background noise at an SNR drawn uniformly from ``snr_db``.
+
+    ``voices``: ``"classic"`` (a speaker drawn for this clip alone), ``"broad"`` (the speaker
+    ``speaker_voice(seed, take)``, wider in every respect; see the module docstring) or a
+    :class:`Voice`.
+    """
     if not 0 <= digit <= 9:
         raise InputError(f"synthesize_digit: digit must be 0-9, got {digit}")
+    if not isinstance(voices, Voice) and voices not in VOICE_FAMILIES:
+        raise InputError(f"synthesize_digit: voices must be one of {VOICE_FAMILIES} or a "
+                         f"Voice, got {voices!r}")
     rng = np.random.default_rng(np.random.SeedSequence([seed, digit, take]))
     sr = int(sample_rate)
-    f0 = rng.uniform(80, 260)
-    vtl = np.clip(0.85 + 0.35 * (f0 - 80) / 180 + rng.normal(0, 0.05), 0.85, 1.2)
-    rate = rng.uniform(0.8, 1.25)
-    track = _tracks(DIGIT_WORDS[digit], rate, rng)
+    if isinstance(voices, Voice):
+        voice = voices
+    elif voices == "broad":
+        voice = speaker_voice(seed, take)
+    else:
+        voice = _classic_voice(rng)
+    track = _tracks(DIGIT_WORDS[digit], voice, rng)
     block = int(round(BLOCK_S * sr))
     n = track.formants.shape[0] * block
-    formants = track.formants * vtl
+    formants = track.formants * voice.vtl * np.asarray(voice.formant_scale)
     per_sample = np.repeat(np.arange(track.formants.shape[0]), block)
-    voiced = _glottal_source(n, sr, f0, rng) * track.voicing[per_sample]
+    source, flow = _glottal_source(n, sr, voice, rng)
+    from scipy.signal import lfilter, sosfilt  # imported on use: it costs ~0.7 s
+
+    if voice.tilt > 0:
+        source = lfilter([1 - voice.tilt], [1, -voice.tilt], source)
+    elif voice.tilt < 0:
+        source = lfilter([1, voice.tilt], [1], source)
+    if voice.breathiness:
+        breath = np.random.default_rng(np.random.SeedSequence([seed, digit, take, 1]))
+        rms = np.sqrt(np.mean(source**2) + 1e-24)
+        source = source + voice.breathiness * rms * (0.5 + flow) * breath.standard_normal(n)
+    voiced = source * track.voicing[per_sample]
     noise = rng.standard_normal(n)
     excitation = voiced + 0.3 * noise * track.aspiration[per_sample]
-    speech = resonator_cascade(excitation, np.minimum(formants, 0.45 * sr), BANDWIDTHS,
-                               float(sr), block)
-    from scipy.signal import sosfilt  # imported on use: it costs ~0.7 s
-
+    speech = resonator_cascade(excitation, np.minimum(formants, 0.45 * sr),
+                               BANDWIDTHS * voice.bandwidth_scale, float(sr), block)
     fric = np.zeros(n)
     for lo, hi in sorted({tuple(b) for b in track.fric_band if b[1] > 0}):
         mask = np.all(track.fric_band[per_sample] == (lo, hi), axis=1)

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..audio.augment import POLICIES
 from ..audio.pipeline import FeaturePipeline
+from ..data.synthetic import VOICE_FAMILIES
 from ..errors import InputError
 
 DATA_KINDS = ("synthetic", "fsdd", "folder")
@@ -33,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "augment": "auto", "mix_synthetic": 0,
     "features": RECOGNISER_PIPELINE.to_dict(),
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
-                  "data_seed": 1234, "sample_rate": 16000},
+                  "data_seed": 1234, "sample_rate": 16000, "voices": "classic"},
 }
 """Every setting and its default. ``bidirectional: None`` means the model's own (false for
 gru/lstm/rnn, true for cnn-gru) and is stored in the run's configuration as the bool the model was
@@ -170,6 +171,9 @@ def check_config(cfg: dict[str, Any]) -> None:
     if not _is_int(rate) or not 4000 <= rate <= 192000:
         raise ConfigError(f"synthetic.sample_rate must be an integer number of Hz in "
                           f"[4000, 192000], got {rate!r}")
+    if synthetic.get("voices", "classic") not in VOICE_FAMILIES:
+        raise ConfigError(f"synthetic.voices must be one of {VOICE_FAMILIES}, got "
+                          f"{synthetic.get('voices')!r}")
     if not _is_int(synthetic.get("data_seed", 0)) or synthetic.get("data_seed", 0) < 0:
         raise ConfigError(f"synthetic.data_seed must be an integer >= 0, got "
                           f"{synthetic.get('data_seed')!r}")

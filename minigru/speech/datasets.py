@@ -9,8 +9,9 @@
 
 The training split can grow: ``augment`` adds the copies of its policy (``mg.audio.augment``)
 and ``mix_synthetic`` adds that many synthetic utterances of each digit (``SyntheticDigits``
-at the run's sample rate, speakers the validation and test sets never meet), so the model
-meets more voices than the corpus has. Validation and test sets are never augmented.
+at the run's sample rate, speakers the validation and test sets never meet; the family of
+speakers is ``synthetic.voices``), so the model meets more voices than the corpus has.
+Validation and test sets are never augmented.
 
 Every split is computed through one feature pipeline, fixed to one sample rate for all
 splits (``pipeline_of`` and ``minigru.data.speech.fix_rate``), and features of files are cached
@@ -85,7 +86,8 @@ def grow_training_set(train: ArrayDataset, cfg: dict[str, Any], pipeline: Featur
                               f"{train.classes}")
         rate = pipeline.sample_rate or 16000
         synth = SyntheticDigits(mix, rate, seed=cfg["synthetic"]["data_seed"] + 1,
-                                features=pipeline)
+                                features=pipeline,
+                                voices=cfg["synthetic"].get("voices", "classic"))
         synth = ArrayDataset(synth.features, synth.labels, synth.names, train.classes,
                              synth.sources)
         train = join([train, synth])
@@ -101,7 +103,7 @@ def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDa
         for split, n in zip(SPLITS, counts, strict=True):
             out[split] = SyntheticDigits(n if limit is None else min(n, limit),
                                          s["sample_rate"], s["data_seed"], pipeline,
-                                         first_take=start)
+                                         first_take=start, voices=s.get("voices", "classic"))
             start += n
         return out
     if cfg["data"] == "fsdd":
