@@ -325,18 +325,48 @@ print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
 """
 
 
-def compile_times() -> tuple[float, float, float]:
+STARTUP_SNIPPET = """
+import time
+t = [time.perf_counter()]
+import numpy as np
+t.append(time.perf_counter())
+import numba
+t.append(time.perf_counter())
+import minigru as mg
+t.append(time.perf_counter())
+import scipy.linalg.cython_blas
+t.append(time.perf_counter())
+from numba.core.registry import cpu_target
+cpu_target.target_context.refresh()
+t.append(time.perf_counter())
+m = mg.nn.GRU(39, 128)
+x = mg.tensor(np.ones((100, 32, 39), np.float32), requires_grad=True)
+out, h = m(x)
+t.append(time.perf_counter())
+print(*[b - a for a, b in zip(t, t[1:])])
+"""
+STARTUP_STAGES = ("import numpy", "import numba", "import minigru (its own modules)",
+                  "scipy.linalg, imported by Numba's first compile or cache load",
+                  "Numba's other registries (first compile or cache load)",
+                  "the GRU kernel from the cache, and its first output")
+
+
+def compile_times(runs: int = 5) -> tuple[float, float, float, list[float]]:
     """(first forward+backward minus a warm one with an empty cache, import time and
-    import-to-first-output time of a second process that finds the cache)."""
+    import-to-first-output time of a second process that finds the cache, and the median
+    over ``runs`` more such processes of each of :data:`STARTUP_STAGES`)."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        runs = []
-        for _ in range(2):
-            out = subprocess.run([sys.executable, "-c", COMPILE_SNIPPET], env=env, check=True,
+
+        def run(snippet: str) -> list[float]:
+            out = subprocess.run([sys.executable, "-c", snippet], env=env, check=True,
                                  capture_output=True, text=True).stdout.split()
-            runs.append([float(v) for v in out])
-    cold = runs[0][1] + runs[0][2] - runs[0][3]
-    return cold, runs[1][0], runs[1][0] + runs[1][1]
+            return [float(v) for v in out]
+
+        first, second = run(COMPILE_SNIPPET), run(COMPILE_SNIPPET)
+        stages = np.median([run(STARTUP_SNIPPET) for _ in range(runs)], axis=0)
+    cold = first[1] + first[2] - first[3]
+    return cold, second[0], second[0] + second[1], [float(v) for v in stages]
 
 
 # ----------------------------------------------------------------------------- main
@@ -425,10 +455,15 @@ def main() -> None:
         ratio_table(results, peak)
     else:
         print("\n(PyTorch is not installed: pip install -e \".[bench]\" adds the torch columns)")
-    cold, imp, first = compile_times()
+    cold, imp, first, stages = compile_times()
     print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
     print(f"second process with the cache: import {imp:.2f} s, import to first GRU output "
-          f"{first:.2f} s")
+          f"{first:.2f} s\n")
+    print("| start-up of a process that finds the cache (median of 5) | seconds |")
+    print("|---|---|")
+    for stage, seconds in zip(STARTUP_STAGES, stages, strict=True):
+        print(f"| {stage} | {seconds:.3f} |")
+    print(f"| **import to first GRU output** | **{sum(stages):.3f}** |")
 
 
 def ratio_table(results: list, peak: float) -> None:
