@@ -171,3 +171,15 @@ def test_an_unknown_voice_family_is_refused_by_name():
         SyntheticDigits(1, 8000, voices="wide")
     with pytest.raises(config.ConfigError, match="synthetic.voices"):
         config.make_config({"synthetic": {"voices": "wide"}})
+
+
+@pytest.mark.parametrize("change, name", [
+    ({"f0": 0.0}, "f0"), ({"vtl": -1.0}, "vtl"), ({"rate": 0.0}, "rate"),
+    ({"bandwidth_scale": 0.0}, "bandwidth_scale"), ({"jitter": -0.1}, "jitter"),
+    ({"breathiness": -1.0}, "breathiness"), ({"tilt": 1.0}, "tilt"), ({"tilt": -1.5}, "tilt"),
+    ({"smoothing": 4}, "smoothing"), ({"smoothing": 0}, "smoothing"),
+    ({"timing": (1.2, 0.8)}, "timing"), ({"vowel_shift": {"XX": (1.0, 1.0)}}, "vowel_shift"),
+])
+def test_a_voice_that_cannot_be_synthesized_is_refused_by_name(change, name):
+    with pytest.raises(InputError, match=name):
+        dataclasses.replace(PLAIN, **change)

@@ -138,6 +138,27 @@ class Voice:
     breathiness: float = 0.0
     tilt: float = 0.0
 
+    def __post_init__(self) -> None:
+        for name in ("f0", "vtl", "rate", "bandwidth_scale"):
+            if not getattr(self, name) > 0:
+                raise InputError(f"Voice: {name} must be > 0, got {getattr(self, name)!r}")
+        for name in ("jitter", "shimmer", "accent", "breathiness"):
+            if not getattr(self, name) >= 0:
+                raise InputError(f"Voice: {name} must be >= 0, got {getattr(self, name)!r}")
+        if not -1 < self.tilt < 1:
+            raise InputError(f"Voice: tilt must be in (-1, 1), got {self.tilt!r}")
+        if not isinstance(self.smoothing, int) or self.smoothing < 1 or self.smoothing % 2 == 0:
+            raise InputError(f"Voice: smoothing must be an odd number of blocks >= 1, got "
+                             f"{self.smoothing!r}")
+        low, high = self.timing
+        if not 0 < low <= high:
+            raise InputError(f"Voice: timing must be (low, high) with 0 < low <= high, got "
+                             f"{self.timing!r}")
+        unknown = set(self.vowel_shift) - set(VOWELS)
+        if unknown:
+            raise InputError(f"Voice: vowel_shift names vowels the synthesizer does not have: "
+                             f"{sorted(unknown)} (it has {sorted(VOWELS)})")
+
 
 def _classic_voice(rng: np.random.Generator) -> Voice:
     f0 = rng.uniform(80, 260)
