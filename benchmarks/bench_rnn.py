@@ -351,10 +351,9 @@ STARTUP_STAGES = ("import numpy", "import numba", "import minigru (its own modul
                   "the GRU kernel from the cache, and its first output")
 
 
-def compile_times(runs: int = 5) -> tuple[float, float, float, list[float]]:
-    """(first forward+backward minus a warm one with an empty cache, import time and
-    import-to-first-output time of a second process that finds the cache, and the median
-    over ``runs`` more such processes of each of :data:`STARTUP_STAGES`)."""
+def compile_times(runs: int = 5) -> tuple[float, list[float]]:
+    """(first forward+backward minus a warm one with an empty cache, and the median over
+    ``runs`` processes that then find the cache of each of :data:`STARTUP_STAGES`)."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
 
@@ -363,10 +362,9 @@ def compile_times(runs: int = 5) -> tuple[float, float, float, list[float]]:
                                  capture_output=True, text=True).stdout.split()
             return [float(v) for v in out]
 
-        first, second = run(COMPILE_SNIPPET), run(COMPILE_SNIPPET)
+        first = run(COMPILE_SNIPPET)
         stages = np.median([run(STARTUP_SNIPPET) for _ in range(runs)], axis=0)
-    cold = first[1] + first[2] - first[3]
-    return cold, second[0], second[0] + second[1], [float(v) for v in stages]
+    return first[1] + first[2] - first[3], [float(v) for v in stages]
 
 
 # ----------------------------------------------------------------------------- main
@@ -455,10 +453,10 @@ def main() -> None:
         ratio_table(results, peak)
     else:
         print("\n(PyTorch is not installed: pip install -e \".[bench]\" adds the torch columns)")
-    cold, imp, first, stages = compile_times()
+    cold, stages = compile_times()
     print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
-    print(f"second process with the cache: import {imp:.2f} s, import to first GRU output "
-          f"{first:.2f} s\n")
+    print(f"second process with the cache: import {sum(stages[:3]):.2f} s, import to first "
+          f"GRU output {sum(stages):.2f} s\n")
     print("| start-up of a process that finds the cache (median of 5) | seconds |")
     print("|---|---|")
     for stage, seconds in zip(STARTUP_STAGES, stages, strict=True):

@@ -34,20 +34,22 @@ def _voiced(x: np.ndarray, sr: int) -> np.ndarray:
     return x[start + n // 5:start + 4 * n // 5].astype(float)
 
 
-def _f0(x: np.ndarray, sr: int) -> float:
-    """Pitch by the highest normalised autocorrelation between 60 and 400 Hz."""
+def _pitch_lags(x: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """The lags of periods of 60-400 Hz and the normalised autocorrelation of ``x`` at them."""
     x = x - x.mean()
     r = np.correlate(x, x, "full")[x.size - 1:]
     lags = np.arange(int(sr / 400), int(sr / 60))
-    best = lags[np.argmax(r[lags] / r[0])]
-    return sr / best
+    return lags, r[lags] / r[0]
+
+
+def _f0(x: np.ndarray, sr: int) -> float:
+    """Pitch by the highest normalised autocorrelation between 60 and 400 Hz."""
+    lags, r = _pitch_lags(x, sr)
+    return sr / lags[np.argmax(r)]
 
 
 def _periodicity(x: np.ndarray, sr: int) -> float:
-    x = x - x.mean()
-    r = np.correlate(x, x, "full")[x.size - 1:]
-    lags = np.arange(int(sr / 400), int(sr / 60))
-    return float(np.max(r[lags]) / r[0])
+    return float(np.max(_pitch_lags(x, sr)[1]))
 
 
 @pytest.mark.parametrize("f0", [95.0, 150.0, 240.0])

@@ -263,10 +263,10 @@ def _glottal_source(n: int, sr: int, voice: Voice, rng: np.random.Generator
     """Derivative of a Rosenberg glottal flow at the voice's jittered pitch contour, and the
     flow itself (n samples each)."""
     t = np.arange(n) / sr
-    contour = voice.f0 * (voice.pitch_start - voice.pitch_fall * t / max(t[-1], 1e-9))
+    span = max(t[-1], 1e-9)
+    contour = voice.f0 * (voice.pitch_start - voice.pitch_fall * t / span)
     if voice.accent:
-        where = t / max(t[-1], 1e-9)
-        bump = np.clip((where - voice.accent_at) * 3, -1, 1)
+        bump = np.clip((t / span - voice.accent_at) * 3, -1, 1)
         contour = contour * (1 + voice.accent * 0.5 * (1 + np.cos(np.pi * bump)))
     wobble = np.interp(t, np.linspace(0, t[-1] + 1e-9, max(2, n // 160)),
                        rng.normal(0, voice.jitter, max(2, n // 160)))
