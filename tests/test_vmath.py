@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minigru.kernels.vmath import sigmoid_row, tanh_row
+from minigru.kernels.vmath import activation_scratch, sigmoid_row, tanh_row
 
 EPS = np.finfo(np.float64).eps
 
@@ -71,3 +71,55 @@ def test_identities(v):
     assert s[0] + s[1] == pytest.approx(1.0, abs=2 * EPS)
     t = _run(tanh_row, np.array([v / 2]))[0]
     assert t == pytest.approx(2 * s[0] - 1, abs=4 * EPS)
+
+
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+def _run32(fn, a):
+    """The row computed in float32 arithmetic (float32 scratch, as the kernels use for
+    float32 models)."""
+    a = np.asarray(a, dtype=np.float32)
+    out = np.empty_like(a)
+    q, bits = activation_scratch(a.size, a)
+    assert q.dtype == np.float32 and bits.dtype == np.int32
+    fn(a, out, q, bits)
+    return out
+
+
+GRID32 = np.concatenate([np.linspace(-87, 87, 40001), np.linspace(-3, 3, 20001),
+                         np.geomspace(1e-37, 87, 2000), -np.geomspace(1e-37, 87, 2000)]
+                        ).astype(np.float32)
+
+
+def test_float32_arithmetic_sigmoid_within_two_float32_ulps():
+    got = _run32(sigmoid_row, GRID32)
+    assert got.dtype == np.float32
+    want = 1 / (1 + np.exp(-GRID32.astype(np.float64)))
+    assert np.max(np.abs(got - want) / want) < 2 * EPS32
+
+
+def test_float32_arithmetic_tanh_within_two_float32_ulps_also_near_zero():
+    got = _run32(tanh_row, GRID32)
+    want = np.tanh(GRID32.astype(np.float64))
+    assert np.max(np.abs(got - want) / np.maximum(np.abs(want), 1e-37)) < 2 * EPS32
+    assert np.array_equal(np.sign(got), np.sign(want))
+
+
+def test_float32_arithmetic_extremes_and_special_values():
+    a = np.array([0.0, -0.0, np.inf, -np.inf, 800.0, -800.0, -100.0, 1e-40, np.nan],
+                 dtype=np.float32)
+    s = _run32(sigmoid_row, a)
+    t = _run32(tanh_row, a)
+    np.testing.assert_array_equal(s[:7], [0.5, 0.5, 1.0, 0.0, 1.0, 0.0, 0.0])
+    assert s[7] == 0.5 and np.isnan(s[8])
+    np.testing.assert_array_equal(t[:7], [0.0, 0.0, 1.0, -1.0, 1.0, -1.0, -1.0])
+    assert t[7] == pytest.approx(1e-40, rel=0.01) and np.isnan(t[8])
+
+
+def test_scratch_precision_not_row_dtype_chooses_the_arithmetic():
+    a = (np.random.default_rng(1).standard_normal(500) * 6).astype(np.float32)
+    exact = (1 / (1 + np.exp(-a.astype(np.float64)))).astype(np.float32)
+    np.testing.assert_array_equal(_run(sigmoid_row, a), exact)
+    q, bits = activation_scratch(3, np.zeros(2))
+    assert q.dtype == np.float64 and bits.dtype == np.int64

@@ -70,7 +70,7 @@ import numpy as np
 
 from .jit import kernel
 from .timeloop import forward_start, time_index
-from .vmath import sigmoid_row, tanh_row
+from .vmath import activation_scratch, sigmoid_row, tanh_row, unit
 from .weight_grads import back_through_w_hh, column_sums
 
 
@@ -94,6 +94,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
         q: (T, B, H) h W_hn^T + b_hn for reset_after=True; (r * h) W_hn^T + b_hn otherwise.
     """
     T, B, I = x.shape
+    one = unit(x)
     H = h0.shape[1]
     xg, y, h_prev, h = forward_start(x, w_ih, h0)
     gates = np.empty((T, B, 3 * H), dtype=x.dtype)
@@ -105,9 +106,8 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     hrz = np.empty((B, 2 * H), dtype=x.dtype)
     u = np.zeros((B, H), dtype=x.dtype)
     un = np.empty((B, H), dtype=x.dtype)
-    pre = np.empty(2 * H)
-    scratch = np.empty(2 * H)
-    bits = np.empty(2 * H, dtype=np.int64)
+    pre = np.empty(2 * H, dtype=x.dtype)
+    scratch, bits = activation_scratch(2 * H, x)
     for step in range(T):
         t = time_index(step, T, reverse)
         h_prev[t] = h
@@ -150,7 +150,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
             tanh_row(pre[:H], n, scratch, bits)
             z = gates[t, b, H:2 * H]
             for j in range(H):
-                hj = (1.0 - z[j]) * n[j] + z[j] * h[b, j]
+                hj = (one - z[j]) * n[j] + z[j] * h[b, j]
                 y[t, b, j] = hj
                 h[b, j] = hj
     return y, h, h_prev, gates, q
@@ -169,6 +169,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
         dx (T, B, I), dh0 (B, H), dw_ih (3H, I), dw_hh (3H, H), db_ih (3H,), db_hh (3H,).
     """
     T, B, I = x.shape
+    one = unit(x)
     H = dh_n.shape[1]
     gx = np.empty((T, B, 3 * H), dtype=x.dtype)
     gh = np.empty((T, B, 3 * H), dtype=x.dtype)
@@ -198,8 +199,8 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
             ghb = gh[t, b]
             for j in range(H):
                 d = dhb[j] + dyb[j]
-                da_n = d * (1.0 - z[j]) * (1.0 - n[j] * n[j])
-                da_z = d * (hp[j] - n[j]) * z[j] * (1.0 - z[j])
+                da_n = d * (one - z[j]) * (one - n[j] * n[j])
+                da_z = d * (hp[j] - n[j]) * z[j] * (one - z[j])
                 gxb[H + j] = da_z
                 gxb[2 * H + j] = da_n
                 ghb[H + j] = da_z
@@ -208,7 +209,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
                 qb = q[t, b]
                 for j in range(H):
                     da_n = gxb[2 * H + j]
-                    da_r = da_n * qb[j] * r[j] * (1.0 - r[j])
+                    da_r = da_n * qb[j] * r[j] * (one - r[j])
                     gxb[j] = da_r
                     ghb[j] = da_r
                     ghb[2 * H + j] = da_n * r[j]
@@ -226,7 +227,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
                 r = gates[t, b, :H]
                 hp = h_prev[t, b]
                 for j in range(H):
-                    da_r = du[b, j] * hp[j] * r[j] * (1.0 - r[j])
+                    da_r = du[b, j] * hp[j] * r[j] * (one - r[j])
                     gx[t, b, j] = da_r
                     gh[t, b, j] = da_r
                     grz[b, j] = da_r

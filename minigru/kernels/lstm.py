@@ -29,7 +29,7 @@ import numpy as np
 
 from .jit import kernel
 from .timeloop import forward_start, time_index
-from .vmath import sigmoid_row, tanh_row
+from .vmath import activation_scratch, sigmoid_row, tanh_row, unit
 from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
@@ -50,9 +50,8 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
     c = c0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, 4 * H), dtype=x.dtype)
-    pre = np.empty(4 * H)
-    scratch = np.empty(4 * H)
-    bits = np.empty(4 * H, dtype=np.int64)
+    pre = np.empty(4 * H, dtype=x.dtype)
+    scratch, bits = activation_scratch(4 * H, x)
     for step in range(T):
         t = time_index(step, T, reverse)
         h_prev[t] = h
@@ -93,6 +92,7 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
         (the gradient of both b_ih and b_hh).
     """
     T, B, I = x.shape
+    one = unit(x)
     H = dh_n.shape[1]
     gg = np.empty((T, B, 4 * H), dtype=x.dtype)
     dh = dh_n.copy()
@@ -115,11 +115,11 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
                 g = gb[2 * H + j]
                 o = gb[3 * H + j]
                 d = dh[b, j] + dyb[j]
-                dc_tot = dc[b, j] + d * o * (1.0 - kb[j] * kb[j])
-                ggb[j] = dc_tot * g * i * (1.0 - i)
-                ggb[H + j] = dc_tot * cp[j] * f * (1.0 - f)
-                ggb[2 * H + j] = dc_tot * i * (1.0 - g * g)
-                ggb[3 * H + j] = d * kb[j] * o * (1.0 - o)
+                dc_tot = dc[b, j] + d * o * (one - kb[j] * kb[j])
+                ggb[j] = dc_tot * g * i * (one - i)
+                ggb[H + j] = dc_tot * cp[j] * f * (one - f)
+                ggb[2 * H + j] = dc_tot * i * (one - g * g)
+                ggb[3 * H + j] = d * kb[j] * o * (one - o)
                 dc[b, j] = dc_tot * f
         back_through_w_hh(gg[t], w_hh, back, dh, lengths, t, False)
     dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)

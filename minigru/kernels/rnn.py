@@ -19,7 +19,7 @@ import numpy as np
 
 from .jit import kernel
 from .timeloop import forward_start, time_index
-from .vmath import tanh_row
+from .vmath import activation_scratch, tanh_row, unit
 from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
@@ -34,9 +34,8 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
     xg, y, h_prev, h = forward_start(x, w_ih, h0)
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, H), dtype=x.dtype)
-    pre = np.empty(H)
-    scratch = np.empty(H)
-    bits = np.empty(H, dtype=np.int64)
+    pre = np.empty(H, dtype=x.dtype)
+    scratch, bits = activation_scratch(H, x)
     for step in range(T):
         t = time_index(step, T, reverse)
         h_prev[t] = h
@@ -67,6 +66,7 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
     Returns dx (T, B, I), dh0 (B, H), dw_ih (H, I), dw_hh (H, H), db (H,).
     """
     T, B, I = x.shape
+    one = unit(x)
     H = dh_n.shape[1]
     gg = np.empty((T, B, H), dtype=x.dtype)
     dh = dh_n.copy()
@@ -85,7 +85,7 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
                     ggb[j] = dh[b, j] + dyb[j] if yb[j] > 0 else 0.0
             else:
                 for j in range(H):
-                    ggb[j] = (dh[b, j] + dyb[j]) * (1.0 - yb[j] * yb[j])
+                    ggb[j] = (dh[b, j] + dyb[j]) * (one - yb[j] * yb[j])
         back_through_w_hh(gg[t], w_hh, back, dh, lengths, t, False)
     dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)
     return dx, dh, dw_ih, dw_hh, db

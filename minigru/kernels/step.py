@@ -3,7 +3,9 @@
 The same equations as the sequence kernels (``gru.py``, ``lstm.py``, ``rnn.py``) for a single
 input vector, with the same row activations (``vmath.py``); the state is updated in place and
 the scratch vectors are supplied by the caller, so a step allocates nothing. Scratch: gi, gh
-(G*H,) in the state's dtype, q (G*H,) float64, bits (G*H,) int64, with G the gate count.
+(G*H,) in the state's dtype, and q, bits = ``activation_scratch(G*H, gi)`` (``vmath.py``: the
+activations are then computed in the state's precision, as the sequence kernels do), with G the
+gate count.
 """
 
 from __future__ import annotations

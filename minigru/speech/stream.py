@@ -25,6 +25,7 @@ from ..audio.pipeline import FeaturePipeline
 from ..autograd import no_grad
 from ..errors import InputError
 from ..kernels.step import gru_step, lstm_step, rnn_step
+from ..kernels.vmath import activation_scratch
 from ..ops.recurrent import MODES
 from ..ops.reduce import softmax
 from ..tensor import Tensor
@@ -53,8 +54,7 @@ class RecurrentStream:
         self.c = np.zeros((len(self.layers), H), dtype=dt)
         self.gi = np.zeros(G * H, dtype=dt)
         self.gh = np.zeros(G * H, dtype=dt)
-        self.q = np.zeros(G * H)
-        self.bits = np.zeros(G * H, dtype=np.int64)
+        self.q, self.bits = activation_scratch(G * H, self.gi)
         self.x = np.zeros(self.input_size, dtype=dt)
         self.mean = np.zeros(H, dtype=dt)
         self.logits = np.zeros(self.w_head.shape[0], dtype=dt)
