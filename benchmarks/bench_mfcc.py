@@ -17,10 +17,9 @@ reference's range (the parity the presets promise).
 
 from __future__ import annotations
 
-import os
+from _threads import pin_threads
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ[_var] = "1"
+pin_threads(1)
 
 import argparse  # noqa: E402
 import time  # noqa: E402

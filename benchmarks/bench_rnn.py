@@ -25,17 +25,10 @@ import argparse
 import os
 import sys
 
-
-def _set_threads(n: int) -> None:
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "NUMBA_NUM_THREADS"):
-        os.environ[var] = str(n)
-
+from _threads import pin_threads, threads_from_argv
 
 if __name__ == "__main__":
-    _pre = argparse.ArgumentParser(add_help=False)
-    _pre.add_argument("--threads", type=int, default=2)
-    _set_threads(_pre.parse_known_args()[0].threads)
+    pin_threads(threads_from_argv(2))
 
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
