@@ -68,7 +68,8 @@ def _train_overrides(args: argparse.Namespace) -> dict:
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
             "augment", "mix_synthetic", "ema")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
-    features = {k: getattr(args, k) for k in ("cmvn", "trim") if getattr(args, k) is not None}
+    features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack")
+                if getattr(args, k) is not None}
     if features:
         over["features"] = features
     if args.synthetic_voices is not None:
@@ -312,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="per-utterance mean and variance normalisation (default on)")
     p.add_argument("--trim", action=argparse.BooleanOptionalAction, default=None,
                    help="trim the silence around each word (default on)")
+    p.add_argument("--stack", type=int, metavar="K", default=None,
+                   help="K consecutive feature frames side by side per recurrent step "
+                        "(default 1; 2 halves the steps)")
     p.add_argument("--ema", type=float, metavar="BETA", default=None,
                    help="validate and keep a moving average of the weights with decay BETA "
                         "in [0, 1) (0: none; default 0.999 for recordings, none for the "

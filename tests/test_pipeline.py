@@ -143,3 +143,75 @@ def test_the_stages_are_the_features_own(preset):
     ceps = mg.audio.lifter(mg.audio.dct(logs, cfg.n_mfcc), cfg.lifter)
     first = 0 if cfg.energy is None else 1
     np.testing.assert_allclose(ceps[:, first:], st["features"][:, first:], rtol=0, atol=1e-9)
+
+
+def test_stack_frames_written_out():
+    f = np.arange(10.0).reshape(5, 2)
+    got = mg.audio.stack_frames(f, 2)
+    np.testing.assert_array_equal(got, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 8, 9]])
+    np.testing.assert_array_equal(mg.audio.stack_frames(f, 3),
+                                  [[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 8, 9]])
+    assert mg.audio.stack_frames(f, 1) is f
+    assert mg.audio.stack_frames(f, 5).shape == (1, 10)
+    assert mg.audio.stack_frames(np.zeros((0, 3)), 2).shape == (0, 6)
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="stack"):
+            mg.audio.stack_frames(f, bad)
+    with pytest.raises(ValueError, match="features"):
+        mg.audio.stack_frames(np.zeros(4), 2)
+
+
+def test_a_stacking_pipeline_stacks_its_own_frames(clip):
+    plain = FeaturePipeline(cmvn=True, trim=True, sample_rate=16000)
+    two = FeaturePipeline(cmvn=True, trim=True, sample_rate=16000, stack=2)
+    frames = plain(clip, 16000)
+    got = two(clip, 16000)
+    assert two.size == 2 * plain.size == got.shape[1]
+    assert got.shape[0] == -(-frames.shape[0] // 2)
+    np.testing.assert_array_equal(got[:, :plain.size], frames[0::2])
+    np.testing.assert_array_equal(got[: frames.shape[0] // 2, plain.size:], frames[1::2])
+    np.testing.assert_array_equal(two.frames([clip], 16000)[0], frames)
+    assert two.step_seconds() == pytest.approx(2 * plain.step_seconds()) == pytest.approx(0.02)
+    assert FeaturePipeline.from_json(two.to_json()) == two
+    assert FeaturePipeline.from_dict({"cmvn": True}).stack == 1  # configs written before stack
+    with pytest.raises(ValueError, match="stack"):
+        FeaturePipeline(stack=0)
+    with pytest.raises(ValueError, match="stack=2 has no frame-by-frame form"):
+        two.streaming()
+    with pytest.raises(config.ConfigError, match="features.stack"):
+        config.make_config({"features": {"stack": 1.5}})
+
+
+def test_augmented_copies_are_masked_before_stacking():
+    from minigru.data import SyntheticDigits
+    from minigru.data.speech import augmented
+
+    plain = SyntheticDigits(1, 8000, seed=5, features=FeaturePipeline(cmvn=True))
+    two = SyntheticDigits(1, 8000, seed=5, features=FeaturePipeline(cmvn=True, stack=2))
+    a = augmented(plain, plain.pipeline, "strong", seed=1)
+    b = augmented(two, two.pipeline, "strong", seed=1)
+    assert len(a) == len(b) == 5 * len(plain)
+    for fa, fb in zip(a.features, b.features, strict=True):
+        np.testing.assert_array_equal(fb, mg.audio.stack_frames(fa, 2))
+
+
+def test_a_stacking_run_travels_with_its_model(tmp_path, clip):
+    from minigru.speech.stream import StreamingRecognizer
+
+    cfg = config.make_config({"limit": 3, "epochs": 1, "hidden": 8, "features": {"stack": 2},
+                              "synthetic": {"train_per_class": 3, "val_per_class": 2,
+                                            "test_per_class": 2}})
+    run.train_run(cfg, tmp_path / "run", quiet=True, log=None)
+    model, cfg2 = predict.load_model(RunFolder(tmp_path / "run").best)
+    pipe = config.pipeline_of(cfg2)
+    assert pipe.stack == 2 and model.rnn.input_size == pipe.size == 52
+    wavfile.write(tmp_path / "16k.wav", 16000, clip)
+    [(_, p)] = predict.predict_files(model, cfg2, [tmp_path / "16k.wav"])
+    assert p.shape == (10,) and abs(p.sum() - 1) < 1e-6
+    rec = StreamingRecognizer(model, pipe, 16000, cfg2["classes"], threshold=0.0)
+    assert rec.decide == "word"
+    quiet = 1e-4 * np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+    words = rec.push(np.concatenate([quiet, clip, quiet])) + rec.flush()
+    assert len(words) == 1 and words[0]["word_start"] < 0.6 < words[0]["word_end"]
+    with pytest.raises(ValueError, match="frame-by-frame"):
+        StreamingRecognizer(model, pipe, 16000, cfg2["classes"], decide="frames")

@@ -14,8 +14,10 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
        -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
        -> deltas of order 1..``deltas``                            (mg.audio.delta)
        -> per-utterance CMVN if ``cmvn``                           (mg.audio.cmvn)
+       -> ``stack`` consecutive frames side by side                (stack_frames)
 
-giving an array of shape (frames, ``size``) with ``size = n_mfcc * (1 + deltas)``.
+giving an array of shape (ceil(frames / stack), ``size``) with
+``size = n_mfcc * (1 + deltas) * stack``.
 ``sample_rate=None`` keeps each input's own rate (a pipeline that has not been fixed yet;
 a training run fixes it to the rate of its data, see :meth:`FeaturePipeline.at_rate`).
 """
@@ -50,6 +52,9 @@ class FeaturePipeline:
         sample_rate: the rate every input is converted to before framing (None: its own).
         trim: cut the silence or noise before and after the speech (``mg.audio.endpoint``),
             so a word with seconds of silence around it gives the features of the word.
+        stack: frames per model step (:func:`stack_frames`): 1 keeps every 10 ms frame; 2
+            puts each pair of frames side by side, so a recurrent layer takes half the steps
+            over inputs twice as wide (a lower frame rate, as in Pundak and Sainath 2016).
     """
 
     preset: str | None = None
@@ -58,13 +63,14 @@ class FeaturePipeline:
     cmvn: bool = False
     sample_rate: int | None = None
     trim: bool = False
+    stack: int = 1
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             names = [p for p in PRESETS if p is not None]
             raise InputError(f"FeaturePipeline: preset must be None or one of {names}, got "
                              f"{self.preset!r}")
-        for name, low in (("n_mfcc", 1), ("deltas", 0)):
+        for name, low in (("n_mfcc", 1), ("deltas", 0), ("stack", 1)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InputError(f"FeaturePipeline: {name} must be an integer >= {low}, got "
@@ -84,8 +90,17 @@ class FeaturePipeline:
     # ------------------------------------------------------------------ description
     @property
     def size(self) -> int:
-        """Features per frame: ``n_mfcc * (1 + deltas)``."""
-        return self.n_mfcc * (1 + self.deltas)
+        """Features per model step: ``n_mfcc * (1 + deltas) * stack``."""
+        return self.n_mfcc * (1 + self.deltas) * self.stack
+
+    def step_seconds(self, sample_rate: int | None = None) -> float:
+        """Seconds of audio per row of the features: the frame hop times ``stack``, at the
+        pipeline's rate (or ``sample_rate`` when it has none)."""
+        rate = self.sample_rate or sample_rate
+        if rate is None:
+            raise InputError("FeaturePipeline.step_seconds: the pipeline has no sample rate; "
+                             "pass sample_rate")
+        return self.mfcc_config().frame_sizes(rate)[1] * self.stack / rate
 
     def to_dict(self) -> dict[str, Any]:
         """The pipeline as a JSON-ready dict (the ``features`` section of a run config)."""
@@ -149,11 +164,16 @@ class FeaturePipeline:
             x = trim(x, rate)
         return x, rate
 
-    def batch(self, signals: Sequence[Any], sample_rate: int) -> list[np.ndarray]:
-        """Features of many signals that share one rate: a list of (frames, size) arrays."""
+    def frames(self, signals: Sequence[Any], sample_rate: int) -> list[np.ndarray]:
+        """Features of many signals that share one rate before :func:`stack_frames`: a list
+        of (frames, size / stack) arrays, one row per frame."""
         converted = [self.convert(s, sample_rate) for s in signals]
         rate = converted[0][1] if converted else int(sample_rate)
         return mfcc_batch([x for x, _ in converted], rate, config=self.mfcc_config())
+
+    def batch(self, signals: Sequence[Any], sample_rate: int) -> list[np.ndarray]:
+        """Features of many signals that share one rate: a list of (steps, size) arrays."""
+        return [stack_frames(f, self.stack) for f in self.frames(signals, sample_rate)]
 
     def __call__(self, signal: Any, sample_rate: int) -> np.ndarray:
         """Features of one signal: (frames, size)."""
@@ -171,9 +191,13 @@ class FeaturePipeline:
 
     def streaming(self, sample_rate: int | None = None) -> Any:
         """A ``StreamingMFCC`` computing this pipeline frame by frame (CMVN, which needs the
-        whole utterance, becomes running CMVN)."""
+        whole utterance, becomes running CMVN). A pipeline that stacks frames has no
+        frame-by-frame form and is refused: decide on whole words instead."""
         from .streaming import StreamingMFCC
 
+        if self.stack != 1:
+            raise InputError(f"FeaturePipeline.streaming: a pipeline with stack={self.stack} "
+                             f"has no frame-by-frame form; classify whole words (decide='word')")
         rate = self.sample_rate or sample_rate
         if rate is None:
             raise InputError("FeaturePipeline.streaming: the pipeline has no sample rate; "
@@ -189,7 +213,7 @@ class FeaturePipeline:
         them (scaled, pre-emphasised, DC removed where the preset does, windowed), so
         ``log(power @ filterbank.T)`` then the DCT and lifter give the features, ``freqs`` the
         frequency of each bin in Hz, ``filterbank`` (n_mels, bins), ``mel_scale``,
-        ``features`` (frames, size) the pipeline's output, and ``hop_seconds``.
+        ``features`` (steps, size) the pipeline's output, and ``hop_seconds`` (of a frame).
         """
         x, rate = self.convert(signal, sample_rate)
         cfg = self.mfcc_config()
@@ -211,6 +235,27 @@ class FeaturePipeline:
         return {"signal": x, "sample_rate": rate, "power": power,
                 "freqs": np.arange(fb.shape[1]) * rate / n_fft, "filterbank": fb,
                 "mel_scale": cfg.mel_scale, "features": self(x, rate), "hop_seconds": hop / rate}
+
+
+def stack_frames(features: Any, stack: int) -> np.ndarray:
+    """Consecutive frames side by side: (T, d) -> (ceil(T / k), k d) for ``stack = k``.
+
+    Row ``j`` of the result is ``[f_{jk}, f_{jk+1}, ..., f_{jk+k-1}]``, where a frame past the
+    end repeats the last one, ``f_t = f_{T-1}`` for ``t >= T``. ``stack=1`` returns the
+    features unchanged (the same array).
+    """
+    if not isinstance(stack, int) or isinstance(stack, bool) or stack < 1:
+        raise InputError(f"stack_frames: stack must be an integer >= 1, got {stack!r}")
+    f = np.asarray(features)
+    if f.ndim != 2:
+        raise InputError(f"stack_frames: features must be (frames, size), got shape {f.shape}")
+    if stack == 1:
+        return f
+    if f.shape[0] == 0:
+        return np.zeros((0, f.shape[1] * stack), dtype=f.dtype)
+    steps = -(-f.shape[0] // stack)
+    padded = np.pad(f, ((0, steps * stack - f.shape[0]), (0, 0)), mode="edge")
+    return padded.reshape(steps, stack * f.shape[1])
 
 
 DEFAULT_PIPELINE = FeaturePipeline()

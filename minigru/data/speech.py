@@ -23,7 +23,7 @@ from scipy.io import wavfile
 from ..audio.augment import Policy, augment, policy, spec_augment, utterance_rng
 from ..audio.cache import FeatureCache
 from ..audio.endpoint import SILENT_DB, is_silent
-from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline
+from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline, stack_frames
 from ..audio.wav import load_wav
 from ..errors import InputError
 from .dataset import ArrayDataset, join
@@ -277,9 +277,10 @@ def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Po
                 rng = utterance_rng(seed, copy, i)
                 others = [audio[j] for j in rng.choice(len(audio), size=min(8, len(audio)),
                                                        replace=False) if j != i]
-                f = pipeline(augment(audio[i], rate, recipe, rng, others), rate)
+                f = pipeline.frames([augment(audio[i], rate, recipe, rng, others)], rate)[0]
                 if recipe.spec_augment:
                     f = spec_augment(f, rng, **recipe.spec_augment)
+                f = stack_frames(f, pipeline.stack)
                 if is_file:
                     cache.store(src, settings, f)
             feats.append(f)

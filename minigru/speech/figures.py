@@ -153,7 +153,7 @@ def plot_gates(features: np.ndarray, z: np.ndarray, r: np.ndarray,
     _save(gates_figure(features, z, r, hop_seconds, n_mfcc, title), path)
 
 
-def plot_clip(features: np.ndarray, hop_seconds: float, n_mfcc: int,
+def plot_clip(features: np.ndarray, hop_seconds: float, n_mfcc: int | None,
               gates: dict[str, np.ndarray] | None) -> Any:
     """The report's figure of one clip: its features, and the GRU's gates when there are."""
     z = None if gates is None else gates["z"][:, 0]
@@ -184,8 +184,7 @@ def write_figures(files: RunFolder, history: list[dict[str, float]], confusion: 
         gates = model.gates(features[:, None, :], [features.shape[0]])
         pipe = pipeline or FeaturePipeline()
         rate = pipe.sample_rate or 16000
-        hop = pipe.mfcc_config().frame_sizes(rate)[1] / rate
         plot_gates(features, gates["z"][:, 0], gates["r"][:, 0], files.figure("gates"),
-                   f"inside the GRU: {test.names[0]} (class {classes[label]})", hop,
-                   pipe.n_mfcc)
+                   f"inside the GRU: {test.names[0]} (class {classes[label]})",
+                   pipe.step_seconds(rate), pipe.n_mfcc if pipe.stack == 1 else None)
     return files.figures()

@@ -166,8 +166,8 @@ def write_report(run_dir: str | os.PathLike[str], max_errors: int = 60, max_corr
         feats = test.features[i]
         gates = model.gates(feats[:, None, :], [feats.shape[0]]) \
             if getattr(model, "cell", None) == "gru" else None
-        hop = pipeline.mfcc_config().frame_sizes(rate)[1] / rate
-        fig = plot_clip(feats, hop, pipeline.n_mfcc, gates)
+        fig = plot_clip(feats, pipeline.step_seconds(rate),
+                        pipeline.n_mfcc if pipeline.stack == 1 else None, gates)
         verdict = "wrong" if t != p else "right"
         clips.append(
             f"<div class='clip {verdict}' data-true='{t}' data-pred='{p}'>"

@@ -170,7 +170,8 @@ class StreamingRecognizer:
             decide = "word" if features.cmvn or features.trim else "frames"
         self.decide = decide
         self.features = features
-        detector = dataclasses.replace(features, cmvn=False) if decide == "word" else features
+        detector = dataclasses.replace(features, cmvn=False, stack=1) if decide == "word" \
+            else features
         self.mfcc = detector.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model = model
