@@ -35,6 +35,15 @@ def test_splice_rewrites_only_between_the_markers_and_is_idempotent():
     assert mx.splice(once, "09", ["| new |\n|---|"], 12.3) == once
     with pytest.raises(KeyError, match="10"):
         mx.splice(doc, "10", [], 1.0)
+    stamped = mx.splice(doc, "09", ["| new |\n|---|"], 12.3, "0123456789ab")
+    assert "12 s on" in stamped and ", commit 0123456789ab._" in stamped
+
+
+def test_the_checkout_is_named_by_its_commit():
+    got = mx.checkout()
+    if got is None:
+        pytest.skip("not a git checkout (an unpacked archive): the stamp has no commit")
+    assert re.fullmatch(r"[0-9a-f]{12}( \+ uncommitted changes)?", got)
 
 
 def test_every_step_exists_and_every_marker_names_a_step():
