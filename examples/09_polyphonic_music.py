@@ -21,7 +21,8 @@ early stopping on validation. Two sweeps, run here through ``minigru.speech.swee
 
 Writes ``chung2014.csv`` (every run of both sweeps: dataset, cell, seed, params, lr,
 valid_nll, test_nll), the table of test NLL (mean ± std over the 3 seeds at the chosen rate)
-beside the paper's, and figures. Finished points are skipped when it runs again, so an
+beside the paper's, the cells paired by seed against the GRU, the seed-0 GRU's NLL averaged
+over steps and over sequences, and figures. Finished points are skipped when it runs again, so an
 interrupted run resumes. --quick: JSB only, one rate, a few epochs.
 """
 
@@ -37,6 +38,7 @@ import numpy as np
 from common import data_dir, mean_std, out_dir, parser, save_results, table
 
 from minigru import music
+from minigru.speech.compare import describe, paired_t
 from minigru.speech.sweep import check_sweep, point_name, run_sweep
 
 SWEEP_FILE = Path(__file__).resolve().parent / "sweeps" / "chung2014.toml"
@@ -144,6 +146,44 @@ def figures(rows: list[dict], chosen: dict, search_dir: Path, out: Path) -> None
     plt.close(fig)
 
 
+def paired_rows(rows: list[dict], chosen: dict) -> str:
+    """LSTM - GRU and tanh-RNN - GRU test NLL, paired by seed at each cell's chosen rate."""
+    def by_seed(d: str, c: str) -> dict[int, float]:
+        return {r["seed"]: r["test_nll"] for r in rows if r["dataset"] == d and r["cell"] == c
+                and r["lr"] == chosen.get((d, c))}
+
+    out = []
+    for d in DATASETS:
+        if not all((d, c) in chosen for c in CELLS):
+            continue
+        gru = by_seed(d, "gru")
+        cells = []
+        for other in ("lstm", "rnn"):
+            theirs = by_seed(d, other)
+            seeds = sorted(set(gru) & set(theirs))
+            cells.append(describe(paired_t([gru[k] for k in seeds], [theirs[k] for k in seeds]),
+                                  "{:+.3f}"))
+        out.append([NAMES[d], *cells])
+    return table(["dataset", "LSTM − GRU", "tanh-RNN − GRU"], out)
+
+
+def averaging_rows(root: Path, chosen: dict, search_dir: Path) -> str:
+    """The seed-0 GRU's test NLL per step against the mean of its sequences' own NLL per
+    step (``music.nll_per_sequence``), beside the paper."""
+    out = []
+    for d in DATASETS:
+        if (d, "gru") not in chosen:
+            continue
+        name = point_name({"dataset": d, "cell": "gru", "lr": chosen[d, "gru"]})
+        model, _ = music.load_music_model(search_dir / "points" / name / "best.npz")
+        rolls = music.load_rolls(root / music.DATASETS[d], "test")
+        out.append([NAMES[d], f"{music.nll_per_step(model, rolls):.3f}",
+                    f"{np.mean(music.nll_per_sequence(model, rolls)):.3f}",
+                    f"{PAPER_TEST[d]['gru']:.2f}"])
+    return table(["dataset", "per step (used here)", "mean of the sequences' per-step NLL",
+                  "paper"], out)
+
+
 def main() -> None:
     p = parser(__doc__)
     p.add_argument("--workers", type=int, default=2, help="runs at a time (1 thread each)")
@@ -183,6 +223,12 @@ def main() -> None:
                              f"{PAPER_TEST[d][c]:.2f}"])
     print(table(["dataset", "cell", "parameters", "chosen lr", "valid NLL", "test NLL",
                  "seeds", "paper test NLL"], out_rows))
+    print("\nPaired by seed, test NLL of each cell minus the GRU's (mean ± sd over the seeds, "
+          "95% interval, paired t-test):\n")
+    print(paired_rows(rows, chosen))
+    print("\nTwo ways to average, the seed-0 GRU at its chosen rate: every predicted step alike "
+          "(used here), or every sequence alike:\n")
+    print(averaging_rows(root, chosen, out / "search"))
     jsb = music.load_rolls(root / music.DATASETS["jsb"], "train")
     freq = np.clip(np.concatenate(jsb).mean(0), 1e-6, 1 - 1e-6)
     test_steps = np.concatenate([r[1:] for r in music.load_rolls(

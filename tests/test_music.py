@@ -162,6 +162,17 @@ def test_a_run_learns_the_arpeggio_and_is_reproducible(tiny):
     assert music.nll_per_step(model, rolls) == pytest.approx(first["test_nll"], rel=1e-12)
     summary = json.loads((tiny / "a" / "summary.json").read_text())
     assert summary == first
+    loaded, cfg_a = music.load_music_model(tiny / "a" / "best.npz")
+    assert cfg_a["hidden"] == 8 and not loaded.training
+    per = music.nll_per_sequence(loaded, rolls, batch_size=2)
+    steps = np.array([len(r) - 1 for r in rolls])
+    assert per.shape == (len(rolls),)
+    assert (per * steps).sum() / steps.sum() == pytest.approx(first["test_nll"], rel=1e-6)
+    for i in (0, len(rolls) - 1):
+        assert per[i] == pytest.approx(music.nll_per_step(loaded, [rolls[i]]), rel=1e-6)
+    with pytest.raises(ValueError, match="not a music run"):
+        mg.save({"weights": 1}, tiny / "other.npz")
+        music.load_music_model(tiny / "other.npz")
     noisy = music.train_music({**cfg, "weight_noise": 0.3}, tiny / "d")
     assert noisy["test_nll"] != first["test_nll"]
 

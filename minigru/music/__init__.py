@@ -13,7 +13,14 @@ A second, small application beside ``speech``: it imports the library floors onl
 
 from .model import PAPER_UNITS, NextStep
 from .rolls import DATASETS, load_rolls
-from .run import DEFAULTS, make_music_config, nll_per_step, train_music
+from .run import (
+                  DEFAULTS,
+                  load_music_model,
+                  make_music_config,
+                  nll_per_sequence,
+                  nll_per_step,
+                  train_music,
+)
 
-__all__ = ["DATASETS", "DEFAULTS", "NextStep", "PAPER_UNITS", "load_rolls",
-           "make_music_config", "nll_per_step", "train_music"]
+__all__ = ["DATASETS", "DEFAULTS", "NextStep", "PAPER_UNITS", "load_music_model", "load_rolls",
+           "make_music_config", "nll_per_sequence", "nll_per_step", "train_music"]

@@ -42,7 +42,7 @@ from ..autograd import no_grad
 from ..errors import InputError
 from ..nn import functional as F
 from ..runtime import set_threads
-from ..serialization import save
+from ..serialization import load, save
 from ..tensor import Tensor
 from ..training import RunFolder
 from .model import CELLS, PAPER_UNITS, NextStep
@@ -121,6 +121,42 @@ def nll_per_step(model: NextStep, rolls: list[np.ndarray], batch_size: int = 32)
             steps += n
     model.train(was_training)
     return total / steps
+
+
+def nll_per_sequence(model: NextStep, rolls: list[np.ndarray], batch_size: int = 32
+                     ) -> np.ndarray:
+    """(len(rolls),): each sequence's own NLL per predicted step (nats), without gradients.
+
+    For a sequence s of L_s steps, ``-(1 / (L_s - 1)) sum_{t=1}^{L_s-1} sum_k
+    [y_tk log p_tk + (1 - y_tk) log(1 - p_tk)]``. Their mean weighs every sequence alike;
+    :func:`nll_per_step` weighs every step alike, which is the mean of these weighted by
+    ``L_s - 1``. The two differ where long and short sequences score differently.
+    """
+    out = np.empty(len(rolls))
+    was_training = model.training
+    model.eval()
+    with no_grad():
+        for idx in length_batches([len(r) for r in rolls], batch_size):
+            x, y, lengths = next_step_batch([rolls[i] for i in idx])
+            mask = (np.arange(x.shape[0])[:, None] < lengths[None, :]).astype(np.float64)
+            loss = F.binary_cross_entropy_with_logits(model(Tensor(x), lengths), y,
+                                                      reduction="none").data
+            out[idx] = (loss * mask[:, :, None]).sum(axis=(0, 2)) / lengths
+    model.train(was_training)
+    return out
+
+
+def load_music_model(path: str | os.PathLike[str]) -> tuple[NextStep, dict[str, Any]]:
+    """The model of a run's ``best.npz`` (written by :func:`train_music`), in eval mode, and
+    its configuration."""
+    state = load(path)
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise InputError(f"{path} is not a music run's best.npz (no model and config)")
+    cfg = make_music_config(json.loads(state["config"]))
+    model = NextStep(cfg["cell"], cfg["hidden"])
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, cfg
 
 
 def train_music(config: dict[str, Any], run_dir: str | os.PathLike[str], *,
