@@ -1,6 +1,7 @@
 """The FeaturePipeline: its definition written out, conversion of rates and channels, JSON
 round trip, checks, and a run that stores it so a loaded model computes its own features."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -215,3 +216,5 @@ def test_a_stacking_run_travels_with_its_model(tmp_path, clip):
     assert len(words) == 1 and words[0]["word_start"] < 0.6 < words[0]["word_end"]
     with pytest.raises(ValueError, match="frame-by-frame"):
         StreamingRecognizer(model, pipe, 16000, cfg2["classes"], decide="frames")
+    plain = dataclasses.replace(pipe, cmvn=False, trim=False)
+    assert StreamingRecognizer(model, plain, 16000, cfg2["classes"]).decide == "word"

@@ -176,7 +176,7 @@ class FeaturePipeline:
         return [stack_frames(f, self.stack) for f in self.frames(signals, sample_rate)]
 
     def __call__(self, signal: Any, sample_rate: int) -> np.ndarray:
-        """Features of one signal: (frames, size)."""
+        """Features of one signal: (steps, size)."""
         return self.batch([signal], sample_rate)[0]
 
     def load(self, path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:

@@ -138,7 +138,8 @@ class StreamingRecognizer:
       stream cannot compute. The decision comes at the same moment, after the hang-over; it
       costs one whole-word forward pass then instead of a step per frame.
     - ``"auto"`` (the default): ``"word"`` when the pipeline normalises or trims each
-      utterance (``cmvn`` or ``trim``, as the default recogniser does), else ``"frames"``.
+      utterance (``cmvn`` or ``trim``, as the default recogniser does) or stacks frames
+      (``stack > 1``), else ``"frames"``.
     """
 
     def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
@@ -167,7 +168,8 @@ class StreamingRecognizer:
                 raise InputError(f"StreamingRecognizer: {name} must be a number >= 0, got "
                                  f"{value!r}")
         if decide == "auto":
-            decide = "word" if features.cmvn or features.trim else "frames"
+            decide = "word" if features.cmvn or features.trim or features.stack != 1 \
+                else "frames"
         self.decide = decide
         self.features = features
         detector = dataclasses.replace(features, cmvn=False, stack=1) if decide == "word" \
