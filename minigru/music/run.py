@@ -151,7 +151,7 @@ def load_music_model(path: str | os.PathLike[str]) -> tuple[NextStep, dict[str, 
     its configuration."""
     state = load(path)
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
-        raise InputError(f"{path} is not a music run's best.npz (no model and config)")
+        raise InputError(f"{path} is not a music run's best model (no model and config)")
     cfg = make_music_config(json.loads(state["config"]))
     model = NextStep(cfg["cell"], cfg["hidden"])
     model.load_state_dict(state["model"])
