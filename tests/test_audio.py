@@ -443,6 +443,36 @@ def test_feature_cache(tmp_path):
     assert mg.load(next((tmp_path / "cache").glob("*.npz")))["features"].ndim == 2
 
 
+
+def test_feature_cache_keeps_a_list_of_files_as_one_entry(tmp_path):
+    paths = []
+    for k in range(3):
+        paths.append(tmp_path / f"clip{k}.wav")
+        wavfile.write(paths[-1], 8000, (np.sin(np.arange(3000 + 500 * k) / (4 + k)) * 9000)
+                      .astype(np.int16))
+    feats = [audio.mfcc(audio.load_wav(p)[0], 8000) for p in paths]
+    cache = audio.FeatureCache(tmp_path / "cache")
+    assert cache.lookup_many(paths, {"n": 1}) is None and cache.misses == 3
+    cache.store_many(paths, {"n": 1}, feats)
+    (entry,) = (tmp_path / "cache").glob("set-*.npz")
+    got = cache.lookup_many(paths, {"n": 1})
+    assert cache.hits == 3 and [g.shape for g in got] == [f.shape for f in feats]
+    for g, f in zip(got, feats, strict=True):
+        np.testing.assert_array_equal(g, f)
+    assert cache.lookup_many(paths[::-1], {"n": 1}) is None
+    assert cache.lookup_many(paths, {"n": 2}) is None
+    cache.store_many(paths[:2], {"n": 1}, [feats[0], feats[1][:, :5]])
+    cache.store_many(paths[:2], {"n": 1}, feats)
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
+    wavfile.write(paths[1], 8000, np.zeros(4000, dtype=np.int16))
+    assert cache.lookup_many(paths, {"n": 1}) is None
+    wavfile.write(paths[1], 8000, np.zeros(4000, dtype=np.int16))
+    cache.store_many(paths, {"n": 1}, feats)
+    bad = next(e for e in (tmp_path / "cache").glob("set-*.npz") if e != entry)
+    mg.save({"features": feats[0], "lengths": np.array([1, 2, 3])}, bad)
+    assert cache.lookup_many(paths, {"n": 1}) is None and not bad.exists()
+
+
 def test_threads_do_not_share_buffers():
     from concurrent.futures import ThreadPoolExecutor
     rng = np.random.default_rng(7)

@@ -15,7 +15,7 @@ from scipy.io import wavfile
 from scipy.signal import resample_poly
 
 from minigru import cli
-from minigru.audio import FeaturePipeline, load_wav
+from minigru.audio import FeaturePipeline, load_wav, stack_frames
 from minigru.data import SyntheticDigits
 from minigru.data.speech import augmented
 from minigru.speech import config, datasets, predict, run
@@ -142,11 +142,18 @@ def test_augmented_copies_of_files_are_cached(tmp_path):
             wavfile.write(tmp_path / "data" / str(d) / f"{take}.wav", 8000,
                           synthesize_digit(d, 8000, 0, take))
     folder = AudioFolder(tmp_path / "data", features=FeaturePipeline(cmvn=True))
+    uncached = augmented(folder, folder.pipeline, "strong", 3)
     first = augmented(folder, folder.pipeline, "strong", 3, tmp_path / "cache")
-    assert len(list((tmp_path / "cache").glob("*.npz"))) == 4 * 4
+    entries = sorted((tmp_path / "cache").glob("*.npz"))
+    assert len(entries) == 4 and all(e.name.startswith("set-") for e in entries)
     again = augmented(folder, folder.pipeline, "strong", 3, tmp_path / "cache")
-    for fa, fb in zip(first.features, again.features, strict=True):
-        assert fa.tobytes() == fb.tobytes()
+    for fa, fb, fc in zip(uncached.features, first.features, again.features, strict=True):
+        assert fa.tobytes() == fb.tobytes() == fc.tobytes()
+    stacked = AudioFolder(tmp_path / "data", features=FeaturePipeline(cmvn=True, stack=2))
+    two = augmented(stacked, stacked.pipeline, "strong", 3, tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 4
+    for fa, f2 in zip(first.features[4:], two.features[4:], strict=True):
+        np.testing.assert_array_equal(stack_frames(fa, 2), f2)
 
 
 def test_mix_synthetic_and_augment_are_settings(tmp_path):

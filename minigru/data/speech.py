@@ -101,11 +101,15 @@ def silent_reason(path: Any, signal: np.ndarray, sample_rate: int) -> str | None
 
 def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCache,
               skip_bad: bool) -> tuple[list[np.ndarray | None], list[tuple[str, str]]]:
-    """Features for each path (from the cache where possible); unreadable files raise, or with
-    ``skip_bad`` are recorded as (path, reason) and given None. With ``skip_bad`` (scoring a
-    corpus) a silent file is skipped too, as ``minigru predict`` refuses it: its features would
-    be those of the noise floor, and any label the model gave it would be a guess."""
+    """Features for each path (from the cache where possible: the whole list as one entry,
+    else each file's own); unreadable files raise, or with ``skip_bad`` are recorded as
+    (path, reason) and given None. With ``skip_bad`` (scoring a corpus) a silent file is
+    skipped too, as ``minigru predict`` refuses it: its features would be those of the noise
+    floor, and any label the model gave it would be a guess."""
     settings = pipeline.to_dict()
+    whole = cache.lookup_many(paths, settings)
+    if whole is not None:
+        return list(whole), []
     feats: list[np.ndarray | None] = [cache.lookup(p, settings) for p in paths]
     missing = [i for i, f in enumerate(feats) if f is None]
     skipped: list[tuple[str, str]] = []
@@ -134,6 +138,8 @@ def _load_all(paths: Sequence[Path], pipeline: FeaturePipeline, cache: FeatureCa
                 continue
             feats[i] = f
             cache.store(paths[i], settings, f)
+    if not skipped:
+        cache.store_many(paths, settings, feats)
     return feats, skipped
 
 
@@ -245,8 +251,9 @@ def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Po
     Copy ``c`` of item ``i`` is ``augment(audio_i, policy, utterance_rng(seed, c, i))``
     through ``pipeline`` (then SpecAugment masks when the policy has them), with babble made
     from the other items' audio; it depends only on (seed, c, i) and the dataset, so a run
-    reproduces it bit for bit. With ``cache_dir`` the features of copies of files are cached
-    (the key holds the recipe, seed, copy and the names of the whole set).
+    reproduces it bit for bit. With ``cache_dir`` each copy's features of the set's files are
+    cached as one entry, before stacking (the key holds every file, the recipe, seed, copy and
+    the names of the whole set; so runs that differ only in ``stack`` share it).
     """
     recipe = policy(recipe)
     if recipe.copies == 0:
@@ -263,28 +270,33 @@ def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Po
     cache = FeatureCache(cache_dir)
     audio: list[np.ndarray] | None = None
     parts = [dataset]
-    base = {**pipeline.to_dict(), "augment": json.dumps(dataclasses.asdict(recipe)),
+    unstacked = {k: v for k, v in pipeline.to_dict().items() if k != "stack"}
+    base = {**unstacked, "augment": json.dumps(dataclasses.asdict(recipe)),
             "seed": int(seed), "pool": pool}
+    files = [i for i, src in enumerate(dataset.sources) if not _is_synthetic(src)]
     for copy in range(1, recipe.copies + 1):
-        feats = []
         settings = dict(base, copy=copy)
-        for i, src in enumerate(dataset.sources):
-            is_file = not _is_synthetic(src)
-            f = cache.lookup(src, settings) if is_file else None
-            if f is None:
-                if audio is None:
-                    audio = [source_audio(s, pipeline)[0] for s in dataset.sources]
-                rng = utterance_rng(seed, copy, i)
-                others = [audio[j] for j in rng.choice(len(audio), size=min(8, len(audio)),
-                                                       replace=False) if j != i]
-                f = pipeline.frames([augment(audio[i], rate, recipe, rng, others)], rate)[0]
-                if recipe.spec_augment:
-                    f = spec_augment(f, rng, **recipe.spec_augment)
-                f = stack_frames(f, pipeline.stack)
-                if is_file:
-                    cache.store(src, settings, f)
-            feats.append(f)
-        parts.append(ArrayDataset(feats, dataset.labels,
+        stored = cache.lookup_many([dataset.sources[i] for i in files], settings)
+        feats: list[np.ndarray | None] = [None] * len(dataset)
+        for i, f in zip(files, stored or [], strict=False):
+            feats[i] = f
+        for i in range(len(dataset)):
+            if feats[i] is not None:
+                continue
+            if audio is None:
+                audio = [source_audio(s, pipeline)[0] for s in dataset.sources]
+            rng = utterance_rng(seed, copy, i)
+            others = [audio[j] for j in rng.choice(len(audio), size=min(8, len(audio)),
+                                                   replace=False) if j != i]
+            f = pipeline.frames([augment(audio[i], rate, recipe, rng, others)], rate)[0]
+            if recipe.spec_augment:
+                f = spec_augment(f, rng, **recipe.spec_augment)
+            feats[i] = f
+        if stored is None:
+            cache.store_many([dataset.sources[i] for i in files], settings,
+                             [feats[i] for i in files])
+        parts.append(ArrayDataset([stack_frames(f, pipeline.stack) for f in feats],
+                                  dataset.labels,
                                   [f"{n}+aug{copy}" for n in dataset.names], dataset.classes,
                                   dataset.sources))
     return join(parts)
