@@ -40,18 +40,12 @@ class FeatureCache:
         self.misses = 0
 
     def key(self, path: str | os.PathLike[str], settings: dict[str, Any]) -> str:
-        blob = json.dumps({**_identity(path), "settings": settings,
-                           "code": source_digest("audio", "kernels")}, sort_keys=True,
-                          default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+        return _digest(_identity(path), settings)
 
     def key_many(self, paths: Sequence[str | os.PathLike[str]], settings: dict[str, Any]
                  ) -> str:
         """The key of a list of files: every file's identity, in order, and the settings."""
-        blob = json.dumps({"files": [_identity(p) for p in paths], "settings": settings,
-                           "code": source_digest("audio", "kernels")}, sort_keys=True,
-                          default=str)
-        return "set-" + hashlib.sha256(blob.encode()).hexdigest()[:32]
+        return "set-" + _digest({"files": [_identity(p) for p in paths]}, settings)
 
     def _entry(self, path: str | os.PathLike[str], settings: dict[str, Any]) -> Path:
         assert self.directory is not None
@@ -129,3 +123,11 @@ def _identity(path: str | os.PathLike[str]) -> dict[str, Any]:
     p = Path(path).resolve()
     st = p.stat()
     return {"path": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _digest(what: dict[str, Any], settings: dict[str, Any]) -> str:
+    """A short hash of what the features were computed from, the settings and the front
+    end's source."""
+    blob = json.dumps({**what, "settings": settings, "code": source_digest("audio", "kernels")},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
