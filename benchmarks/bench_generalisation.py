@@ -66,13 +66,14 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
     return out
 
 
-def score(model, pipeline, clips, labels, corrupt, seed: int) -> float:
+def answers(model, pipeline, clips, labels, corrupt, seed: int) -> np.ndarray:
+    """The model's answer for each clip after ``corrupt``, read through its pipeline."""
     feats = []
     for i, x in enumerate(clips):
         y, r = corrupt(x, A.utterance_rng(seed, 999, i))
         feats.append(pipeline(np.asarray(y, dtype=np.float32), r))
     data = mg.data.ArrayDataset(feats, labels)
-    return evaluate(model, DataLoader(data, 128), 10)["accuracy"]
+    return evaluate(model, DataLoader(data, 128), 10)["probabilities"].argmax(axis=1)
 
 
 def posteriors_of(model, pipeline, signals, labels, rate: int) -> np.ndarray:
@@ -178,8 +179,13 @@ def main() -> None:
                                                  rate, args.tta)
                 if not args.no_corruptions:
                     pool = [raw[n] for n in train.names[:50]]
+                    row["changed"] = {}
+                    clean = None
                     for name, fn in corruptions(rate, pool).items():
-                        row[name] = score(model, pipeline, clips, list(test.labels), fn, seed)
+                        said = answers(model, pipeline, clips, list(test.labels), fn, seed)
+                        clean = said if clean is None else clean
+                        row[name] = float(np.mean(said == truth))
+                        row["changed"][name] = int(np.sum(said != clean))
                 results.setdefault(recipe, {}).setdefault(s, []).append(row)
                 posteriors.setdefault(recipe, {}).setdefault(s, []).append(r["probabilities"])
                 tta = f", warps averaged {row['tta']:.4f}" if args.tta else ""
@@ -214,13 +220,20 @@ def main() -> None:
     if not args.no_corruptions:
         names = [k for k in next(iter(next(iter(results.values())).values()))[0]
                  if k not in ("loso", "train_seconds", "n_train", "epochs", "ensemble",
-                                "tta", "confusion")]
-        print("\nCorruptions of the held-out speaker's clips (mean over speakers and seeds)\n")
+                                "tta", "confusion", "changed")]
+        print("\nCorruptions of the held-out speaker's clips (accuracy, mean over speakers and "
+              "seeds; in brackets, the answers that differ from the clean clip's, of all the "
+              "clips scored)\n")
         print("| corruption | " + " | ".join(results) + " |")
         print("|---|" + "---|" * len(results))
         for name in names:
-            cells = [f"{100 * np.mean([r[name] for rows in per.values() for r in rows]):.1f}"
-                     for per in results.values()]
+            cells = []
+            for per in results.values():
+                rows = [r for rr in per.values() for r in rr]
+                changed = sum(r["changed"][name] for r in rows)
+                scored = sum(int(np.sum(r["confusion"])) for r in rows)
+                cells.append(f"{100 * np.mean([r[name] for r in rows]):.1f} "
+                             f"({changed} of {scored})")
             print(f"| {name} | " + " | ".join(cells) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps({"config": base, "results": results}, indent=1,

@@ -36,6 +36,20 @@ def test_speed_perturb_scales_frequency_and_duration(factor):
     assert peak_hz(y) == pytest.approx(500 * factor, abs=2)
 
 
+@pytest.mark.parametrize("factor", [0.9, 0.93, 1.07, 1.1, 1.234])
+def test_speed_perturb_is_resample_poly_with_its_default_filter(factor):
+    """The filter is designed once per ratio; the result is SciPy's default to the bit."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    x = np.random.default_rng(3).standard_normal(3001)
+    ratio = Fraction(factor).limit_denominator(100)
+    expected = resample_poly(x, ratio.denominator, ratio.numerator)
+    for _ in range(2):
+        np.testing.assert_array_equal(A.speed_perturb(x, factor), expected)
+
+
 @pytest.mark.parametrize("rate", [0.8, 0.9, 1.1, 1.25])
 def test_time_stretch_keeps_pitch_and_amplitude(rate):
     y = A.time_stretch(tone(500), rate)
@@ -124,6 +138,16 @@ def test_telephone_passes_speech_band_and_cuts_outside():
     assert gain_db(100) < -15
     assert gain_db(6000) < -20
     assert A.telephone(tone(1000), SR).size == SR
+
+
+def test_telephone_is_the_documented_filter_then_mu_law():
+    from scipy.signal import butter, sosfiltfilt
+
+    x = np.random.default_rng(4).standard_normal(4000)
+    band = sosfiltfilt(butter(4, [300, 3400], btype="bandpass", fs=SR, output="sos"), x)
+    peak = np.max(np.abs(band))
+    for _ in range(2):
+        np.testing.assert_array_equal(A.telephone(x, SR), A.mu_law(band / peak) * peak)
 
 
 def schroeder_rt60(h: np.ndarray, sr: int) -> float:

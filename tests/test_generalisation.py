@@ -132,6 +132,31 @@ def test_a_training_set_grows_reproducibly():
     assert augmented(base, base.pipeline, "none", seed=1) is base
 
 
+def test_each_augmented_copy_is_its_formula_whatever_the_batch(monkeypatch):
+    """Copy c of item i is features(augment(audio_i, rng(seed, c, i))) then SpecAugment with
+    the same generator, computed one item at a time here and in batches by ``augmented``."""
+    from minigru.audio import augment as A
+    from minigru.data import speech
+
+    p = FeaturePipeline(cmvn=True)
+    base = SyntheticDigits(3, 8000, seed=5, features=p)
+    recipe = A.policy("strong")
+    audio = [speech.source_audio(s, base.pipeline)[0] for s in base.sources]
+    expected = []
+    for copy in (1, 2):
+        for i in range(len(base)):
+            rng = A.utterance_rng(7, copy, i)
+            others = [audio[j] for j in rng.choice(len(audio), size=min(8, len(audio)),
+                                                   replace=False) if j != i]
+            f = base.pipeline.frames([A.augment(audio[i], 8000, recipe, rng, others)], 8000)[0]
+            expected.append(A.spec_augment(f, rng, **recipe.spec_augment))
+    for chunk in (1, 7, 256):
+        monkeypatch.setattr(speech, "_AUGMENT_CHUNK", chunk)
+        got = augmented(base, base.pipeline, "strong", seed=7).features[len(base):]
+        for fa, fb in zip(got[:len(expected)], expected, strict=True):
+            assert fa.tobytes() == fb.tobytes(), chunk
+
+
 def test_augmented_copies_of_files_are_cached(tmp_path):
     from minigru.data import AudioFolder
     from minigru.data.synthetic import synthesize_digit

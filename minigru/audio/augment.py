@@ -29,6 +29,7 @@ transforms at random; :func:`augment` applies one to an utterance.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -91,7 +92,22 @@ def speed_perturb(x: Any, factor: float) -> np.ndarray:
         return a.copy()
     from scipy.signal import resample_poly
 
-    return resample_poly(a, ratio.denominator, ratio.numerator)
+    up, down = ratio.denominator, ratio.numerator
+    return resample_poly(a, up, down, window=_anti_alias_filter(up, down))
+
+
+@functools.lru_cache(maxsize=1024)
+def _anti_alias_filter(up: int, down: int) -> np.ndarray:
+    """The low-pass filter ``resample_poly(x, up, down)`` designs for float64 ``x`` by
+    default, designed once per ratio: ``firwin(2 L + 1, 1 / m)`` with a Kaiser window
+    (beta 5), ``m = max(up, down)`` and ``L = 10 m`` taps each side (``resample_poly`` copies
+    it before scaling it by ``up``). Read-only, shape (2 L + 1,)."""
+    from scipy.signal import firwin
+
+    rate = max(up, down)
+    h = firwin(2 * 10 * rate + 1, 1.0 / rate, window=("kaiser", 5.0))
+    h.flags.writeable = False
+    return h
 
 
 def time_stretch(x: Any, rate: float, frame: int = 256, tolerance: int | None = None
@@ -274,12 +290,22 @@ def telephone(x: Any, sample_rate: int, low: float = 300.0, high: float = 3400.0
     high = min(float(high), 0.45 * sr)
     if not 0 < low < high:
         raise InputError(f"telephone: need 0 < low < high, got low={low}, high={high}")
-    from scipy.signal import butter, sosfiltfilt
+    from scipy.signal import sosfiltfilt
 
-    sos = butter(4, [low, high], btype="bandpass", fs=sr, output="sos")
-    y = sosfiltfilt(sos, a) if a.size > 27 else a.copy()
+    y = sosfiltfilt(_band_pass(4, float(low), high, sr).copy(), a) if a.size > 27 else a.copy()
     peak = float(np.max(np.abs(y)))
     return mu_law(y / peak) * peak if peak > 0 else y
+
+
+@functools.lru_cache(maxsize=64)
+def _band_pass(order: int, low: float, high: float, sample_rate: int) -> np.ndarray:
+    """A Butterworth band-pass as second-order sections, (order, 6), designed once per
+    setting (read-only: SciPy's filters want a writable copy)."""
+    from scipy.signal import butter
+
+    sos = butter(order, [low, high], btype="bandpass", fs=sample_rate, output="sos")
+    sos.flags.writeable = False
+    return sos
 
 
 def room_impulse_response(sample_rate: int, rt60: float, rng: np.random.Generator,

@@ -244,6 +244,10 @@ def source_audio(source: Any, pipeline: FeaturePipeline) -> tuple[np.ndarray, in
     return untrimmed.convert(signal, int(rate))
 
 
+_AUGMENT_CHUNK = 256
+"""Augmented signals whose features are computed in one call (one batch of FFTs)."""
+
+
 def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Policy,
               seed: int, cache_dir: str | os.PathLike[str] | None = None) -> ArrayDataset:
     """``dataset`` followed by ``policy.copies`` augmented copies of each of its items.
@@ -280,18 +284,21 @@ def augmented(dataset: ArrayDataset, pipeline: FeaturePipeline, recipe: str | Po
         feats: list[np.ndarray | None] = [None] * len(dataset)
         for i, f in zip(files, stored or [], strict=False):
             feats[i] = f
-        for i in range(len(dataset)):
-            if feats[i] is not None:
-                continue
-            if audio is None:
-                audio = [source_audio(s, pipeline)[0] for s in dataset.sources]
-            rng = utterance_rng(seed, copy, i)
-            others = [audio[j] for j in rng.choice(len(audio), size=min(8, len(audio)),
-                                                   replace=False) if j != i]
-            f = pipeline.frames([augment(audio[i], rate, recipe, rng, others)], rate)[0]
-            if recipe.spec_augment:
-                f = spec_augment(f, rng, **recipe.spec_augment)
-            feats[i] = f
+        todo = [i for i in range(len(dataset)) if feats[i] is None]
+        if todo and audio is None:
+            audio = [source_audio(s, pipeline)[0] for s in dataset.sources]
+        for start in range(0, len(todo), _AUGMENT_CHUNK):
+            chunk = todo[start:start + _AUGMENT_CHUNK]
+            rngs, signals = [], []
+            for i in chunk:
+                rng = utterance_rng(seed, copy, i)
+                others = [audio[j] for j in rng.choice(len(audio), size=min(8, len(audio)),
+                                                       replace=False) if j != i]
+                signals.append(augment(audio[i], rate, recipe, rng, others))
+                rngs.append(rng)
+            for i, rng, f in zip(chunk, rngs, pipeline.frames(signals, rate), strict=True):
+                feats[i] = spec_augment(f, rng, **recipe.spec_augment) \
+                    if recipe.spec_augment else f
         if stored is None:
             cache.store_many([dataset.sources[i] for i in files], settings,
                              [feats[i] for i in files])
