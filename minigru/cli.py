@@ -66,7 +66,7 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
 def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
-            "augment", "mix_synthetic", "ema")
+            "augment", "mix_synthetic", "ema", "weight_decay")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack")
                 if getattr(args, k) is not None}
@@ -320,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="validate and keep a moving average of the weights with decay BETA "
                         "in [0, 1) (0: none; default 0.999 for recordings, none for the "
                         "synthetic digits; see mg.optim.ExponentialMovingAverage)")
+    p.add_argument("--weight-decay", type=float, metavar="LAMBDA", default=None,
+                   help="AdamW's decoupled weight decay, p <- p (1 - lr LAMBDA) each step "
+                        "(default 0: Adam)")
     p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
                    help="add N synthetic utterances of each digit to the training set")
     p.add_argument("--synthetic-voices", choices=["classic", "broad"], default=None,

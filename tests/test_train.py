@@ -154,3 +154,31 @@ def test_bad_configuration_is_named():
         finally:
             if env is not None:
                 os.environ["MINIGRU_FSDD"] = env
+
+
+def test_weight_decay_trains_with_adamw_and_is_recorded(tmp_path):
+    """``weight_decay`` > 0 is AdamW's decoupled decay; 0 (the default) is plain Adam, so the
+    default run is unchanged; the value is stored in the run's configuration."""
+    from minigru import cli
+    from minigru.optim import Adam, AdamW
+
+    over = cli._train_overrides(cli.build_parser().parse_args(["train", "--weight-decay",
+                                                               "0.05"]))
+    assert config.make_config(over)["weight_decay"] == 0.05
+    assert config.make_config({})["weight_decay"] == 0.0
+    for bad in (-0.1, 1.0, "some"):
+        with pytest.raises(config.ConfigError, match="weight_decay"):
+            config.make_config({"weight_decay": bad})
+    data = datasets.make_datasets(config.make_config(TINY))
+    model = models.model_for(config.make_config(TINY), data["train"].feature_size, 10)
+    plain = run.make_trainer(model, data["train"], data["val"], lr=0.01, seed=0, batch_size=8,
+                             epochs=1, patience=None, clip=None)
+    assert type(plain.optimizer) is Adam
+    decayed = run.make_trainer(model, data["train"], data["val"], lr=0.01, seed=0,
+                               batch_size=8, epochs=1, patience=None, clip=None,
+                               weight_decay=0.05)
+    assert isinstance(decayed.optimizer, AdamW)
+    assert all(g["weight_decay"] == 0.05 for g in decayed.optimizer.param_groups)
+    cfg, files = run.prepare_run(dict(TINY, epochs=1, weight_decay=0.05), out=tmp_path / "wd")
+    run.train_run(cfg, files.path, quiet=True, log=None)
+    assert files.read_config()["weight_decay"] == 0.05

@@ -30,7 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 128, "layers": 1,
     "bidirectional": None, "pooling": "mean", "epochs": 20, "batch_size": 32, "lr": 0.003,
     "seed": 0,
-    "dropout": 0.3, "patience": 6, "clip": 5.0, "ema": None, "limit": None, "threads": None,
+    "dropout": 0.3, "patience": 6, "clip": 5.0, "ema": None, "weight_decay": 0.0,
+    "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0,
     "features": RECOGNISER_PIPELINE.to_dict(),
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
@@ -43,7 +44,8 @@ top layer's outputs over the valid frames; the default, best on voices never hea
 ``last`` (the final state). ``patience: None`` trains every epoch. ``ema`` is the decay of a
 moving average of the weights that validation and the kept model use (0: none; see
 ``mg.optim.ExponentialMovingAverage``); ``None`` means :data:`EMA_RECORDINGS` for recordings
-and none for the synthetic digits (see :func:`ema_of`)."""
+and none for the synthetic digits (see :func:`ema_of`). ``weight_decay`` > 0 trains with
+AdamW, decoupled decay ``p <- p (1 - lr * weight_decay)`` before each step (0: Adam)."""
 
 
 class ConfigError(InputError):
@@ -146,6 +148,10 @@ def check_config(cfg: dict[str, Any]) -> None:
     if ema is not None and (not _is_number(ema) or not 0 <= ema < 1):
         raise ConfigError(f"ema must be a decay in [0, 1) (0: no moving average of the "
                           f"weights), or null for the default, got {ema!r}")
+    decay = cfg.get("weight_decay", 0.0)
+    if not _is_number(decay) or not 0 <= decay < 1:
+        raise ConfigError(f"weight_decay must be a number in [0, 1) (0: none; AdamW's "
+                          f"decoupled decay otherwise), got {decay!r}")
     if cfg["limit"] is not None and (not _is_int(cfg["limit"]) or cfg["limit"] < 1):
         raise ConfigError(f"limit must be a positive integer, got {cfg['limit']!r}")
     if not _is_number(cfg["dropout"]) or not 0 <= cfg["dropout"] < 1:
