@@ -84,9 +84,10 @@ def test_any_rate_and_stereo_gives_the_8k_posteriors(fsdd_model, tmp_path):
             feats = pipeline.from_file(tmp_path / f"{rate}_{f.name}")
             ref = pipeline.from_file(f)
             assert feats.shape == ref.shape
-            # up and back down is not exact: both anti-aliasing filters take a little of the
-            # top of the band (the last mel filters), which moves the features by about 6%
-            assert np.linalg.norm(feats - ref) / np.linalg.norm(ref) < 0.08, (rate, f.name)
+            # up and back down is not exact: SciPy's default filter, which made the copy,
+            # takes a little of the top of the band (the last mel filter), which moves the
+            # features by 4-6%; the pipeline's own filter passes it (mg.audio.resample)
+            assert np.linalg.norm(feats - ref) / np.linalg.norm(ref) < 0.07, (rate, f.name)
         got = predict.predict_each(model, cfg, files)
         for k, r in enumerate(base):
             p0 = np.array(list(r["probabilities"].values()))

@@ -14,6 +14,7 @@ from .features import (
 from .frames import frame_signal, get_window, preemphasis, round_half_up
 from .normalize import cmvn, delta
 from .pipeline import DEFAULT_PIPELINE, FeaturePipeline, stack_frames
+from .resampling import resample
 from .spectral import (
     dct,
     hz_to_mel,
@@ -32,5 +33,5 @@ __all__ = [
     "StreamingMFCC", "cmvn", "dct", "delta", "fbank",
     "fbank_batch", "frame_signal", "get_window", "hz_to_mel", "lifter", "load_wav",
     "log_energies", "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "power_spectrum",
-    "power_to_db", "preemphasis", "resolve_config", "round_half_up", "stack_frames",
+    "power_to_db", "preemphasis", "resample", "resolve_config", "round_half_up", "stack_frames",
 ]

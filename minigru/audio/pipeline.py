@@ -9,7 +9,7 @@ checkpoint computes exactly the features it was trained on, whatever file it is 
 For a signal ``x`` at rate ``r`` the pipeline computes::
 
     x  -> downmix to mono (mean of the channels)                  (load_wav)
-       -> resample r -> sample_rate by the reduced ratio up/down  (scipy.signal.resample_poly)
+       -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
        -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
        -> deltas of order 1..``deltas``                            (mg.audio.delta)
@@ -36,6 +36,7 @@ from ..errors import InputError
 from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
 from .frames import frame_signal, get_window, preemphasis
+from .resampling import resample
 from .spectral import mel_filterbank, power_spectrum
 from .wav import load_wav
 
@@ -155,10 +156,7 @@ class FeaturePipeline:
         if rate <= 0:
             raise InputError(f"FeaturePipeline: sample_rate must be positive, got {sample_rate}")
         if self.sample_rate is not None and rate != self.sample_rate:
-            g = np.gcd(self.sample_rate, rate)
-            from scipy.signal import resample_poly  # imported on use: it costs ~0.7 s
-
-            x = resample_poly(x, self.sample_rate // g, rate // g).astype(np.float32)
+            x = resample(x, rate, self.sample_rate).astype(np.float32, copy=False)
             rate = self.sample_rate
         if self.trim:
             x = trim(x, rate)

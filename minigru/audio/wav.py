@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import struct
 import warnings
-from math import gcd
 from pathlib import Path
 
 import numpy as np
 from scipy.io import wavfile
 
 from ..errors import InputError
+from .resampling import resample
 
 
 def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
@@ -57,8 +57,8 @@ def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
 
     Args:
         path: the file.
-        sample_rate: resample to this rate (``scipy.signal.resample_poly`` by the reduced ratio
-            up/down, its default Kaiser-windowed filter) if the file's rate differs.
+        sample_rate: resample to this rate (:func:`minigru.audio.resample`, by the
+            reduced ratio up/down) if the file's rate differs.
         mono: average the channels into one. Otherwise a multi-channel file gives an array of
             shape (channels, N) (a mono file still gives (N,)).
 
@@ -94,10 +94,7 @@ def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
         if int(sample_rate) <= 0:
             raise InputError(f"load_wav: sample_rate must be positive, got {sample_rate}")
         if int(sample_rate) != rate:
-            g = gcd(int(sample_rate), int(rate))
-            from scipy.signal import resample_poly  # imported on use: it costs ~0.7 s
-
-            signal = resample_poly(signal, int(sample_rate) // g, int(rate) // g,
-                                   axis=-1).astype(np.float32)
+            signal = resample(signal, int(rate), int(sample_rate)).astype(np.float32,
+                                                                         copy=False)
             rate = int(sample_rate)
     return signal, int(rate)
