@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .resampling import lowpass
 
 MU = 255
 
@@ -81,8 +82,9 @@ def speed_perturb(x: Any, factor: float) -> np.ndarray:
     ``sr``: ``y(t) = x(factor * t)``. Duration becomes ``N / factor`` and every frequency is
     multiplied by ``factor`` (tempo and pitch change together, like a tape played faster).
     ``factor`` is taken as the nearest fraction p/q with q <= 100 and applied with
-    ``scipy.signal.resample_poly(x, q, p)``, whose anti-aliasing filter removes what would
-    fold over when speeding up.
+    ``scipy.signal.resample_poly(x, q, p)`` and its default anti-aliasing filter (designed
+    once per ratio: :func:`~minigru.audio.resampling.lowpass` with 10 zero crossings, Kaiser
+    beta 5), which removes what would fold over when speeding up.
     """
     a = _signal(x, "speed_perturb: x")
     if not np.isfinite(factor) or not 0.5 <= factor <= 2.0:
@@ -93,21 +95,7 @@ def speed_perturb(x: Any, factor: float) -> np.ndarray:
     from scipy.signal import resample_poly
 
     up, down = ratio.denominator, ratio.numerator
-    return resample_poly(a, up, down, window=_anti_alias_filter(up, down))
-
-
-@functools.lru_cache(maxsize=1024)
-def _anti_alias_filter(up: int, down: int) -> np.ndarray:
-    """The low-pass filter ``resample_poly(x, up, down)`` designs for float64 ``x`` by
-    default, designed once per ratio: ``firwin(2 L + 1, 1 / m)`` with a Kaiser window
-    (beta 5), ``m = max(up, down)`` and ``L = 10 m`` taps each side (``resample_poly`` copies
-    it before scaling it by ``up``). Read-only, shape (2 L + 1,)."""
-    from scipy.signal import firwin
-
-    rate = max(up, down)
-    h = firwin(2 * 10 * rate + 1, 1.0 / rate, window=("kaiser", 5.0))
-    h.flags.writeable = False
-    return h
+    return resample_poly(a, up, down, window=lowpass(up, down, zero_crossings=10, beta=5.0))
 
 
 def time_stretch(x: Any, rate: float, frame: int = 256, tolerance: int | None = None

@@ -34,15 +34,17 @@ ZERO_CROSSINGS = 64
 KAISER_BETA = 8.0
 
 
-@functools.lru_cache(maxsize=32)
-def lowpass(up: int, down: int) -> np.ndarray:
+@functools.lru_cache(maxsize=1024)
+def lowpass(up: int, down: int, zero_crossings: int = ZERO_CROSSINGS,
+            beta: float = KAISER_BETA) -> np.ndarray:
     """The anti-aliasing filter of a conversion by ``up/down`` (see the module docstring):
-    ``scipy.signal.firwin(2 L m + 1, 1 / m, window=("kaiser", KAISER_BETA))``, shape
-    (2 L m + 1,), float64, read-only; designed once per ratio."""
+    ``scipy.signal.firwin(2 L m + 1, 1 / m, window=("kaiser", beta))`` with
+    ``L = zero_crossings``, shape (2 L m + 1,), float64, read-only; designed once per ratio.
+    ``zero_crossings=10, beta=5`` is the filter ``resample_poly`` designs by default."""
     from scipy.signal import firwin
 
     m = max(int(up), int(down))
-    h = firwin(2 * ZERO_CROSSINGS * m + 1, 1.0 / m, window=("kaiser", KAISER_BETA))
+    h = firwin(2 * int(zero_crossings) * m + 1, 1.0 / m, window=("kaiser", float(beta)))
     h.flags.writeable = False
     return h
 
