@@ -119,8 +119,11 @@ def checks(rng: np.random.Generator) -> Iterator[tuple[str, Callable[..., Any], 
     yield "GRU (reset_after=False)", *_recurrent(nn.GRU(3, 4, reset_after=False), rng)
     yield "LSTM (bidirectional, lengths)", *_recurrent(nn.LSTM(3, 4, bidirectional=True), rng,
                                                        np.array([2, 4, 3]))
+    yield "LSTM (lengths)", *_recurrent(nn.LSTM(3, 4), rng, np.array([2, 4, 3]))
     yield "RNN (relu, 2 layers)", *_recurrent(nn.RNN(3, 4, num_layers=2, nonlinearity="relu"),
                                               rng)
+    yield "RNN (tanh, bidirectional, lengths)", *_recurrent(nn.RNN(3, 4, bidirectional=True),
+                                                            rng, np.array([3, 4, 1]))
     cell = nn.GRUCell(3, 4).double()
     yield "GRUCell", lambda x, h, *_: cell(x, h), [_t(rng, 2, 3), _t(rng, 2, 4),
                                                  *cell.parameters()]

@@ -1,8 +1,10 @@
 """Fused recurrent layers: one autograd node per layer and direction, calling the kernels.
 
-A 2-layer bidirectional GRU is four ``GRULayer`` nodes (plus the concatenations between
-layers), whatever the sequence length: the time loop lives inside the kernels, and each node's
-backward is the kernel's hand-derived BPTT.
+A 2-layer unidirectional GRU is two ``GRULayer`` nodes, whatever the sequence length: the
+time loop lives inside the kernels, and each node's backward is the kernel's hand-derived BPTT.
+The two directions of a bidirectional layer are one ``BothDirections`` node (plus the
+concatenation between layers), whose forward and backward run the two directions' kernels at
+once, one per core (:func:`minigru.parallel.run_pair`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ..autograd import Context, Function
 from ..kernels.gru import gru_backward, gru_forward
 from ..kernels.lstm import lstm_backward, lstm_forward
 from ..kernels.rnn import rnn_backward, rnn_forward
+from ..parallel import run_pair
 from ..tensor import Tensor
 from . import layers as L
 from . import shape as S
@@ -99,6 +102,41 @@ class RNNLayer(Function):
         return dx, dh0, dw_ih, dw_hh, db, db
 
 
+class BothDirections(Function):
+    """Both directions of one bidirectional layer as one node:
+    (x, *params_forward, *params_reverse) -> (*outputs_forward, *outputs_reverse), where
+    ``layer`` is ``GRULayer``, ``LSTMLayer`` or ``RNNLayer`` and each direction's params are
+    that Function's inputs after x. The two directions run at once in forward and in backward
+    (:func:`minigru.parallel.run_pair`); dL/dx is the sum of the two directions' dx.
+    """
+
+    materialize_grads = False
+
+    @staticmethod
+    def forward(ctx: Context, x, *params, layer: type[Function], **options):
+        half = len(params) // 2
+        ctx_f, ctx_r = Context(layer, ()), Context(layer, ())
+        out_f, out_r = run_pair(
+            lambda: layer.forward(ctx_f, x, *params[:half], reverse=False, **options),
+            lambda: layer.forward(ctx_r, x, *params[half:], reverse=True, **options))
+        ctx.save_for_backward(ctx_f, ctx_r)
+        ctx.layer = layer
+        ctx.n_out = len(out_f)
+        ctx.out_meta = [(o.shape, o.dtype) for o in out_f]
+        return tuple(out_f) + tuple(out_r)
+
+    @staticmethod
+    def backward(ctx: Context, *grads):
+        ctx_f, ctx_r = ctx.saved_tensors
+        layer, k = ctx.layer, ctx.n_out
+        if layer.materialize_grads:
+            grads = tuple(np.zeros(*ctx.out_meta[i % k]) if g is None else g
+                          for i, g in enumerate(grads))
+        g_f, g_r = run_pair(lambda: layer.backward(ctx_f, *grads[:k]),
+                            lambda: layer.backward(ctx_r, *grads[k:]))
+        return (g_f[0] + g_r[0],) + tuple(g_f[1:]) + tuple(g_r[1:])
+
+
 MODES = {"GRU": 3, "LSTM": 4, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
@@ -133,34 +171,62 @@ def recurrent_stack(
     Returns:
         (output (T, B, D * H), h_n, c_n or None).
     """
-    D = 2 if bidirectional else 1
     layer_input = x
     h_list, c_list = [], []
     for layer in range(num_layers):
-        outs = []
-        for d in range(D):
-            k = layer * D + d
-            w_ih, w_hh, b_ih, b_hh = weights[k]
-            reverse = d == 1
-            if mode == "GRU":
-                y, h_n, g = GRULayer.apply(layer_input, h0[k], w_ih, w_hh, b_ih, b_hh,
-                                           lengths=lengths, reverse=reverse,
-                                           reset_after=reset_after)
-                if gates is not None:
-                    gates.append(g.data)
-            elif mode == "LSTM":
-                y, h_n, c_n = LSTMLayer.apply(layer_input, h0[k], c0[k], w_ih, w_hh, b_ih,
-                                              b_hh, lengths=lengths, reverse=reverse)
-                c_list.append(c_n)
-            else:
-                y, h_n = RNNLayer.apply(layer_input, h0[k], w_ih, w_hh, b_ih, b_hh,
-                                        lengths=lengths, reverse=reverse,
-                                        relu=mode == "RNN_RELU")
-            outs.append(y)
-            h_list.append(h_n)
-        layer_input = outs[0] if D == 1 else S.concat(outs, axis=2)
+        if bidirectional:
+            layer_input = _both_directions(mode, layer_input, h0, c0, weights, layer, lengths,
+                                           reset_after, h_list, c_list, gates)
+        else:
+            layer_input = _one_direction(mode, layer_input, h0, c0, weights, layer, lengths,
+                                         reset_after, h_list, c_list, gates)
         if dropout > 0 and training and layer < num_layers - 1:
             layer_input = L.dropout(layer_input, dropout, True, rng)
     h_out = S.stack(h_list, axis=0)
     c_out = S.stack(c_list, axis=0) if mode == "LSTM" else None
     return layer_input, h_out, c_out
+
+
+def _both_directions(mode, x, h0, c0, weights, layer, lengths, reset_after, h_list, c_list,
+                     gates):
+    """One bidirectional layer: its ``BothDirections`` node, its states appended to h_list
+    (and c_list), its gates to ``gates``; returns the (T, B, 2H) output."""
+    params = []
+    for k in (2 * layer, 2 * layer + 1):
+        w_ih, w_hh, b_ih, b_hh = weights[k]
+        params += [h0[k]] + ([c0[k]] if mode == "LSTM" else []) + [w_ih, w_hh, b_ih, b_hh]
+    if mode == "GRU":
+        y_f, h_f, g_f, y_r, h_r, g_r = BothDirections.apply(
+            x, *params, layer=GRULayer, lengths=lengths, reset_after=reset_after)
+        if gates is not None:
+            gates += [g_f.data, g_r.data]
+    elif mode == "LSTM":
+        y_f, h_f, c_f, y_r, h_r, c_r = BothDirections.apply(x, *params, layer=LSTMLayer,
+                                                             lengths=lengths)
+        c_list += [c_f, c_r]
+    else:
+        y_f, h_f, y_r, h_r = BothDirections.apply(x, *params, layer=RNNLayer, lengths=lengths,
+                                                  relu=mode == "RNN_RELU")
+    h_list += [h_f, h_r]
+    return S.concat([y_f, y_r], axis=2)
+
+
+def _one_direction(mode, x, h0, c0, weights, layer, lengths, reset_after, h_list, c_list,
+                   gates):
+    """One unidirectional layer (its node, states and gates as for :func:`_both_directions`);
+    returns the (T, B, H) output."""
+    w_ih, w_hh, b_ih, b_hh = weights[layer]
+    if mode == "GRU":
+        y, h_n, g = GRULayer.apply(x, h0[layer], w_ih, w_hh, b_ih, b_hh, lengths=lengths,
+                                   reverse=False, reset_after=reset_after)
+        if gates is not None:
+            gates.append(g.data)
+    elif mode == "LSTM":
+        y, h_n, c_n = LSTMLayer.apply(x, h0[layer], c0[layer], w_ih, w_hh, b_ih, b_hh,
+                                      lengths=lengths, reverse=False)
+        c_list.append(c_n)
+    else:
+        y, h_n = RNNLayer.apply(x, h0[layer], w_ih, w_hh, b_ih, b_hh, lengths=lengths,
+                                reverse=False, relu=mode == "RNN_RELU")
+    h_list.append(h_n)
+    return y

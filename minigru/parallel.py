@@ -1,0 +1,128 @@
+"""Two pieces of independent work at once, one per core: the directions of a bidirectional layer.
+
+A recurrent layer's time loop is a chain of small matrix products (at every step a (B, H) by
+(H, G*H) product), too small for a BLAS library to share well between cores: on the 2-core
+machine of ``benchmarks/``, a GRU layer of shape (B=32, T=100, I=39, H=128) trains only about
+12% faster with two BLAS threads than with one. The two directions of a bidirectional layer
+do not depend on each other, so :func:`run_pair` runs them on two threads at once (the kernels
+release the GIL, ``nogil=True``), each thread asking its BLAS products for one thread only, so
+that the two threads keep both cores busy for the whole loop. The same holds for the backward
+passes of the two directions.
+
+While a pair runs, every BLAS library the process has loaded (NumPy's and SciPy's each bring
+their own; Numba's products use SciPy's) is set to one thread, through threadpoolctl, and set
+back when both pieces have finished. The setting is the library's own, for the whole process:
+another thread's products meanwhile also run on one thread.
+
+Pairs run at once when all of these hold, and one after the other otherwise:
+
+- the process may use at least two cores (``os.sched_getaffinity``, or ``os.cpu_count``);
+- Numba's thread setting (``NUMBA_NUM_THREADS``) and every BLAS library's thread count are at
+  least 2, so ``minigru train --threads 1`` and ``OPENBLAS_NUM_THREADS=1`` keep one core;
+- threadpoolctl finds the BLAS libraries (so their threads can be set);
+- :func:`set_pairing` has not turned pairing off (``MINIGRU_PAIRS=0`` in the environment does
+  the same for a whole process).
+
+The result does not depend on which of the two runs first or on how the threads are
+scheduled: each piece computes on its own arrays. Paired or not, the pieces do the same
+operations; only the BLAS thread count differs (one thread in a pair, the library's setting
+otherwise). A BLAS library may round a product differently with one thread than with several
+where it splits the inner sum between threads; OpenBLAS's matrix products split the rows and
+columns of the result instead, and ``tests/test_parallel.py`` holds the recurrent layers
+equal, paired and not, bit for bit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any, TypeVar
+
+A = TypeVar("A")
+B = TypeVar("B")
+
+_state: dict[str, Any] = {"enabled": None, "pool": None, "pid": None, "inside": False}
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@functools.cache
+def _blas() -> tuple[Any, ...]:
+    """threadpoolctl's controller of every BLAS library loaded. SciPy's BLAS, which Numba's
+    products call, is loaded first so that it is among them."""
+    import scipy.linalg.cython_blas  # noqa: F401
+    from threadpoolctl import ThreadpoolController
+
+    return tuple(lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas")
+
+
+def set_pairing(enabled: bool | None) -> None:
+    """Run pairs at once (True, where the conditions of the module docstring allow), one after
+    the other (False), or decide from the environment again (None, the default)."""
+    if enabled not in (True, False, None):
+        raise TypeError(f"enabled must be True, False or None, got {enabled!r}")
+    _state["enabled"] = enabled
+
+
+def pairs_run_at_once() -> bool:
+    """Whether :func:`run_pair` uses two threads now (the conditions of the module docstring)."""
+    if _state["enabled"] is False or _state["inside"]:
+        return False
+    if _state["enabled"] is None and os.environ.get("MINIGRU_PAIRS", "").strip() == "0":
+        return False
+    if _cores() < 2:
+        return False
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        return False
+    libs = _blas()
+    return bool(libs) and all(lib.num_threads >= 2 for lib in libs)
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Every BLAS library on one thread inside the block, as it was afterwards."""
+    libs = _blas()
+    before = [lib.num_threads for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    _state["inside"] = True
+    try:
+        yield
+    finally:
+        _state["inside"] = False
+        for lib, n in zip(libs, before, strict=True):
+            lib.set_num_threads(n)
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The one worker thread of this process (a new one after a fork)."""
+    if _state["pid"] != os.getpid():
+        _state["pool"] = ThreadPoolExecutor(1, thread_name_prefix="minigru-pair")
+        _state["pid"] = os.getpid()
+    return _state["pool"]
+
+
+def run_pair(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
+    """(first(), second()): ``second`` on a worker thread while ``first`` runs on this one, each
+    with one BLAS thread, when :func:`pairs_run_at_once`; else one after the other, with the
+    BLAS settings as they are. An exception in either is raised here, after both have
+    finished. A pair started inside a pair runs one piece after the other."""
+    if not pairs_run_at_once():
+        return first(), second()
+    with _one_blas_thread():
+        future = _pool().submit(second)
+        try:
+            a = first()
+        finally:
+            wait([future])
+        return a, future.result()

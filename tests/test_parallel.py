@@ -1,0 +1,122 @@
+"""Two pieces of work at once (minigru.parallel): the directions of a bidirectional layer run
+on two threads, give the same numbers bit for bit as one after the other, and leave the BLAS
+settings as they found them."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import minigru as mg
+from minigru import nn, parallel
+
+
+@pytest.fixture
+def pairing():
+    """Set pairing on or off inside a test; the automatic choice again afterwards."""
+    yield parallel.set_pairing
+    parallel.set_pairing(None)
+
+
+def blas_threads() -> list[int]:
+    return [lib.num_threads for lib in parallel._blas()]
+
+
+def test_run_pair_returns_both_results_in_order(pairing):
+    for enabled in (True, False):
+        pairing(enabled)
+        assert parallel.run_pair(lambda: "first", lambda: [2]) == ("first", [2])
+
+
+def test_pieces_run_on_two_threads_with_one_blas_thread_each(pairing):
+    pairing(True)
+    if not parallel.pairs_run_at_once():
+        pytest.skip("this machine gives the process one core or one BLAS thread: pairs run "
+                    "one after the other")
+    before = blas_threads()
+    seen = parallel.run_pair(lambda: (threading.get_ident(), blas_threads()),
+                             lambda: (threading.get_ident(), blas_threads()))
+    assert seen[0][0] == threading.get_ident() and seen[1][0] != seen[0][0]
+    assert all(n == 1 for _, counts in seen for n in counts)
+    assert blas_threads() == before
+
+
+def test_an_error_in_either_piece_is_raised_and_settings_restored(pairing):
+    pairing(True)
+    before = blas_threads()
+
+    def fails():
+        raise ValueError("piece failed")
+
+    for pieces in ((fails, lambda: 1), (lambda: 1, fails)):
+        with pytest.raises(ValueError, match="piece failed"):
+            parallel.run_pair(*pieces)
+        assert blas_threads() == before
+
+
+def test_a_pair_inside_a_pair_runs_in_order(pairing):
+    pairing(True)
+    inner = parallel.run_pair(lambda: parallel.run_pair(lambda: 1, lambda: 2), lambda: 3)
+    assert inner == ((1, 2), 3)
+
+
+def test_pairing_is_off_when_asked(pairing, monkeypatch):
+    pairing(False)
+    assert not parallel.pairs_run_at_once()
+    pairing(None)
+    monkeypatch.setenv("MINIGRU_PAIRS", "0")
+    assert not parallel.pairs_run_at_once()
+    with pytest.raises(TypeError, match="enabled"):
+        parallel.set_pairing("yes")
+
+
+def test_one_blas_thread_keeps_a_pair_on_one_core(pairing, monkeypatch):
+    """minigru train --threads 1 (threadpoolctl's limit) turns pairing off."""
+    from threadpoolctl import threadpool_limits
+
+    pairing(True)
+    with threadpool_limits(1):
+        assert not parallel.pairs_run_at_once()
+
+
+def run_model(kind: str, dtype: str, lengths: np.ndarray) -> list[np.ndarray]:
+    """Outputs, h_n and every gradient of a 2-layer bidirectional model on a ragged batch."""
+    mg.manual_seed(3)
+    cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
+    model = cls(5, 16, num_layers=2, bidirectional=True, dtype=dtype)
+    rng = np.random.default_rng(4)
+    x = mg.tensor(rng.standard_normal((9, 4, 5)), dtype=dtype, requires_grad=True)
+    out, state = model(x, lengths=lengths)
+    h = state[0] if isinstance(state, tuple) else state
+    w = rng.standard_normal(out.shape)
+    (mg.sum(out * w) + mg.sum(h * h)).backward()
+    return [array(t) for t in [out, h, x.grad] + [p.grad for p in model.parameters()]]
+
+
+def array(t) -> np.ndarray:
+    return t.data if isinstance(t, mg.Tensor) else np.asarray(t)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_paired_directions_equal_one_after_the_other_bit_for_bit(pairing, kind, dtype):
+    lengths = np.array([9, 3, 7, 1])
+    pairing(True)
+    paired = run_model(kind, dtype, lengths)
+    pairing(False)
+    alone = run_model(kind, dtype, lengths)
+    assert len(paired) == len(alone)
+    for a, b in zip(paired, alone, strict=True):
+        assert a.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_paired_directions_are_reproducible(pairing):
+    pairing(True)
+    first = run_model("gru", "float32", np.array([9, 9, 2, 5]))
+    for _ in range(3):
+        for a, b in zip(first, run_model("gru", "float32", np.array([9, 9, 2, 5])),
+                        strict=True):
+            np.testing.assert_array_equal(a, b)
