@@ -9,6 +9,8 @@ direction for a forward pass (G = 3 GRU, 4 LSTM, 1 RNN) and three times that for
 step, the fraction of the float32 matrix-multiply peak measured with np.matmul in the same run,
 the peak resident memory a training step adds, the Numba compile time of a first call, and the
 time a second process that finds the cache needs from import to its first GRU output.
+The two directions of a bidirectional shape (e) run at once, one per core, as they do in
+training (``minigru.parallel``); ``MINIGRU_PAIRS=0`` measures them one after the other.
 The NumPy baseline is written here: one matrix product per step and gate block, BPTT with
 per-step outer products, as a careful NumPy user would write it.
 

@@ -24,12 +24,12 @@ Pairs run at once when all of these hold, and one after the other otherwise:
   the same for a whole process).
 
 The result does not depend on which of the two runs first or on how the threads are
-scheduled: each piece computes on its own arrays. Paired or not, the pieces do the same
-operations; only the BLAS thread count differs (one thread in a pair, the library's setting
-otherwise). A BLAS library may round a product differently with one thread than with several
-where it splits the inner sum between threads; OpenBLAS's matrix products split the rows and
-columns of the result instead, and ``tests/test_parallel.py`` holds the recurrent layers
-equal, paired and not, bit for bit.
+scheduled: each piece computes on its own arrays, with one BLAS thread, so a pair gives the
+same numbers bit for bit as its two pieces run one after the other with one BLAS thread
+(``tests/test_parallel.py``). One after the other with the library's own thread count
+(pairing off), the products of a large enough layer can round differently in the last bits,
+as they do whenever the BLAS thread count changes (``minigru.runtime.set_threads``): a run is
+reproducible bit for bit under the same thread setting and pairing.
 """
 
 from __future__ import annotations

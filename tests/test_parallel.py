@@ -81,13 +81,16 @@ def test_one_blas_thread_keeps_a_pair_on_one_core(pairing, monkeypatch):
         assert not parallel.pairs_run_at_once()
 
 
-def run_model(kind: str, dtype: str, lengths: np.ndarray) -> list[np.ndarray]:
-    """Outputs, h_n and every gradient of a 2-layer bidirectional model on a ragged batch."""
+def run_model(kind: str, dtype: str, lengths: np.ndarray, shape=(9, 4, 5, 16)
+              ) -> list[np.ndarray]:
+    """Outputs, h_n and every gradient of a 2-layer bidirectional model on a ragged batch;
+    shape = (T, B, n_in, H)."""
+    T, B, n_in, H = shape
     mg.manual_seed(3)
     cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
-    model = cls(5, 16, num_layers=2, bidirectional=True, dtype=dtype)
+    model = cls(n_in, H, num_layers=2, bidirectional=True, dtype=dtype)
     rng = np.random.default_rng(4)
-    x = mg.tensor(rng.standard_normal((9, 4, 5)), dtype=dtype, requires_grad=True)
+    x = mg.tensor(rng.standard_normal((T, B, n_in)), dtype=dtype, requires_grad=True)
     out, state = model(x, lengths=lengths)
     h = state[0] if isinstance(state, tuple) else state
     w = rng.standard_normal(out.shape)
@@ -99,24 +102,46 @@ def array(t) -> np.ndarray:
     return t.data if isinstance(t, mg.Tensor) else np.asarray(t)
 
 
+SMALL = (9, 4, 5, 16)
+LARGE = (12, 32, 39, 128)  # products large enough for BLAS to use two threads
+
+
 @pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_paired_directions_equal_one_after_the_other_bit_for_bit(pairing, kind, dtype):
-    lengths = np.array([9, 3, 7, 1])
+@pytest.mark.parametrize("shape", [SMALL, LARGE], ids=["small", "large"])
+def test_paired_directions_equal_one_after_the_other_bit_for_bit(pairing, kind, dtype,
+                                                                   shape):
+    """A pair equals its two pieces one after the other with one BLAS thread (what a process
+    limited to one thread runs)."""
+    from threadpoolctl import threadpool_limits
+
+    lengths = np.array([shape[0], 3, shape[0] - 2, 1] + [shape[0]] * (shape[1] - 4))
     pairing(True)
-    paired = run_model(kind, dtype, lengths)
-    pairing(False)
-    alone = run_model(kind, dtype, lengths)
+    paired = run_model(kind, dtype, lengths, shape)
+    with threadpool_limits(1):
+        alone = run_model(kind, dtype, lengths, shape)
     assert len(paired) == len(alone)
     for a, b in zip(paired, alone, strict=True):
         assert a.dtype == np.dtype(dtype)
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype,rtol", [("float64", 1e-12), ("float32", 1e-4)])
+def test_pairing_off_agrees_to_rounding(pairing, dtype, rtol):
+    """One after the other with the BLAS thread count as set: the same up to rounding."""
+    lengths = np.array([12, 3, 10, 1] + [12] * 28)
+    pairing(True)
+    paired = run_model("gru", dtype, lengths, LARGE)
+    pairing(False)
+    alone = run_model("gru", dtype, lengths, LARGE)
+    for a, b in zip(paired, alone, strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * np.abs(b).max())
+
+
 def test_paired_directions_are_reproducible(pairing):
     pairing(True)
-    first = run_model("gru", "float32", np.array([9, 9, 2, 5]))
+    lengths = np.array([12, 12, 2, 5] + [7] * 28)
+    first = run_model("gru", "float32", lengths, LARGE)
     for _ in range(3):
-        for a, b in zip(first, run_model("gru", "float32", np.array([9, 9, 2, 5])),
-                        strict=True):
+        for a, b in zip(first, run_model("gru", "float32", lengths, LARGE), strict=True):
             np.testing.assert_array_equal(a, b)
