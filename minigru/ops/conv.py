@@ -6,7 +6,8 @@ Convolution (cross-correlation, like every deep-learning library), for one spati
 
 where ``xp`` is the input zero-padded on both sides. It is computed as im2col + one product:
 a strided view ``win[n, c, l, k] = xp[n, c, l*stride + k*dilation]`` (no copy), contracted
-with ``w`` over ``(c, k)`` by ``np.tensordot`` (one GEMM). The backward pass is the same
+with ``w`` over ``(c, k)`` by a tensordot (one GEMM, by the recurrent kernels' BLAS:
+``kernels/products.py``). The backward pass is the same
 contraction turned around:
 
     dL/dw[o, c, k] = sum_{n, l} dL/dy[n, o, l] * win[n, c, l, k]         (one GEMM)
@@ -31,6 +32,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd import Context, Function
 from ..errors import InputError, InputTypeError
+from ..kernels import products as P
 from ..tensor import Tensor
 from ._util import lift
 
@@ -95,7 +97,7 @@ class ConvNd(Function):
         xp = _pad(x, pads, 0.0)
         win = _windows(xp, kernel, stride, dilation)
         k_axes = list(range(2 + nd, 2 + 2 * nd))
-        y = np.tensordot(win, w, axes=([1] + k_axes, [1] + list(range(2, 2 + nd))))
+        y = P.tensordot(win, w, axes=([1] + k_axes, [1] + list(range(2, 2 + nd))))
         y = np.moveaxis(y, -1, 1)
         if b is not None:
             y = y + b.reshape((1, -1) + (1,) * nd)
@@ -113,9 +115,9 @@ class ConvNd(Function):
         gx = gw = gb = None
         if ctx.needs_input_grad[1]:
             win = _windows(xp, kernel, stride, dilation)
-            gw = np.tensordot(g, win, axes=([0] + sp, [0] + sp))
+            gw = P.tensordot(g, win, axes=([0] + sp, [0] + sp))
         if ctx.needs_input_grad[0]:
-            gcols = np.tensordot(g, w, axes=([1], [0]))  # (N, *out, C, *kernel)
+            gcols = P.tensordot(g, w, axes=([1], [0]))  # (N, *out, C, *kernel)
             gcols = np.moveaxis(gcols, 1 + nd, 1)  # (N, C, *out, *kernel)
             gx = _crop(_scatter_windows(gcols, xp.shape, kernel, stride, dilation), pads)
         if len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]:

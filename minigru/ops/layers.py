@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd import Context, Function
 from ..errors import InputError, InputTypeError
+from ..kernels import products as P
 from ..random import resolve_rng
 from ..tensor import Tensor
 from . import elementwise as E
@@ -30,20 +31,23 @@ class Linear(Function):
 
     With x flattened to X (M, in) and the gradient to G (M, out):
     dL/dX = G W,  dL/dW = G^T X,  dL/db = sum over rows of G.
+
+    The products go to the recurrent kernels' BLAS (``kernels/products.py``).
     """
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None):
         ctx.save_for_backward(x, w)
-        y = x @ w.T
+        y = P.matmul(x, w.T)
         return y + b if b is not None else y
 
     @staticmethod
     def backward(ctx: Context, g: np.ndarray) -> tuple[Any, ...]:
         x, w = ctx.saved_tensors
         g2 = g.reshape(-1, g.shape[-1])
-        gx = g @ w if ctx.needs_input_grad[0] else None
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        gx = P.matmul(g, w) if ctx.needs_input_grad[0] else None
+        gw = (P.matmul2d(g2.T, x.reshape(-1, x.shape[-1])) if ctx.needs_input_grad[1]
+              else None)
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
         gb = g2.sum(axis=0) if ctx.needs_input_grad[2] else None

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autograd import Context, Function
 from ..errors import InputError
+from ..kernels import products as P
 from ..tensor import Tensor
 from ._util import lift_pair
 
@@ -19,7 +20,8 @@ class MatMul(Function):
     Batched operands (``(..., n, k) @ (..., k, m)``) apply this to every matrix of the batch;
     the engine then sums over batch axes that were broadcast. A 1-D ``A`` of shape ``(k,)`` is
     the matrix ``(1, k)`` and a 1-D ``B`` the matrix ``(k, 1)``, with that axis dropped from Y,
-    so the backward pass adds the axis back, multiplies, and drops it again.
+    so the backward pass adds the axis back, multiplies, and drops it again. The products go
+    to the recurrent kernels' BLAS (``kernels/products.py``).
     """
 
     @staticmethod
@@ -38,7 +40,7 @@ class MatMul(Function):
                 f"{'only' if b.ndim == 1 else 'second-to-last'} dimension of the second ({k_b})"
             )
         try:
-            out = np.matmul(a, b)
+            out = P.matmul(a, b)
         except ValueError as exc:
             raise InputError(
                 f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} do not "
@@ -57,11 +59,11 @@ class MatMul(Function):
             g2 = g2[..., None, :]
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            ga = P.matmul(g2, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 ga = np.squeeze(ga, -2)
         if ctx.needs_input_grad[1]:
-            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            gb = P.matmul(np.swapaxes(a2, -1, -2), g2)
             if b.ndim == 1:
                 gb = np.squeeze(gb, -1)
         return ga, gb
