@@ -1,4 +1,4 @@
-"""Fused recurrent layers: one autograd node per layer and direction, calling the kernels.
+"""Fused recurrent layers: one autograd node per layer, calling the kernels.
 
 A 2-layer unidirectional GRU is two ``GRULayer`` nodes, whatever the sequence length: the
 time loop lives inside the kernels, and each node's backward is the kernel's hand-derived BPTT.
