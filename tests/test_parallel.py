@@ -15,9 +15,21 @@ from minigru import nn, parallel
 
 @pytest.fixture
 def pairing():
-    """Set pairing on or off inside a test; the automatic choice again afterwards."""
-    yield parallel.set_pairing
+    """Set pairing on or off inside a test, with the BLAS libraries at two threads (an earlier
+    test may have left them at one, as ``--threads 1`` does); afterwards the automatic choice
+    and the thread counts as they were."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(2, user_api="blas"):
+        yield parallel.set_pairing
     parallel.set_pairing(None)
+
+
+def require_pairs() -> None:
+    """Skip, saying why, where this machine cannot run a pair at once."""
+    if not parallel.pairs_run_at_once():
+        pytest.skip("this machine gives the process one core (or Numba one thread): pairs "
+                    "run one after the other")
 
 
 def blas_threads() -> list[int]:
@@ -32,9 +44,7 @@ def test_run_pair_returns_both_results_in_order(pairing):
 
 def test_pieces_run_on_two_threads_with_one_blas_thread_each(pairing):
     pairing(True)
-    if not parallel.pairs_run_at_once():
-        pytest.skip("this machine gives the process one core or one BLAS thread: pairs run "
-                    "one after the other")
+    require_pairs()
     before = blas_threads()
     seen = parallel.run_pair(lambda: (threading.get_ident(), blas_threads()),
                              lambda: (threading.get_ident(), blas_threads()))
@@ -72,13 +82,15 @@ def test_pairing_is_off_when_asked(pairing, monkeypatch):
         parallel.set_pairing("yes")
 
 
-def test_one_blas_thread_keeps_a_pair_on_one_core(pairing, monkeypatch):
+def test_one_blas_thread_keeps_a_pair_on_one_core(pairing):
     """minigru train --threads 1 (threadpoolctl's limit) turns pairing off."""
     from threadpoolctl import threadpool_limits
 
     pairing(True)
+    require_pairs()
     with threadpool_limits(1):
         assert not parallel.pairs_run_at_once()
+    assert parallel.pairs_run_at_once()
 
 
 def run_model(kind: str, dtype: str, lengths: np.ndarray, shape=(9, 4, 5, 16)
@@ -117,6 +129,7 @@ def test_paired_directions_equal_one_after_the_other_bit_for_bit(pairing, kind, 
 
     lengths = np.array([shape[0], 3, shape[0] - 2, 1] + [shape[0]] * (shape[1] - 4))
     pairing(True)
+    require_pairs()
     paired = run_model(kind, dtype, lengths, shape)
     with threadpool_limits(1):
         alone = run_model(kind, dtype, lengths, shape)
@@ -131,6 +144,7 @@ def test_pairing_off_agrees_to_rounding(pairing, dtype, rtol):
     """One after the other with the BLAS thread count as set: the same up to rounding."""
     lengths = np.array([12, 3, 10, 1] + [12] * 28)
     pairing(True)
+    require_pairs()
     paired = run_model("gru", dtype, lengths, LARGE)
     pairing(False)
     alone = run_model("gru", dtype, lengths, LARGE)
@@ -140,6 +154,7 @@ def test_pairing_off_agrees_to_rounding(pairing, dtype, rtol):
 
 def test_paired_directions_are_reproducible(pairing):
     pairing(True)
+    require_pairs()
     lengths = np.array([12, 12, 2, 5] + [7] * 28)
     first = run_model("gru", "float32", lengths, LARGE)
     for _ in range(3):
