@@ -165,7 +165,8 @@ def main() -> None:
                 r = fit_and_test(model, fit, val, test, epochs=cfg["epochs"], lr=cfg["lr"],
                                  seed=seed, batch_size=cfg["batch_size"],
                                  patience=cfg["patience"], clip=cfg["clip"], plateau=True,
-                                 ema=ema_of(cfg), weight_decay=cfg["weight_decay"])
+                                 ema=ema_of(cfg), weight_decay=cfg["weight_decay"],
+                                 weight_noise=cfg["weight_noise"])
                 model.eval()
                 truth = np.asarray(test.labels)
                 confusion = np.zeros((10, 10), dtype=int)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minigru.audio import augment as A
+from minigru.audio.endpoint import speech_bounds
 
 SR = 8000
 
@@ -114,6 +115,30 @@ def test_gain_dc_and_shift():
     np.testing.assert_array_equal(A.time_shift(x, -2), [0.3, 0.4, 0, 0])
     np.testing.assert_array_equal(A.time_shift(x, 9), [0, 0, 0, 0])
     np.testing.assert_array_equal(A.time_shift(x, 0), x)
+
+
+def test_truncate_word_cuts_the_stated_fractions_of_the_speech():
+    word = tone(300, 0.4) * np.hanning(int(0.4 * SR))
+    x = np.concatenate([np.zeros(SR // 2), word, np.zeros(SR // 4)])
+    start, end = speech_bounds(x, SR)
+    n = end - start
+    out = A.truncate_word(x, SR, 0.1, 0.25)
+    np.testing.assert_array_equal(out, x[start + int(0.1 * n):end - int(0.25 * n)])
+    assert out.size == n - int(0.1 * n) - int(0.25 * n)
+    np.testing.assert_array_equal(A.truncate_word(x, SR, 0.0, 0.0), x[start:end])
+    # the silence around a word does not change what is cut from it
+    np.testing.assert_array_equal(A.truncate_word(x[SR // 4:], SR, 0.1, 0.25), out)
+
+
+def test_a_policy_truncates_with_its_drawn_fractions():
+    x = tone(300, 0.4) * np.hanning(int(0.4 * SR))
+    recipe = A.Policy("cut", p_truncate=1.0, truncate=0.2)
+    out = A.augment(x, SR, recipe, np.random.default_rng(4))
+    rng = np.random.default_rng(4)
+    rng.random(), rng.random(), rng.random()  # speed and VTLP not drawn; truncation drawn
+    head, tail = rng.uniform(0, 0.2), rng.uniform(0, 0.2)
+    np.testing.assert_array_equal(out, A.truncate_word(x, SR, head, tail).astype(np.float32))
+    assert 0.6 * x.size < out.size < x.size
 
 
 def test_mu_law_round_trip():
@@ -230,6 +255,8 @@ def test_augment_is_the_same_in_another_process():
     (lambda: A.add_noise(tone(100), tone(50), float("nan")), "snr"),
     (lambda: A.telephone(tone(100), -5), "sample_rate"),
     (lambda: A.room_impulse_response(SR, 0.0, np.random.default_rng()), "rt60"),
+    (lambda: A.truncate_word(tone(100), SR, 0.5, 0.0), "head"),
+    (lambda: A.truncate_word(tone(100), SR, 0.0, -0.1), "tail"),
     (lambda: A.spec_augment(np.zeros(5), np.random.default_rng()), "features"),
     (lambda: A.spec_augment(np.zeros((5, 2)), np.random.default_rng(), -1), "time_masks"),
     (lambda: A.policy("loud"), "augment"),

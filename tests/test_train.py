@@ -182,3 +182,58 @@ def test_weight_decay_trains_with_adamw_and_is_recorded(tmp_path):
     cfg, files = run.prepare_run(dict(TINY, epochs=1, weight_decay=0.05), out=tmp_path / "wd")
     run.train_run(cfg, files.path, quiet=True, log=None)
     assert files.read_config()["weight_decay"] == 0.05
+
+
+def test_weight_noise_takes_the_gradient_at_perturbed_weights_and_updates_the_clean_ones(
+        tmp_path):
+    """One SGD step of a Trainer with ``weight_noise``: the update is -lr times the gradient
+    at ``w + eps`` (eps drawn from the global generator, weight matrices only), applied to the
+    clean ``w``; ``weight_noise`` 0 is the plain step. The setting is validated, reaches the
+    trainer from ``--weight-noise`` and is stored in the run's configuration."""
+    from minigru import cli, nn
+
+    data = datasets.make_datasets(config.make_config(TINY))
+    cfg = config.make_config(dict(TINY, dropout=0.0))
+
+    def one_step(noise):
+        mg.manual_seed(5)
+        model = models.model_for(cfg, data["train"].feature_size, 10)
+        opt = mg.optim.SGD(model.parameters(), lr=0.1)
+        loader = mg.data.DataLoader(data["train"], 8)
+        trainer = Trainer(model, opt, loader, None, 10, epochs=1, log=None, quiet=True,
+                          weight_noise=noise)
+        batch = next(iter(loader))
+        start = {k: v.copy() for k, v in model.state_dict().items()}
+        mg.manual_seed(11)
+        trainer._step(batch, 1, 0)
+        return model, start, batch
+
+    model, start, batch = one_step(0.05)
+    twin, _, _ = one_step(None)
+    twin.load_state_dict(start)
+    mg.manual_seed(11)
+    with nn.WeightNoise(twin.parameters(), 0.05):
+        twin.zero_grad()
+        mg.nn.functional.cross_entropy(twin(mg.Tensor(batch.x), batch.lengths),
+                                       batch.labels).backward()
+    for (name, p), (_, q) in zip(model.named_parameters(), twin.named_parameters(),
+                                 strict=True):
+        np.testing.assert_allclose(p.data, start[name] - 0.1 * q.grad, rtol=1e-5, atol=1e-7)
+    plain, _, _ = one_step(0.0)
+    assert not np.array_equal(plain.state_dict()["rnn.weight_hh_l0"],
+                              model.state_dict()["rnn.weight_hh_l0"])
+
+    over = cli._train_overrides(cli.build_parser().parse_args(["train", "--weight-noise",
+                                                               "0.05"]))
+    assert config.make_config(over)["weight_noise"] == 0.05
+    assert config.make_config({})["weight_noise"] == 0.0
+    for bad in (-0.1, 1.0, "some"):
+        with pytest.raises(config.ConfigError, match="weight_noise"):
+            config.make_config({"weight_noise": bad})
+    with pytest.raises(ValueError, match="weight_noise"):
+        Trainer(model, mg.optim.SGD(model.parameters(), lr=0.1),
+                mg.data.DataLoader(data["train"], 8), None, 10, weight_noise=-1.0)
+    run_cfg, files = run.prepare_run(dict(TINY, epochs=1, weight_noise=0.05),
+                                     out=tmp_path / "wn")
+    run.train_run(run_cfg, files.path, quiet=True, log=None)
+    assert files.read_config()["weight_noise"] == 0.05

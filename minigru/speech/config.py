@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "bidirectional": None, "pooling": "mean", "epochs": 20, "batch_size": 32, "lr": 0.003,
     "seed": 0,
     "dropout": 0.3, "patience": 6, "clip": 5.0, "ema": None, "weight_decay": 0.0,
+    "weight_noise": 0.0,
     "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0,
     "features": RECOGNISER_PIPELINE.to_dict(),
@@ -45,7 +46,10 @@ top layer's outputs over the valid frames; the default, best on voices never hea
 moving average of the weights that validation and the kept model use (0: none; see
 ``mg.optim.ExponentialMovingAverage``); ``None`` means :data:`EMA_RECORDINGS` for recordings
 and none for the synthetic digits (see :func:`ema_of`). ``weight_decay`` > 0 trains with
-AdamW, decoupled decay ``p <- p (1 - lr * weight_decay)`` before each step (0: Adam)."""
+AdamW, decoupled decay ``p <- p (1 - lr * weight_decay)`` before each step (0: Adam).
+``weight_noise`` > 0 takes each step's gradient at the weight matrices plus Gaussian noise of
+that standard deviation and applies it to the clean weights (``nn.WeightNoise``, Graves 2011;
+0: none)."""
 
 
 class ConfigError(InputError):
@@ -152,6 +156,10 @@ def check_config(cfg: dict[str, Any]) -> None:
     if not _is_number(decay) or not 0 <= decay < 1:
         raise ConfigError(f"weight_decay must be a number in [0, 1) (0: none; AdamW's "
                           f"decoupled decay otherwise), got {decay!r}")
+    noise = cfg.get("weight_noise", 0.0)
+    if not _is_number(noise) or not 0 <= noise < 1:
+        raise ConfigError(f"weight_noise must be a standard deviation in [0, 1) (0: none), "
+                          f"got {noise!r}")
     if cfg["limit"] is not None and (not _is_int(cfg["limit"]) or cfg["limit"] < 1):
         raise ConfigError(f"limit must be a positive integer, got {cfg['limit']!r}")
     if not _is_number(cfg["dropout"]) or not 0 <= cfg["dropout"] < 1:

@@ -52,11 +52,13 @@ def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: f
                  clip: float | None, plateau: bool = False,
                  run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = True,
-                 log: Any = None, ema: float = 0.0, weight_decay: float = 0.0) -> Trainer:
+                 log: Any = None, ema: float = 0.0, weight_decay: float = 0.0,
+                 weight_noise: float = 0.0) -> Trainer:
     """Adam (AdamW with ``weight_decay`` > 0), a shuffled length-bucketed loader seeded by
     ``seed``, a validation loader, (with ``plateau``) a learning rate halved after 2 epochs
-    without a better validation loss, and (with ``ema`` > 0) a moving average of the weights
-    with that decay, which validation and the kept weights use.
+    without a better validation loss, (with ``ema`` > 0) a moving average of the weights
+    with that decay, which validation and the kept weights use, and (with ``weight_noise``
+    > 0) gradients taken at weights perturbed by noise of that standard deviation.
     """
     optimizer = AdamW(model.parameters(), lr=lr, weight_decay=weight_decay) \
         if weight_decay else Adam(model.parameters(), lr=lr)
@@ -64,7 +66,7 @@ def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: f
     loader = DataLoader(train, batch_size, shuffle=True, seed=seed, bucket_by_length=True)
     return Trainer(model, optimizer, loader, DataLoader(val, EVAL_BATCH), len(train.classes),
                    scheduler, clip, epochs, patience, run_dir, config, quiet, log,
-                   ema=ema or None)
+                   ema=ema or None, weight_noise=weight_noise or None)
 
 
 def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool = False,
@@ -89,7 +91,8 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
                            batch_size=cfg["batch_size"], epochs=cfg["epochs"],
                            patience=cfg["patience"], clip=cfg["clip"], plateau=True,
                            run_dir=files.path, config=cfg, quiet=quiet, log=log,
-                           ema=cfg["ema"], weight_decay=cfg.get("weight_decay", 0.0))
+                           ema=cfg["ema"], weight_decay=cfg.get("weight_decay", 0.0),
+                           weight_noise=cfg.get("weight_noise", 0.0))
     if resume:
         trainer.restore(load_checkpoint(files.checkpoint))
         if log:
@@ -120,12 +123,13 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
 def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: ArrayDataset,
                  epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
                  patience: int | None = 6, clip: float | None = 5.0,
-                 plateau: bool = False, ema: float = 0.0, weight_decay: float = 0.0
-                 ) -> dict[str, Any]:
+                 plateau: bool = False, ema: float = 0.0, weight_decay: float = 0.0,
+                 weight_noise: float = 0.0) -> dict[str, Any]:
     """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
     ``plateau`` halves the learning rate after 2 epochs without a better validation loss, as
     :func:`train_run` does; ``ema`` > 0 validates and keeps a moving average of the weights
-    with that decay; ``weight_decay`` > 0 trains with AdamW.
+    with that decay; ``weight_decay`` > 0 trains with AdamW; ``weight_noise`` > 0 takes each
+    step's gradient at weights perturbed by Gaussian noise of that standard deviation.
 
     Returns test accuracy and loss, the confusion matrix, the test posteriors
     (``probabilities``, in the test set's order), the history, and seconds of training.
@@ -133,7 +137,7 @@ def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: Ar
     mg_random.manual_seed(seed)
     trainer = make_trainer(model, train, val, lr=lr, seed=seed, batch_size=batch_size,
                            epochs=epochs, patience=patience, clip=clip, plateau=plateau,
-                           ema=ema, weight_decay=weight_decay)
+                           ema=ema, weight_decay=weight_decay, weight_noise=weight_noise)
     trainer.fit()
     if trainer.best_state is not None:
         model.load_state_dict(trainer.best_state)

@@ -34,6 +34,7 @@ from ..errors import InputError
 from ..nn import Module
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
+from ..nn.weight_noise import WeightNoise
 from ..optim import Optimizer
 from ..optim.ema import ExponentialMovingAverage
 from ..serialization import save
@@ -75,6 +76,10 @@ class Trainer:
             every step (``mg.optim.ExponentialMovingAverage``); validation, the best epoch's
             weights and ``best.npz`` then use the average, while training continues from the
             raw weights. None or 0: no average.
+        weight_noise: the standard deviation of Gaussian noise added to the weight matrices
+            for each step's forward and backward pass (``nn.WeightNoise``, Graves 2011): the
+            gradient is taken at ``w + eps`` and the update applied to the clean ``w``, so
+            validation and the kept weights are never perturbed. None or 0: no noise.
     """
 
     def __init__(self, model: Module, optimizer: Optimizer, train_loader: DataLoader,
@@ -82,7 +87,8 @@ class Trainer:
                  clip_grad_norm: float | None = None, epochs: int = 10,
                  patience: int | None = None, run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = False,
-                 log: Callable[[str], None] | None = print, ema: float | None = None) -> None:
+                 log: Callable[[str], None] | None = print, ema: float | None = None,
+                 weight_noise: float | None = None) -> None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise InputError(f"Trainer: epochs must be a positive integer, got {epochs!r}")
         if patience is not None and (not isinstance(patience, int) or isinstance(patience, bool)
@@ -93,8 +99,13 @@ class Trainer:
                                                and 0 < clip_grad_norm < math.inf):
             raise InputError(f"Trainer: clip_grad_norm must be None or a positive number, got "
                              f"{clip_grad_norm!r}")
+        if weight_noise is not None and not (isinstance(weight_noise, (int, float))
+                                             and 0 <= weight_noise < math.inf):
+            raise InputError(f"Trainer: weight_noise must be None or a standard deviation >= 0, "
+                             f"got {weight_noise!r}")
         self.model, self.optimizer = model, optimizer
         self.ema = (ExponentialMovingAverage(model.parameters(), ema) if ema else None)
+        self.noise = WeightNoise(model.parameters(), weight_noise) if weight_noise else None
         self.train_loader, self.val_loader = train_loader, val_loader
         self.num_classes, self.scheduler = num_classes, scheduler
         self.clip_grad_norm, self.epochs, self.patience = clip_grad_norm, epochs, patience
@@ -171,16 +182,18 @@ class Trainer:
 
     def _step(self, batch: Batch, epoch: int, index: int) -> tuple[float, int]:
         self.optimizer.zero_grad()
-        logits = self.model(Tensor(batch.x), batch.lengths)
-        loss = F.cross_entropy(logits, batch.labels)
-        value = float(loss.item())
-        if not math.isfinite(value):
-            where = (f" ({self.files.checkpoint}, after epoch {len(self.history)})"
-                     if self.files else "")
-            raise TrainingError(f"the loss became {value} at epoch {epoch}, batch {index}; "
-                                f"training stopped and the last good checkpoint is intact"
-                                f"{where}. Try a lower learning rate or gradient clipping.")
-        loss.backward()
+        with self.noise if self.noise is not None else nullcontext():
+            logits = self.model(Tensor(batch.x), batch.lengths)
+            loss = F.cross_entropy(logits, batch.labels)
+            value = float(loss.item())
+            if not math.isfinite(value):
+                where = (f" ({self.files.checkpoint}, after epoch {len(self.history)})"
+                         if self.files else "")
+                raise TrainingError(f"the loss became {value} at epoch {epoch}, batch {index}; "
+                                    f"training stopped and the last good checkpoint is intact"
+                                    f"{where}. Try a lower learning rate or gradient "
+                                    f"clipping.")
+            loss.backward()
         norm = clip_grad_norm_(self.model.parameters(), self.clip_grad_norm or math.inf)
         if not math.isfinite(norm):
             where = (f" ({self.files.checkpoint}, after epoch {len(self.history)})"
