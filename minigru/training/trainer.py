@@ -180,6 +180,11 @@ class Trainer:
         bar.close()
         return {"train_loss": total / max(n, 1), "train_accuracy": correct / max(n, 1)}
 
+    def _where(self) -> str:
+        """Where the last good checkpoint is, for an error message ("" without a run folder)."""
+        return (f" ({self.files.checkpoint}, after epoch {len(self.history)})"
+                if self.files else "")
+
     def _step(self, batch: Batch, epoch: int, index: int) -> tuple[float, int]:
         self.optimizer.zero_grad()
         with self.noise if self.noise is not None else nullcontext():
@@ -187,21 +192,17 @@ class Trainer:
             loss = F.cross_entropy(logits, batch.labels)
             value = float(loss.item())
             if not math.isfinite(value):
-                where = (f" ({self.files.checkpoint}, after epoch {len(self.history)})"
-                         if self.files else "")
                 raise TrainingError(f"the loss became {value} at epoch {epoch}, batch {index}; "
                                     f"training stopped and the last good checkpoint is intact"
-                                    f"{where}. Try a lower learning rate or gradient "
+                                    f"{self._where()}. Try a lower learning rate or gradient "
                                     f"clipping.")
             loss.backward()
         norm = clip_grad_norm_(self.model.parameters(), self.clip_grad_norm or math.inf)
         if not math.isfinite(norm):
-            where = (f" ({self.files.checkpoint}, after epoch {len(self.history)})"
-                     if self.files else "")
             raise TrainingError(f"the gradient norm became {norm} at epoch {epoch}, batch "
                                 f"{index} (the loss was {value}); the weights were not "
                                 f"updated, training stopped and the last good checkpoint is "
-                                f"intact{where}. Look for an operation whose gradient "
+                                f"intact{self._where()}. Look for an operation whose gradient "
                                 f"overflows (a log or sqrt at 0), or lower the learning rate.")
         self.optimizer.step()
         if self.ema is not None:
