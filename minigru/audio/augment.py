@@ -163,7 +163,6 @@ def frequency_scale(x: Any, alpha: float) -> np.ndarray:
     return np.pad(y, (0, a.size - y.size))[:a.size] if y.size != a.size else y
 
 
-# ---------------------------------------------------------------------- noise
 def truncate_word(x: Any, sample_rate: int, head: float, tail: float) -> np.ndarray:
     """The speech of ``x`` with its first ``head`` and last ``tail`` fractions cut away: a
     recording that starts after the word has begun or stops before it has ended.
@@ -183,6 +182,7 @@ def truncate_word(x: Any, sample_rate: int, head: float, tail: float) -> np.ndar
     return y[start + int(head * n):end - int(tail * n)].copy()
 
 
+# ---------------------------------------------------------------------- noise
 def white_noise(n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` samples of Gaussian white noise: a flat power spectrum, unit variance."""
     return rng.standard_normal(int(n))
