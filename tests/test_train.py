@@ -156,19 +156,25 @@ def test_bad_configuration_is_named():
                 os.environ["MINIGRU_FSDD"] = env
 
 
+def _flag_sets_a_number_in_0_1(flag, key):
+    """``minigru train FLAG 0.05`` sets ``key`` to 0.05, the default is 0, and values outside
+    [0, 1) or not numbers are refused with an error naming ``key``."""
+    from minigru import cli
+
+    over = cli._train_overrides(cli.build_parser().parse_args(["train", flag, "0.05"]))
+    assert config.make_config(over)[key] == 0.05
+    assert config.make_config({})[key] == 0.0
+    for bad in (-0.1, 1.0, "some"):
+        with pytest.raises(config.ConfigError, match=key):
+            config.make_config({key: bad})
+
+
 def test_weight_decay_trains_with_adamw_and_is_recorded(tmp_path):
     """``weight_decay`` > 0 is AdamW's decoupled decay; 0 (the default) is plain Adam, so the
     default run is unchanged; the value is stored in the run's configuration."""
-    from minigru import cli
     from minigru.optim import Adam, AdamW
 
-    over = cli._train_overrides(cli.build_parser().parse_args(["train", "--weight-decay",
-                                                               "0.05"]))
-    assert config.make_config(over)["weight_decay"] == 0.05
-    assert config.make_config({})["weight_decay"] == 0.0
-    for bad in (-0.1, 1.0, "some"):
-        with pytest.raises(config.ConfigError, match="weight_decay"):
-            config.make_config({"weight_decay": bad})
+    _flag_sets_a_number_in_0_1("--weight-decay", "weight_decay")
     data = datasets.make_datasets(config.make_config(TINY))
     model = models.model_for(config.make_config(TINY), data["train"].feature_size, 10)
     plain = run.make_trainer(model, data["train"], data["val"], lr=0.01, seed=0, batch_size=8,
@@ -190,7 +196,7 @@ def test_weight_noise_takes_the_gradient_at_perturbed_weights_and_updates_the_cl
     at ``w + eps`` (eps drawn from the global generator, weight matrices only), applied to the
     clean ``w``; ``weight_noise`` 0 is the plain step. The setting is validated, reaches the
     trainer from ``--weight-noise`` and is stored in the run's configuration."""
-    from minigru import cli, nn
+    from minigru import nn
 
     data = datasets.make_datasets(config.make_config(TINY))
     cfg = config.make_config(dict(TINY, dropout=0.0))
@@ -223,13 +229,7 @@ def test_weight_noise_takes_the_gradient_at_perturbed_weights_and_updates_the_cl
     assert not np.array_equal(plain.state_dict()["rnn.weight_hh_l0"],
                               model.state_dict()["rnn.weight_hh_l0"])
 
-    over = cli._train_overrides(cli.build_parser().parse_args(["train", "--weight-noise",
-                                                               "0.05"]))
-    assert config.make_config(over)["weight_noise"] == 0.05
-    assert config.make_config({})["weight_noise"] == 0.0
-    for bad in (-0.1, 1.0, "some"):
-        with pytest.raises(config.ConfigError, match="weight_noise"):
-            config.make_config({"weight_noise": bad})
+    _flag_sets_a_number_in_0_1("--weight-noise", "weight_noise")
     with pytest.raises(ValueError, match="weight_noise"):
         Trainer(model, mg.optim.SGD(model.parameters(), lr=0.1),
                 mg.data.DataLoader(data["train"], 8), None, 10, weight_noise=-1.0)
