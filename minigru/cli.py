@@ -6,6 +6,7 @@ Subcommands:
     minigru evaluate CHECKPOINT [--data folder --data-dir ROOT] [--split S] [--json]
                                                            accuracy, per class, confusion
     minigru predict CHECKPOINT FILE.wav ... [--json]       label and probabilities per file
+    minigru ensemble MODEL MODEL ... --out FILE.npz         several models answering as one
     minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
     minigru stream CHECKPOINT FILE.wav [--chunk-ms 10]      live recognition with latency
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
@@ -187,6 +188,22 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_ensemble(args: argparse.Namespace) -> int:
+    from .speech.ensemble import combine_models
+
+    try:
+        r = combine_models(args.models, args.out, overwrite=args.overwrite)
+    except USER_ERRORS as exc:
+        raise UserError(str(exc)) from exc
+    print(f"wrote {r['out']}: an ensemble of {len(r['members'])} models (their posteriors "
+          f"averaged)")
+    for k, m in enumerate(r["members"]):
+        desc = ", ".join(f"{key} {m[key]}" for key in ("model", "hidden", "layers", "seed")
+                         if key in m)
+        print(f"  member {k}: {desc}")
+    return 0
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -363,6 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="WAV files, or folders: every .wav under a folder, sorted")
     p.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("ensemble", help="combine models trained with the same features and "
+                                        "classes (e.g. other seeds) into one model file "
+                                        "that averages their posteriors")
+    p.add_argument("models", nargs="+", metavar="MODEL",
+                   help="the best-model files of runs, or ensembles")
+    p.add_argument("--out", required=True, metavar="FILE.npz", help="the model file to write")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.set_defaults(func=_cmd_ensemble)
 
     p = sub.add_parser("sweep", help="run a grid of training runs (local processes or Dask)")
     p.add_argument("file", metavar="SWEEP.toml")

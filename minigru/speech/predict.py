@@ -25,18 +25,27 @@ from ..nn.functional import softmax
 from ..training import evaluate, load_checkpoint
 from .config import ConfigError, check_config, pipeline_of
 from .datasets import SPLITS, make_datasets, whole_corpus
+from .ensemble import Ensemble
 from .models import model_for
 from .run import EVAL_BATCH
 
 
 def load_model(path: str | os.PathLike[str]) -> tuple[Module, dict[str, Any]]:
     """The model stored in a checkpoint or best-model file (in eval mode), and its run
-    configuration; ``pipeline_of(cfg)`` is its feature pipeline."""
+    configuration; ``pipeline_of(cfg)`` is its feature pipeline. A file written by
+    ``combine_models`` gives an :class:`~minigru.speech.ensemble.Ensemble`."""
     state = load_checkpoint(path)
     cfg = state["config"]
     if "classes" not in cfg:
         raise ConfigError(f"{path} has no class list in its configuration")
-    model = model_for(cfg, pipeline_of(cfg).size, len(cfg["classes"]))
+    size, n_classes = pipeline_of(cfg).size, len(cfg["classes"])
+    members = cfg.get("members")
+    if members is not None:
+        if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+            raise ConfigError(f"{path}: members must be a list of model settings")
+        model = Ensemble([model_for({**cfg, **m}, size, n_classes) for m in members])
+    else:
+        model = model_for(cfg, size, n_classes)
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as exc:

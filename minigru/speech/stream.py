@@ -178,7 +178,10 @@ class StreamingRecognizer:
         sample_rate = self.mfcc.sample_rate
         self.model = model
         self.dtype = next(iter(model.parameters())).data.dtype
-        self.model_stream = RecurrentStream(model) if decide == "frames" else None
+        self.model_stream = None
+        if decide == "frames":
+            self.model_stream = model.stream() if hasattr(model, "stream") else \
+                RecurrentStream(model)
         self.pad = int(round(pad_ms / 1000 * sample_rate))
         self.max_word = int(round(max_word_s * sample_rate))
         self.audio = np.zeros(0)
