@@ -5,7 +5,8 @@
         [--set hidden=128 --set features.n_mfcc=20 ...]
 
 1. Leave one speaker out: for each of the FSDD speakers, train on the others (10% of their
-   clips held out for early stopping) and test on all 500 clips of the held-out speaker.
+   clips held out for early stopping) and test on all 500 clips of the held-out speaker
+   (``speaker_split``, the split of ``minigru train --data fsdd --test-speaker NAME``).
    Accuracy per speaker, mean and worst, for every recipe and seed (and, with --json, each
    fold's confusion matrix, rows the true digit).
 2. Corruption suite, on the held-out speaker's clips, with each fold's model: resampled to
@@ -33,7 +34,7 @@ from minigru.audio import augment as A
 from minigru.data import SpokenDigitFolder
 from minigru.data.loader import DataLoader
 from minigru.speech.config import ema_of, make_config
-from minigru.speech.datasets import cache_dir, grow_training_set
+from minigru.speech.datasets import cache_dir, grow_training_set, speaker_split
 from minigru.speech.models import model_for
 from minigru.speech.run import fit_and_test
 from minigru.training import evaluate
@@ -153,11 +154,8 @@ def main() -> None:
             for s in speakers:
                 t0 = time.time()
                 train = everything.subset(np.flatnonzero(spk != s))
-                test = everything.subset(np.flatnonzero(spk == s))
-                order = np.random.default_rng(seed).permutation(len(train))
-                n_val = len(train) // 10
-                val = train.subset(sorted(order[:n_val]))
-                fit = train.subset(sorted(order[n_val:]))
+                split = speaker_split(everything, s, seed)
+                fit, val, test = split["train"], split["val"], split["test"]
                 cfg = dict(base, augment=recipe, seed=seed)
                 fit = grow_training_set(fit, cfg, pipeline)
                 mg.manual_seed(seed)

@@ -67,7 +67,7 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
 def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
-            "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise")
+            "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack")
                 if getattr(args, k) is not None}
@@ -344,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gradients taken at the weight matrices plus Gaussian noise of this "
                         "standard deviation, applied to the clean weights (Graves 2011; "
                         "default 0: none)")
+    p.add_argument("--test-speaker", metavar="NAME", default=None,
+                   help="FSDD only: leave this speaker out, as the test set (every clip of "
+                        "theirs), and train and validate on the others' clips")
     p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
                    help="add N synthetic utterances of each digit to the training set")
     p.add_argument("--synthetic-voices", choices=["classic", "broad"], default=None,

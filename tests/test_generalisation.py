@@ -340,3 +340,65 @@ def test_joining_and_augmenting_refuse_what_cannot_work():
         augmented(synth, FeaturePipeline(), "light", 0)
     with pytest.raises(ValueError, match="augment"):
         augmented(synth, synth.pipeline, "loud", 0)
+
+
+def write_fsdd_named(root: pathlib.Path, speakers=("ann", "bob", "cat"), takes=3) -> None:
+    """A small corpus named like FSDD (digit_speaker_index.wav): each digit a chirp of its
+    own pitch, each speaker a little higher, with a little noise."""
+    rng = np.random.default_rng(0)
+    t = np.arange(2400) / 8000
+    for k, who in enumerate(speakers):
+        for d in range(10):
+            for i in range(takes):
+                f = 200 + 60 * d + 25 * k
+                x = 0.4 * np.sin(2 * np.pi * f * t * (1 + 0.3 * t)) * np.hanning(t.size)
+                x = x + 0.01 * rng.standard_normal(t.size)
+                wavfile.write(root / f"{d}_{who}_{i}.wav", 8000,
+                              np.round(x * 32767).astype(np.int16))
+
+
+def test_leave_one_speaker_out_split(tmp_path):
+    write_fsdd_named(tmp_path)
+    from minigru.data import SpokenDigitFolder
+
+    everything = SpokenDigitFolder(tmp_path, "all", features=FeaturePipeline(sample_rate=8000))
+    split = datasets.speaker_split(everything, "bob", seed=0)
+    assert len(split["test"]) == 30 and all("_bob_" in n for n in split["test"].names)
+    train, val = set(split["train"].names), set(split["val"].names)
+    assert len(val) == 6 and len(train) == 54 and not train & val
+    assert train | val == {n for n in everything.names if "_bob_" not in n}
+    again = datasets.speaker_split(everything, "bob", seed=0)
+    assert again["val"].names == split["val"].names
+    assert datasets.speaker_split(everything, "bob", seed=1)["val"].names != split["val"].names
+    with pytest.raises(config.ConfigError, match=r"'dan'.*\['ann', 'bob', 'cat'\]"):
+        datasets.speaker_split(everything, "dan", seed=0)
+    for bad, message in (({"test_speaker": "bob"}, "needs --data fsdd"),
+                         ({"data": "fsdd", "test_speaker": 3}, "speaker's name"),
+                         ({"data": "fsdd", "test_speaker": " "}, "speaker's name")):
+        with pytest.raises(config.ConfigError, match=message):
+            config.make_config(bad)
+    cfg = config.make_config({"data": "fsdd", "test_speaker": "bob", "seed": 2})
+    assert run.run_name(cfg) == "fsdd-gru-h128-seed2-test-bob"
+
+
+def test_train_with_a_speaker_held_out_tests_on_that_speaker(tmp_path, capsys):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    write_fsdd_named(root)
+    out = tmp_path / "run"
+    code = cli.main(["train", "--data", "fsdd", "--data-dir", str(root), "--test-speaker",
+                     "cat", "--epochs", "1", "--hidden", "8", "--augment", "none", "--quiet",
+                     "--out", str(out)])
+    assert code == 0
+    files = RunFolder(out)
+    assert files.read_config()["test_speaker"] == "cat"
+    assert json.loads(files.summary.read_text())["n_test"] == 30
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(files.best), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 30
+    assert cli.main(["evaluate", str(files.best), "--data", "folder", "--data-dir",
+                     str(tmp_path / "none"), "--json"]) == 2
+    assert "test_speaker" not in capsys.readouterr().err
+    assert cli.main(["train", "--data", "fsdd", "--data-dir", str(root), "--test-speaker",
+                     "dan", "--quiet", "--out", str(tmp_path / "run2")]) == 2
+    assert "['ann', 'bob', 'cat']" in capsys.readouterr().err

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "bidirectional": None, "pooling": "mean", "epochs": 20, "batch_size": 32, "lr": 0.003,
     "seed": 0,
     "dropout": 0.3, "patience": 6, "clip": 5.0, "ema": None, "weight_decay": 0.0,
-    "weight_noise": 0.0,
+    "weight_noise": 0.0, "test_speaker": None,
     "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0,
     "features": RECOGNISER_PIPELINE.to_dict(),
@@ -49,7 +49,9 @@ and none for the synthetic digits (see :func:`ema_of`). ``weight_decay`` > 0 tra
 AdamW, decoupled decay ``p <- p (1 - lr * weight_decay)`` before each step (0: Adam).
 ``weight_noise`` > 0 takes each step's gradient at the weight matrices plus Gaussian noise of
 that standard deviation and applies it to the clean weights (``nn.WeightNoise``, Graves 2011;
-0: none)."""
+0: none). ``test_speaker`` (FSDD only) replaces the conventional split by leave one speaker
+out: every clip of that speaker is the test set, and the others' clips are the training and
+validation sets (see ``minigru.speech.datasets``)."""
 
 
 class ConfigError(InputError):
@@ -160,6 +162,13 @@ def check_config(cfg: dict[str, Any]) -> None:
     if not _is_number(noise) or not 0 <= noise < 1:
         raise ConfigError(f"weight_noise must be a standard deviation in [0, 1) (0: none), "
                           f"got {noise!r}")
+    speaker = cfg.get("test_speaker")
+    if speaker is not None and (not isinstance(speaker, str) or not speaker.strip()):
+        raise ConfigError(f"test_speaker must be a speaker's name (as in FSDD's file names, "
+                          f"digit_speaker_index.wav) or null, got {speaker!r}")
+    if speaker is not None and cfg["data"] != "fsdd":
+        raise ConfigError(f"test_speaker holds out a speaker of FSDD; it needs --data fsdd, "
+                          f"not {cfg['data']!r}")
     if cfg["limit"] is not None and (not _is_int(cfg["limit"]) or cfg["limit"] < 1):
         raise ConfigError(f"limit must be a positive integer, got {cfg['limit']!r}")
     if not _is_number(cfg["dropout"]) or not 0 <= cfg["dropout"] < 1:

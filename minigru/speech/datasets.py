@@ -3,7 +3,11 @@
 - ``synthetic``: ``SyntheticDigits`` takes 0..n-1 train, the next takes validation, then test
   (disjoint synthetic speakers).
 - ``fsdd``: the Free Spoken Digit Dataset's conventional split: takes 0-4 of every speaker and
-  digit are the test set, takes 5-9 the validation set, takes 10-49 the training set.
+  digit are the test set, takes 5-9 the validation set, takes 10-49 the training set. With
+  ``test_speaker``, leave one speaker out (:func:`speaker_split`): every clip of that speaker
+  is the test set, a tenth of the other speakers' clips (drawn with the run's seed) the
+  validation set, and the rest the training set, so the test measures a voice the model
+  never heard.
 - ``folder``: any ``ROOT/<label>/*.wav`` tree, shuffled with the run's seed: 10% validation,
   10% test, the rest training.
 
@@ -106,6 +110,11 @@ def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDa
                                          first_take=start, voices=s.get("voices", "classic"))
             start += n
         return out
+    if cfg["data"] == "fsdd" and cfg.get("test_speaker") is not None:
+        everything = SpokenDigitFolder(fsdd_dir(cfg), "all", features=pipeline,
+                                       cache_dir=cache_dir())
+        out = speaker_split(everything, cfg["test_speaker"], cfg["seed"])
+        return {k: limit_per_class(v, limit) for k, v in out.items()}
     if cfg["data"] == "fsdd":
         root = fsdd_dir(cfg)
         train_all = SpokenDigitFolder(root, "train", features=pipeline, cache_dir=cache_dir())
@@ -121,6 +130,24 @@ def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDa
     parts = {"val": order[:n_val], "test": order[n_val:n_val + n_test],
              "train": order[n_val + n_test:]}
     return {k: limit_per_class(full.subset(sorted(v)), limit) for k, v in parts.items()}
+
+
+def speaker_split(everything: SpokenDigitFolder, speaker: str, seed: int
+                  ) -> dict[str, ArrayDataset]:
+    """Leave one speaker out: {"test": every clip of ``speaker``, "val": a tenth (rounded
+    down) of the other speakers' clips, drawn by ``default_rng(seed).permutation``, "train":
+    the rest}, each in the corpus's order. An unknown speaker is a ConfigError listing the
+    corpus's speakers."""
+    spk = np.array(everything.speakers)
+    if speaker not in set(everything.speakers):
+        raise ConfigError(f"test_speaker {speaker!r} has no clips in the corpus; its speakers "
+                          f"are {sorted(set(everything.speakers))}")
+    others = everything.subset(np.flatnonzero(spk != speaker))
+    order = np.random.default_rng(seed).permutation(len(others))
+    n_val = len(others) // 10
+    return {"train": others.subset(sorted(order[n_val:])),
+            "val": others.subset(sorted(order[:n_val])),
+            "test": everything.subset(np.flatnonzero(spk == speaker))}
 
 
 def whole_corpus(cfg: dict[str, Any], pipeline: FeaturePipeline

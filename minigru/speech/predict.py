@@ -147,6 +147,8 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
     or of another corpus (``data``, ``data_dir``), or on every file of a corpus
     (``split="all"``, the default for ``data="folder"``: any ``ROOT/<label>/*.wav`` tree whose
     labels are the model's classes, or, with ``data="fsdd"``, any folder of FSDD-named files).
+    The test split of a run that held out a speaker (``test_speaker``) is that speaker's
+    clips; another corpus has no held-out speaker.
 
     Files that cannot be read are skipped and listed in ``skipped`` as (file, reason).
 
@@ -161,6 +163,8 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
         raise ConfigError(f"split must be one of {(*SPLITS, 'all')}, got {split!r}")
     model, cfg = load_model(checkpoint)
     if data:
+        if data != cfg["data"]:
+            cfg["test_speaker"] = None
         cfg["data"] = data
     if data_dir:
         cfg["data_dir"] = data_dir

@@ -38,8 +38,10 @@ EVAL_BATCH = 128
 
 
 def run_name(cfg: dict[str, Any]) -> str:
-    """The default folder name of a run: ``<data>-<model>-h<hidden>-seed<seed>``."""
-    return f"{cfg['data']}-{cfg['model']}-h{cfg['hidden']}-seed{cfg['seed']}"
+    """The default folder name of a run: ``<data>-<model>-h<hidden>-seed<seed>``, with
+    ``-test-<speaker>`` when a speaker is held out."""
+    name = f"{cfg['data']}-{cfg['model']}-h{cfg['hidden']}-seed{cfg['seed']}"
+    return name + (f"-test-{cfg['test_speaker']}" if cfg.get("test_speaker") else "")
 
 
 def new_run_dir(base: str | os.PathLike[str], cfg: dict[str, Any]) -> RunFolder:
