@@ -104,7 +104,8 @@ def combine_models(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLi
         raise ConfigError(f"the output {out} is one of the models; write the ensemble to "
                           f"a new file")
     if out.exists() and not overwrite:
-        raise ConfigError(f"{out} exists; choose another name (or overwrite it explicitly)")
+        raise ConfigError(f"{out} exists; choose another name, or replace it with "
+                          f"--overwrite (overwrite=True)")
     states, members, first = {}, [], None
     for p in paths:
         state = load_checkpoint(p)
