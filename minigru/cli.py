@@ -92,8 +92,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return 130
     except (TrainingError, *USER_ERRORS) as exc:
         raise UserError(str(exc)) from exc
+    whose = f" of {cfg['test_speaker']}, held out" if cfg.get("test_speaker") else ""
     rows = [("test accuracy", f"{summary['test_accuracy']:.4f} ({summary['n_test']} "
-                              f"utterances)"),
+                              f"utterances{whose})"),
             ("best epoch", f"{summary['best_epoch']} (validation accuracy "
                            f"{summary['best_val_accuracy']:.4f})"),
             ("epochs", str(summary["epochs"])), ("parameters", f"{summary['parameters']:,}"),

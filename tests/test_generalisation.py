@@ -390,6 +390,7 @@ def test_train_with_a_speaker_held_out_tests_on_that_speaker(tmp_path, capsys):
                      "cat", "--epochs", "1", "--hidden", "8", "--augment", "none", "--quiet",
                      "--out", str(out)])
     assert code == 0
+    assert "(30 utterances of cat, held out)" in capsys.readouterr().out
     files = RunFolder(out)
     assert files.read_config()["test_speaker"] == "cat"
     assert json.loads(files.summary.read_text())["n_test"] == 30
