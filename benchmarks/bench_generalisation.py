@@ -153,7 +153,6 @@ def main() -> None:
         for seed in args.seeds:
             for s in speakers:
                 t0 = time.time()
-                train = everything.subset(np.flatnonzero(spk != s))
                 split = speaker_split(everything, s, seed)
                 fit, val, test = split["train"], split["val"], split["test"]
                 cfg = dict(base, augment=recipe, seed=seed)
@@ -177,7 +176,8 @@ def main() -> None:
                     row["tta"] = test_time_warps(model, pipeline, clips, list(test.labels),
                                                  rate, args.tta)
                 if not args.no_corruptions:
-                    pool = [raw[n] for n in train.names[:50]]
+                    pool = [raw[n] for n, who in zip(everything.names, spk, strict=True)
+                            if who != s][:50]
                     row["changed"] = {}
                     clean = None
                     for name, fn in corruptions(rate, pool).items():
