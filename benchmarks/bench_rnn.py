@@ -346,20 +346,87 @@ STARTUP_STAGES = ("import numpy", "import numba", "import minigru (its own modul
                   "the GRU kernel from the cache, and its first output")
 
 
-def compile_times(runs: int = 5) -> tuple[float, list[float]]:
-    """(first forward+backward minus a warm one with an empty cache, and the median over
-    ``runs`` processes that then find the cache of each of :data:`STARTUP_STAGES`)."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+FLOOR_MODULE = """
+import numba
+import numpy as np
 
-        def run(snippet: str) -> list[float]:
+
+@numba.njit(cache=True)
+def product(a, b):
+    return np.dot(a, b)
+"""
+FLOOR_SNIPPET = """
+import time
+t = [time.perf_counter()]
+import numpy as np
+t.append(time.perf_counter())
+import numba
+t.append(time.perf_counter())
+import floor_kernel
+floor_kernel.product(np.ones((32, 128), np.float32), np.ones((128, 384), np.float32))
+t.append(time.perf_counter())
+print(*[b - a for a, b in zip(t, t[1:])])
+"""
+FLOOR_STAGES = ("import numpy", "import numba",
+                "its first call (Numba's registries, SciPy's BLAS, the machine code)")
+
+
+def startup_env(cache: str) -> dict[str, str]:
+    """The environment of the start-up processes: Numba's cache in ``cache``, and Python
+    writing its bytecode as it does by default (a ``PYTHONDONTWRITEBYTECODE`` inherited from
+    the shell would make every process compile minigru's modules from source)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def compile_times(runs: int = 5) -> tuple[float, list[float], list[float]]:
+    """(first forward+backward minus a warm one with an empty cache, the median over
+    ``runs`` processes that then find the cache of each of :data:`STARTUP_STAGES`, and the
+    same median of each of :data:`FLOOR_STAGES`: a one-line cached Numba function that calls
+    ``np.dot``, the least any Numba kernel costs a fresh process). The processes alternate
+    between the two snippets, so both see the same machine."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = startup_env(cache)
+        with open(os.path.join(cache, "floor_kernel.py"), "w") as f:
+            f.write(FLOOR_MODULE)
+        floor_env = dict(env, PYTHONPATH=os.pathsep.join(
+            [cache] + [p for p in [env.get("PYTHONPATH")] if p]))
+
+        def run(snippet: str, env: dict[str, str]) -> list[float]:
             out = subprocess.run([sys.executable, "-c", snippet], env=env, check=True,
                                  capture_output=True, text=True).stdout.split()
             return [float(v) for v in out]
 
-        first = run(COMPILE_SNIPPET)
-        stages = np.median([run(STARTUP_SNIPPET) for _ in range(runs)], axis=0)
-    return first[1] + first[2] - first[3], [float(v) for v in stages]
+        first = run(COMPILE_SNIPPET, env)
+        run(FLOOR_SNIPPET, floor_env)
+        stages, floor = [], []
+        for _ in range(runs):
+            stages.append(run(STARTUP_SNIPPET, env))
+            floor.append(run(FLOOR_SNIPPET, floor_env))
+    return (first[1] + first[2] - first[3], [float(v) for v in np.median(stages, axis=0)],
+            [float(v) for v in np.median(floor, axis=0)])
+
+
+def print_startup(runs: int) -> None:
+    """The compile time of a first GRU call, and where a second process's start-up goes,
+    beside the floor that any cached Numba kernel costs, measured in the same run."""
+    cold, stages, floor = compile_times(runs)
+    print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
+    print(f"second process with the cache: import {sum(stages[:3]):.2f} s, import to first "
+          f"GRU output {sum(stages):.2f} s\n")
+    print(f"| start-up of a process that finds the cache (median of {runs}) | seconds |")
+    print("|---|---|")
+    for stage, seconds in zip(STARTUP_STAGES, stages, strict=True):
+        print(f"| {stage} | {seconds:.3f} |")
+    print(f"| **import to first GRU output** | **{sum(stages):.3f}** |")
+    print(f"\n| baseline: a cached one-line Numba function calling np.dot (median of {runs}) "
+          f"| seconds |")
+    print("|---|---|")
+    for stage, seconds in zip(FLOOR_STAGES, floor, strict=True):
+        print(f"| {stage} | {seconds:.3f} |")
+    print(f"| **import to its first output** | **{sum(floor):.3f}** |")
+    print(f"\nminigru's start-up beyond that floor: {sum(stages) - sum(floor):.3f} s")
 
 
 # ----------------------------------------------------------------------------- main
@@ -407,7 +474,14 @@ def main() -> None:
     parser.add_argument("--no-retain", action="store_true",
                         help="leave glibc's default thresholds (what `import minigru` alone "
                              "gives) instead of applying the trainer's runtime setting")
+    parser.add_argument("--startup-runs", type=int, default=7,
+                        help="processes timed for the start-up tables (median)")
+    parser.add_argument("--startup-only", action="store_true",
+                        help="only the compile time and the start-up tables")
     args = parser.parse_args()
+    if args.startup_only:
+        print_startup(args.startup_runs)
+        return
     if not args.no_retain:
         mg.runtime.apply_memory_default()  # as Trainer.fit and the minigru command do
     shapes = "ad" if args.quick else args.shapes
@@ -448,15 +522,7 @@ def main() -> None:
         ratio_table(results, peak)
     else:
         print("\n(PyTorch is not installed: pip install -e \".[bench]\" adds the torch columns)")
-    cold, stages = compile_times()
-    print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
-    print(f"second process with the cache: import {sum(stages[:3]):.2f} s, import to first "
-          f"GRU output {sum(stages):.2f} s\n")
-    print("| start-up of a process that finds the cache (median of 5) | seconds |")
-    print("|---|---|")
-    for stage, seconds in zip(STARTUP_STAGES, stages, strict=True):
-        print(f"| {stage} | {seconds:.3f} |")
-    print(f"| **import to first GRU output** | **{sum(stages):.3f}** |")
+    print_startup(args.startup_runs)
 
 
 def ratio_table(results: list, peak: float) -> None:
