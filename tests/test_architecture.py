@@ -192,6 +192,22 @@ def test_import_minigru_loads_the_library_only():
     assert "minigru.audio.pipeline" in on_use and "minigru.data.loader" in on_use
 
 
+def test_the_application_loads_matplotlib_only_to_draw_and_never_pyplot(tmp_path):
+    """``minigru predict``, ``evaluate`` and ``stream`` draw nothing, so importing the
+    application and the command does not load matplotlib; a figure is a Figure of its own,
+    drawn without pyplot (whose backend and open figures a notebook relies on)."""
+    def modules(code: str) -> list[str]:
+        return run_python(code + "; import sys; print(' '.join(sorted(sys.modules)))").split()
+
+    loaded = modules("import minigru.speech, minigru.speech.stream, minigru.cli")
+    assert not any(m.startswith("matplotlib") for m in loaded)
+    png = tmp_path / "confusion.png"
+    drawn = modules("from minigru.speech.figures import plot_confusion; "
+                    f"plot_confusion([[3, 1], [0, 4]], ['a', 'b'], {str(png)!r})")
+    assert "matplotlib.figure" in drawn and "matplotlib.pyplot" not in drawn
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_caches_live_in_the_user_cache_folder_not_the_package(tmp_path):
     code = ("import numpy as np, minigru as mg, os; "
             "g = mg.nn.GRU(3, 4); g(mg.tensor(np.ones((2, 1, 3), np.float32)));"

@@ -36,7 +36,6 @@ assert result["test_accuracy"] > 0.5
 # %%
 fig = curves_figure(result["history"])
 fig.savefig(os.path.join(OUT, "curves.png"), dpi=80)
-plt.close(fig)
 plot_confusion(result["confusion"], train.classes, os.path.join(OUT, "confusion.png"))
 confusion = np.asarray(result["confusion"])
 assert confusion.sum() == len(test)
@@ -54,7 +53,6 @@ gates = model.gates(features[:, None, :], [features.shape[0]])
 z = gates["z"][:, 0]
 fig = gates_figure(features, z, gates["r"][:, 0], 0.01, 13, f"a test '{train.classes[label]}'")
 fig.savefig(os.path.join(OUT, "gates.png"), dpi=80)
-plt.close(fig)
 print(f"update gate: mean {z.mean():.2f}, frames x units {z.shape}")
 assert z.shape == (features.shape[0], 32) and 0 < z.min() and z.max() < 1
 

@@ -1,5 +1,10 @@
-"""Figures of the recogniser, drawn with matplotlib's non-interactive Agg backend as PNG:
-a clip through the feature pipeline, learning curves, a confusion matrix, and the GRU's gates.
+"""Figures of the recogniser, written as PNG: a clip through the feature pipeline, learning
+curves, a confusion matrix, and the GRU's gates.
+
+Each is a ``matplotlib.figure.Figure`` made directly, not through pyplot: it is drawn by the
+Agg canvas when saved, leaves pyplot's backend and list of open figures alone (a notebook's
+inline plots keep working), and is freed like any object. matplotlib is imported with the first
+figure, so the commands that draw nothing (``predict``, ``evaluate``, ``stream``) never load it.
 
 The feature figure draws the pipeline's own intermediate stages
 (``FeaturePipeline.mfcc_stages``), so it shows exactly what the model is given.
@@ -12,22 +17,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from ..audio.pipeline import FeaturePipeline
+from ..data.dataset import ArrayDataset
+from ..nn import Module
+from ..training import RunFolder
 
-from ..audio.pipeline import FeaturePipeline  # noqa: E402
-from ..data.dataset import ArrayDataset  # noqa: E402
-from ..nn import Module  # noqa: E402
-from ..training import RunFolder  # noqa: E402
+
+def new_figure(**kwargs: Any) -> Any:
+    """A ``matplotlib.figure.Figure(**kwargs)``, outside pyplot (see the module docstring)."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
 
 
 def _save(fig: Any, path: str | os.PathLike[str]) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def plot_features(signal: np.ndarray, sample_rate: int, path: str | os.PathLike[str],
@@ -38,7 +45,8 @@ def plot_features(signal: np.ndarray, sample_rate: int, path: str | os.PathLike[
     st = pipeline.mfcc_stages(signal, sample_rate)
     x, rate, feats = st["signal"], st["sample_rate"], st["features"]
     fb = st["filterbank"]
-    fig, axes = plt.subplots(4, 1, figsize=(8, 10))
+    fig = new_figure(figsize=(8, 10))
+    axes = fig.subplots(4, 1)
     t = np.arange(x.size) / rate
     axes[0].plot(t, x, lw=0.6)
     axes[0].set(xlabel="time (s)", ylabel="amplitude", title=title or "waveform",
@@ -70,7 +78,8 @@ def curves_figure(history: Sequence[dict[str, float]]) -> Any:
     from matplotlib.ticker import MaxNLocator
 
     epochs = [h["epoch"] for h in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = new_figure(figsize=(10, 4))
+    ax_loss, ax_acc = fig.subplots(1, 2)
     for ax, keys in ((ax_loss, ("train_loss", "val_loss")),
                      (ax_acc, ("train_accuracy", "val_accuracy"))):
         for key, style in zip(keys, ("-", "--"), strict=True):
@@ -102,7 +111,8 @@ def plot_confusion(matrix: np.ndarray, labels: Sequence[str], path: str | os.Pat
                    title: str = "confusion matrix") -> None:
     """A confusion matrix (rows: true class, columns: predicted), counts in the cells."""
     m = np.asarray(matrix)
-    fig, ax = plt.subplots(figsize=(1 + 0.55 * len(labels), 0.8 + 0.5 * len(labels)))
+    fig = new_figure(figsize=(1 + 0.55 * len(labels), 0.8 + 0.5 * len(labels)))
+    ax = fig.subplots()
     ax.imshow(m, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
     ax.set_yticks(range(len(labels)), labels)
@@ -122,8 +132,8 @@ def gates_figure(features: np.ndarray, z: np.ndarray | None, r: np.ndarray | Non
     panels = [("input features", features)]
     if z is not None:
         panels += [("update gate z", z), ("reset gate r", r)]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 2.6 * len(panels) + 0.4),
-                             sharex=True, squeeze=False)
+    fig = new_figure(figsize=(8, 2.6 * len(panels) + 0.4))
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)
     duration = np.asarray(features).shape[0] * hop_seconds
     for ax, (name, data) in zip(axes[:, 0], panels, strict=True):
         gate = name != "input features"
@@ -162,12 +172,11 @@ def plot_clip(features: np.ndarray, hop_seconds: float, n_mfcc: int | None,
 
 
 def figure_png(fig: Any) -> bytes:
-    """A figure as PNG bytes (and closed)."""
+    """A figure as PNG bytes."""
     import io
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80)
-    plt.close(fig)
     return buf.getvalue()
 
 

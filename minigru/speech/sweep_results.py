@@ -78,17 +78,15 @@ def write_figure(records: list[dict[str, Any]], others: list[str],
     """Every run's metric as a dot above its setting (grid order), the mean ± std beside
     it, and, when seeds are an axis, a thin line joining the runs of each seed: the pairs the
     comparisons test."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .figures import new_figure
 
     keys: list[tuple[Any, ...]] = []
     for r in records:
         key = tuple(r["params"].get(a) for a in others)
         if key in groups and key not in keys:
             keys.append(key)
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.3 * len(keys) + 1.5), 3.6))
+    fig = new_figure(figsize=(max(4.0, 1.3 * len(keys) + 1.5), 3.6))
+    ax = fig.subplots()
     by_seed: dict[Any, dict[int, float]] = {}
     for r in records:
         key = tuple(r["params"].get(a) for a in others)
@@ -110,4 +108,3 @@ def write_figure(records: list[dict[str, Any]], others: list[str],
     ax.title.set_fontsize(9)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
-    plt.close(fig)
