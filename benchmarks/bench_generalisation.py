@@ -161,7 +161,8 @@ def main() -> None:
                 model = model_for(cfg, everything.feature_size, 10)
                 r = fit_and_test(model, fit, val, test, epochs=cfg["epochs"], lr=cfg["lr"],
                                  seed=seed, batch_size=cfg["batch_size"],
-                                 patience=cfg["patience"], clip=cfg["clip"], plateau=True,
+                                 patience=cfg["patience"], clip=cfg["clip"],
+                                 schedule=cfg["schedule"],
                                  ema=ema_of(cfg), weight_decay=cfg["weight_decay"],
                                  weight_noise=cfg["weight_noise"])
                 model.eval()

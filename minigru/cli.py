@@ -67,7 +67,8 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
 def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
-            "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker")
+            "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker",
+            "schedule")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack")
                 if getattr(args, k) is not None}
@@ -321,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after N epochs (>= 1) without a better validation loss")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
+    p.add_argument("--schedule", choices=["plateau", "cosine"], default=None,
+                   help="the learning rate's course: halved after 2 epochs without a better "
+                        "validation loss (plateau, default), or lr (1 + cos(pi e / epochs)) / 2 "
+                        "in epoch e (cosine)")
     p.add_argument("--seed", type=int)
     p.add_argument("--limit", type=int, help="at most N examples per class and split")
     p.add_argument("--augment", choices=["auto", "none", "light", "strong"], default=None,

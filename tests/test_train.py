@@ -237,3 +237,38 @@ def test_weight_noise_takes_the_gradient_at_perturbed_weights_and_updates_the_cl
                                      out=tmp_path / "wn")
     run.train_run(run_cfg, files.path, quiet=True, log=None)
     assert files.read_config()["weight_noise"] == 0.05
+
+
+def test_cosine_schedule_follows_its_formula_and_is_recorded(tmp_path):
+    """``schedule = "cosine"`` trains epoch e at lr (1 + cos(pi e / epochs)) / 2; the default
+    is the plateau schedule; an unknown schedule is refused, naming the setting; the CLI's
+    ``--schedule`` sets it and the run's configuration records it."""
+    from minigru import cli
+    from minigru.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
+
+    assert config.make_config({})["schedule"] == "plateau"
+    for bad in ("linear", 1, None):
+        with pytest.raises(config.ConfigError, match="schedule"):
+            config.make_config({"schedule": bad})
+    over = cli._train_overrides(cli.build_parser().parse_args(["train", "--schedule",
+                                                                "cosine"]))
+    assert over["schedule"] == "cosine"
+    cfg, files = run.prepare_run(dict(TINY, epochs=4, lr=0.01, schedule="cosine"),
+                                 out=tmp_path / "cos")
+    run.train_run(cfg, files.path, quiet=True, log=None)
+    assert files.read_config()["schedule"] == "cosine"
+    rows = [json.loads(line) for line in (files.path / "metrics.jsonl").open()]
+    expected = [0.01 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)]
+    np.testing.assert_allclose([r["lr"] for r in rows], expected, rtol=1e-12)
+
+    data = datasets.make_datasets(config.make_config(TINY))
+    model = models.model_for(config.make_config(TINY), data["train"].feature_size, 10)
+    kinds = {None: type(None), "plateau": ReduceLROnPlateau, "cosine": CosineAnnealingLR}
+    for schedule, kind in kinds.items():
+        trainer = run.make_trainer(model, data["train"], data["val"], lr=0.01, seed=0,
+                                   batch_size=8, epochs=3, patience=None, clip=None,
+                                   schedule=schedule)
+        assert type(trainer.scheduler) is kind
+    with pytest.raises(config.ConfigError, match="schedule"):
+        run.make_trainer(model, data["train"], data["val"], lr=0.01, seed=0, batch_size=8,
+                         epochs=3, patience=None, clip=None, schedule="linear")

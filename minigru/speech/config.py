@@ -25,11 +25,12 @@ and each utterance normalised (CMVN), which is what holds up on voices and recor
 model never met (``benchmarks/bench_generalisation.py``)."""
 MODELS = ("gru", "lstm", "rnn", "cnn-gru")
 POOLINGS = ("mean", "last")
+SCHEDULES = ("plateau", "cosine")
 
 DEFAULTS: dict[str, Any] = {
     "data": "synthetic", "data_dir": None, "model": "gru", "hidden": 128, "layers": 1,
     "bidirectional": None, "pooling": "mean", "epochs": 20, "batch_size": 32, "lr": 0.003,
-    "seed": 0,
+    "seed": 0, "schedule": "plateau",
     "dropout": 0.3, "patience": 6, "clip": 5.0, "ema": None, "weight_decay": 0.0,
     "weight_noise": 0.0, "test_speaker": None,
     "limit": None, "threads": None,
@@ -42,7 +43,11 @@ DEFAULTS: dict[str, Any] = {
 gru/lstm/rnn, true for cnn-gru) and is stored in the run's configuration as the bool the model was
 built with. ``pooling`` is how a word's frames become one vector: ``mean`` (the average of the
 top layer's outputs over the valid frames; the default, best on voices never heard) or
-``last`` (the final state). ``patience: None`` trains every epoch. ``ema`` is the decay of a
+``last`` (the final state). ``schedule`` is the learning rate's course: ``plateau`` halves it
+after 2 epochs without a better validation loss; ``cosine`` follows
+``lr_e = lr (1 + cos(pi e / epochs)) / 2`` over the epochs e = 0 ... epochs - 1 (set by the
+epoch count, so it is usually run with ``patience: None``). ``patience: None`` trains every
+epoch. ``ema`` is the decay of a
 moving average of the weights that validation and the kept model use (0: none; see
 ``mg.optim.ExponentialMovingAverage``); ``None`` means :data:`EMA_RECORDINGS` for recordings
 and none for the synthetic digits (see :func:`ema_of`). ``weight_decay`` > 0 trains with
@@ -178,6 +183,8 @@ def check_config(cfg: dict[str, Any]) -> None:
                           f"{cfg.get('bidirectional')!r}")
     if cfg.get("pooling", "last") not in POOLINGS:
         raise ConfigError(f"pooling must be one of {POOLINGS}, got {cfg.get('pooling')!r}")
+    if cfg.get("schedule", "plateau") not in SCHEDULES:
+        raise ConfigError(f"schedule must be one of {SCHEDULES}, got {cfg.get('schedule')!r}")
     if cfg.get("augment", "none") not in (*POLICIES, "auto"):
         raise ConfigError(f"augment must be auto or one of {sorted(POLICIES)}, got "
                           f"{cfg.get('augment')!r}")

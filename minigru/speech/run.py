@@ -17,11 +17,12 @@ from ..data.dataset import ArrayDataset
 from ..data.loader import DataLoader
 from ..nn import Module
 from ..optim import Adam, AdamW
-from ..optim.lr_scheduler import ReduceLROnPlateau
+from ..optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 from ..runtime import set_threads
 from ..training import RunFolder, Trainer, evaluate, load_checkpoint
 from .config import (
     DEFAULTS,
+    SCHEDULES,
     ConfigError,
     augment_of,
     check_config,
@@ -51,20 +52,28 @@ def new_run_dir(base: str | os.PathLike[str], cfg: dict[str, Any]) -> RunFolder:
 
 def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: float,
                  seed: int, batch_size: int, epochs: int, patience: int | None,
-                 clip: float | None, plateau: bool = False,
+                 clip: float | None, schedule: str | None = None,
                  run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = True,
                  log: Any = None, ema: float = 0.0, weight_decay: float = 0.0,
                  weight_noise: float = 0.0) -> Trainer:
     """Adam (AdamW with ``weight_decay`` > 0), a shuffled length-bucketed loader seeded by
-    ``seed``, a validation loader, (with ``plateau``) a learning rate halved after 2 epochs
-    without a better validation loss, (with ``ema`` > 0) a moving average of the weights
-    with that decay, which validation and the kept weights use, and (with ``weight_noise``
-    > 0) gradients taken at weights perturbed by noise of that standard deviation.
+    ``seed``, a validation loader, a learning-rate ``schedule`` (None: constant; ``plateau``:
+    halved after 2 epochs without a better validation loss; ``cosine``:
+    ``lr (1 + cos(pi e / epochs)) / 2`` in epoch e), (with ``ema`` > 0) a moving average of
+    the weights with that decay, which validation and the kept weights use, and (with
+    ``weight_noise`` > 0) gradients taken at weights perturbed by noise of that standard
+    deviation.
     """
     optimizer = AdamW(model.parameters(), lr=lr, weight_decay=weight_decay) \
         if weight_decay else Adam(model.parameters(), lr=lr)
-    scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=2) if plateau else None
+    if schedule not in (None, *SCHEDULES):
+        raise ConfigError(f"schedule must be None or one of {SCHEDULES}, got {schedule!r}")
+    scheduler = None
+    if schedule == "plateau":
+        scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
+    elif schedule == "cosine":
+        scheduler = CosineAnnealingLR(optimizer, T_max=epochs)
     loader = DataLoader(train, batch_size, shuffle=True, seed=seed, bucket_by_length=True)
     return Trainer(model, optimizer, loader, DataLoader(val, EVAL_BATCH), len(train.classes),
                    scheduler, clip, epochs, patience, run_dir, config, quiet, log,
@@ -91,8 +100,9 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     model = model_for(cfg, data["train"].feature_size, len(classes))
     trainer = make_trainer(model, data["train"], data["val"], lr=cfg["lr"], seed=cfg["seed"],
                            batch_size=cfg["batch_size"], epochs=cfg["epochs"],
-                           patience=cfg["patience"], clip=cfg["clip"], plateau=True,
-                           run_dir=files.path, config=cfg, quiet=quiet, log=log,
+                           patience=cfg["patience"], clip=cfg["clip"],
+                           schedule=cfg.get("schedule", "plateau"), run_dir=files.path,
+                           config=cfg, quiet=quiet, log=log,
                            ema=cfg["ema"], weight_decay=cfg.get("weight_decay", 0.0),
                            weight_noise=cfg.get("weight_noise", 0.0))
     if resume:
@@ -125,20 +135,21 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
 def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: ArrayDataset,
                  epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
                  patience: int | None = 6, clip: float | None = 5.0,
-                 plateau: bool = False, ema: float = 0.0, weight_decay: float = 0.0,
+                 schedule: str | None = None, ema: float = 0.0, weight_decay: float = 0.0,
                  weight_noise: float = 0.0) -> dict[str, Any]:
     """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
-    ``plateau`` halves the learning rate after 2 epochs without a better validation loss, as
-    :func:`train_run` does; ``ema`` > 0 validates and keeps a moving average of the weights
-    with that decay; ``weight_decay`` > 0 trains with AdamW; ``weight_noise`` > 0 takes each
-    step's gradient at weights perturbed by Gaussian noise of that standard deviation.
+    ``schedule`` is the learning rate's course, as in :func:`make_trainer` (``"plateau"`` is
+    what :func:`train_run` uses by default); ``ema`` > 0 validates and keeps a moving average
+    of the weights with that decay; ``weight_decay`` > 0 trains with AdamW; ``weight_noise``
+    > 0 takes each step's gradient at weights perturbed by Gaussian noise of that standard
+    deviation.
 
     Returns test accuracy and loss, the confusion matrix, the test posteriors
     (``probabilities``, in the test set's order), the history, and seconds of training.
     """
     mg_random.manual_seed(seed)
     trainer = make_trainer(model, train, val, lr=lr, seed=seed, batch_size=batch_size,
-                           epochs=epochs, patience=patience, clip=clip, plateau=plateau,
+                           epochs=epochs, patience=patience, clip=clip, schedule=schedule,
                            ema=ema, weight_decay=weight_decay, weight_noise=weight_noise)
     trainer.fit()
     if trainer.best_state is not None:
