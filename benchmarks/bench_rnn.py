@@ -7,8 +7,10 @@ cell, prints the time of a forward pass and of a training step (forward + backwa
 random-weighted sum of the outputs), GFLOP/s counting 2*B*(I+H)*G*H per step, layer and
 direction for a forward pass (G = 3 GRU, 4 LSTM, 1 RNN) and three times that for a training
 step, the fraction of the float32 matrix-multiply peak measured with np.matmul in the same run,
-the peak resident memory a training step adds, the Numba compile time of a first call, and the
-time a second process that finds the cache needs from import to its first GRU output.
+the peak resident memory a training step adds, the Numba compile time of a first call, the
+time a second process that finds the cache needs from import to its first GRU output (beside
+a one-line cached Numba function, the least any Numba kernel costs, in the same run), and the
+wall time of ``minigru predict`` for one file. ``--startup-only`` prints only these.
 The two directions of a bidirectional shape (e) run at once, one per core, as they do in
 training (``minigru.parallel``); ``MINIGRU_PAIRS=0`` measures them one after the other.
 The NumPy baseline is written here: one matrix product per step and gate block, BPTT with
@@ -380,38 +382,64 @@ def startup_env(cache: str) -> dict[str, str]:
     return env
 
 
-def compile_times(runs: int = 5) -> tuple[float, list[float], list[float]]:
+def predict_inputs(folder: str) -> list[str]:
+    """A model file and a WAV file in ``folder`` for timing ``minigru predict``: a small GRU
+    recogniser trained for one epoch on a few synthetic digits (its accuracy is beside the
+    point), and one synthetic "seven" at 8 kHz."""
+    from scipy.io import wavfile
+
+    from minigru.speech import make_config, train_run
+
+    cfg = make_config({"limit": 2, "epochs": 1, "hidden": 16, "threads": 1,
+                       "synthetic": {"sample_rate": 8000}})
+    train_run(cfg, os.path.join(folder, "run"), quiet=True, log=None)
+    wav = os.path.join(folder, "seven.wav")
+    wavfile.write(wav, 8000, mg.data.synthesize_digit(7, 8000, seed=3).astype(np.float32))
+    return [os.path.join(folder, "run", "best.npz"), wav]
+
+
+def compile_times(runs: int = 5) -> tuple[float, list[float], list[float], float]:
     """(first forward+backward minus a warm one with an empty cache, the median over
-    ``runs`` processes that then find the cache of each of :data:`STARTUP_STAGES`, and the
-    same median of each of :data:`FLOOR_STAGES`: a one-line cached Numba function that calls
-    ``np.dot``, the least any Numba kernel costs a fresh process). The processes alternate
-    between the two snippets, so both see the same machine."""
+    ``runs`` processes that then find the cache of each of :data:`STARTUP_STAGES`, the same
+    median of each of :data:`FLOOR_STAGES`: a one-line cached Numba function that calls
+    ``np.dot``, the least any Numba kernel costs a fresh process, and the median wall time of
+    ``minigru predict MODEL FILE.wav``). The processes take turns, so all see the same
+    machine."""
     with tempfile.TemporaryDirectory() as cache:
         env = startup_env(cache)
         with open(os.path.join(cache, "floor_kernel.py"), "w") as f:
             f.write(FLOOR_MODULE)
         floor_env = dict(env, PYTHONPATH=os.pathsep.join(
             [cache] + [p for p in [env.get("PYTHONPATH")] if p]))
+        predict = [sys.executable, "-m", "minigru", "predict", *predict_inputs(cache)]
 
         def run(snippet: str, env: dict[str, str]) -> list[float]:
             out = subprocess.run([sys.executable, "-c", snippet], env=env, check=True,
                                  capture_output=True, text=True).stdout.split()
             return [float(v) for v in out]
 
+        def run_predict() -> float:
+            t0 = time.perf_counter()
+            subprocess.run(predict, env=env, check=True, capture_output=True)
+            return time.perf_counter() - t0
+
         first = run(COMPILE_SNIPPET, env)
         run(FLOOR_SNIPPET, floor_env)
-        stages, floor = [], []
+        run_predict()
+        stages, floor, command = [], [], []
         for _ in range(runs):
             stages.append(run(STARTUP_SNIPPET, env))
             floor.append(run(FLOOR_SNIPPET, floor_env))
+            command.append(run_predict())
     return (first[1] + first[2] - first[3], [float(v) for v in np.median(stages, axis=0)],
-            [float(v) for v in np.median(floor, axis=0)])
+            [float(v) for v in np.median(floor, axis=0)], float(np.median(command)))
 
 
 def print_startup(runs: int) -> None:
-    """The compile time of a first GRU call, and where a second process's start-up goes,
-    beside the floor that any cached Numba kernel costs, measured in the same run."""
-    cold, stages, floor = compile_times(runs)
+    """The compile time of a first GRU call, where a second process's start-up goes, beside
+    the floor that any cached Numba kernel costs, and the wall time of the ``minigru predict``
+    command for one file, all measured in the same run."""
+    cold, stages, floor, command = compile_times(runs)
     print(f"\nNumba compile time of the first GRU forward+backward (empty cache): {cold:.1f} s")
     print(f"second process with the cache: import {sum(stages[:3]):.2f} s, import to first "
           f"GRU output {sum(stages):.2f} s\n")
@@ -427,6 +455,8 @@ def print_startup(runs: int) -> None:
         print(f"| {stage} | {seconds:.3f} |")
     print(f"| **import to its first output** | **{sum(floor):.3f}** |")
     print(f"\nminigru's start-up beyond that floor: {sum(stages) - sum(floor):.3f} s")
+    print(f"`minigru predict MODEL FILE.wav` (a one-file command, from the shell to its "
+          f"answer; median of {runs}): {command:.3f} s")
 
 
 # ----------------------------------------------------------------------------- main
