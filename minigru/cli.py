@@ -297,6 +297,7 @@ def _cmd_gradcheck(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from ._version import __version__
+    from .speech.config import SCHEDULES
     from .speech.inspect import PRESET_NAMES
 
     parser = argparse.ArgumentParser(prog="minigru", description="minigru: GRUs from scratch.")
@@ -322,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop after N epochs (>= 1) without a better validation loss")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--schedule", choices=["plateau", "cosine"], default=None,
+    p.add_argument("--schedule", choices=SCHEDULES, default=None,
                    help="the learning rate's course: halved after 2 epochs without a better "
                         "validation loss (plateau, default), or lr (1 + cos(pi e / epochs)) / 2 "
                         "in epoch e (cosine)")
