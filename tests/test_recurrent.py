@@ -387,6 +387,12 @@ def test_bad_input(kind):
     bad[0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         model(mg.tensor(bad))
+    with pytest.raises(ValueError, match="NaN"):                  # within sequence 0's length
+        model(mg.tensor(bad), lengths=[1, 5, 5])
+    bad[0, 0, 0] = 0.0
+    bad[4, 1, 2] = np.inf                                           # padding: never read
+    out, _ = model(mg.tensor(bad), lengths=[5, 4, 5])
+    assert np.all(np.isfinite(out.data))
 
 
 def test_bad_constructor_arguments():

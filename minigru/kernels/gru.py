@@ -26,7 +26,9 @@ only product is ``h W_hh^T`` (for ``reset_after=False``, one for the r, z blocks
 Variable lengths: sequence b is active at step t when t < lengths[b]. An inactive step keeps
 the state (h' = h) and outputs zero, so ``h_n`` is each sequence's state after its own last
 step. In the reverse direction steps run t = T-1 ... 0; the padded steps come first and leave
-h0 untouched, so the recursion starts at each sequence's own last step.
+h0 untouched, so the recursion starts at each sequence's own last step. Every product, in
+the loop and after it, takes only the rows active at its step (``kernels/active.py``), so
+padding costs no arithmetic and whatever the padded inputs hold never reaches a result.
 
 Backward. Let dh be dL/dh' arriving at step t: the gradient flowing back from step t+1 plus
 dL/dy_t from the output. Differentiating h' = (1 - z) n + z h:
@@ -68,6 +70,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .active import active_rows, from_valid_rows, rows_product, valid_positions, valid_rows
 from .jit import kernel
 from .timeloop import forward_start, time_index
 from .vmath import activation_scratch, sigmoid_row, tanh_row, unit
@@ -96,7 +99,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     T, B, I = x.shape
     one = unit(x)
     H = h0.shape[1]
-    xg, y, h_prev, h = forward_start(x, w_ih, h0)
+    xg, y, h_prev, h, rows = forward_start(x, w_ih, h0)
     gates = np.empty((T, B, 3 * H), dtype=x.dtype)
     q = np.empty((T, B, H), dtype=x.dtype)
     w_hh_t = np.ascontiguousarray(w_hh.T)
@@ -106,15 +109,20 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     hrz = np.empty((B, 2 * H), dtype=x.dtype)
     u = np.zeros((B, H), dtype=x.dtype)
     un = np.empty((B, H), dtype=x.dtype)
+    h_block = np.empty((B, H), dtype=x.dtype)
+    hg_block = np.empty((B, 3 * H), dtype=x.dtype)
+    hrz_block = np.empty((B, 2 * H), dtype=x.dtype)
+    un_block = np.empty((B, H), dtype=x.dtype)
     pre = np.empty(2 * H, dtype=x.dtype)
     scratch, bits = activation_scratch(2 * H, x)
     for step in range(T):
         t = time_index(step, T, reverse)
         h_prev[t] = h
+        n_active = active_rows(lengths, t, rows)
         if reset_after:
-            np.dot(h, w_hh_t, hg)
+            rows_product(h, w_hh_t, hg, rows, n_active, h_block, hg_block)
         else:
-            np.dot(h, w_hrz_t, hrz)
+            rows_product(h, w_hrz_t, hrz, rows, n_active, h_block, hrz_block)
         for b in range(B):
             if t >= lengths[b]:
                 y[t, b] = 0.0
@@ -133,7 +141,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
                 for j in range(H):
                     u[b, j] = gates[t, b, j] * h[b, j]
         if not reset_after:
-            np.dot(u, w_hn_t, un)
+            rows_product(u, w_hn_t, un, rows, n_active, h_block, un_block)
         for b in range(B):
             if t >= lengths[b]:
                 continue
@@ -180,8 +188,14 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
     dan = np.zeros((B, H), dtype=x.dtype)
     du = np.empty((B, H), dtype=x.dtype)
     grz = np.zeros((B, 2 * H), dtype=x.dtype)
+    rows = np.empty(B, dtype=np.int64)
+    h_block = np.empty((B, H), dtype=x.dtype)
+    du_block = np.empty((B, H), dtype=x.dtype)
+    g_block = np.empty((B, 3 * H), dtype=x.dtype)
+    grz_block = np.empty((B, 2 * H), dtype=x.dtype)
     for step in range(T):
         t = time_index(step, T, not reverse)
+        n_active = active_rows(lengths, t, rows)
         for b in range(B):
             if t >= lengths[b]:
                 dan[b] = 0.0
@@ -218,9 +232,9 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
                     ghb[2 * H + j] = gxb[2 * H + j]
                     dan[b, j] = gxb[2 * H + j]
         if reset_after:
-            back_through_w_hh(gh[t], w_hh, back, dh, lengths, t, True)
+            back_through_w_hh(gh[t], w_hh, back, dh, rows, n_active, True, g_block, h_block)
         else:
-            np.dot(dan, w_hn, du)
+            rows_product(dan, w_hn, du, rows, n_active, h_block, du_block)
             for b in range(B):
                 if t >= lengths[b]:
                     continue
@@ -233,12 +247,13 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
                     grz[b, j] = da_r
                     grz[b, H + j] = gh[t, b, H + j]
                     dh[b, j] += du[b, j] * r[j]
-            back_through_w_hh(grz, w_hrz, back, dh, lengths, t, True)
-    gx2 = gx.reshape(T * B, 3 * H)
-    gh2 = gh.reshape(T * B, 3 * H)
-    x2 = x.reshape(T * B, I)
-    hp2 = h_prev.reshape(T * B, H)
-    dx = np.dot(gx2, w_ih).reshape(T, B, I)
+            back_through_w_hh(grz, w_hrz, back, dh, rows, n_active, True, grz_block, h_block)
+    pos = valid_positions(lengths, T)
+    gx2 = valid_rows(gx, pos)
+    gh2 = valid_rows(gh, pos)
+    x2 = valid_rows(x, pos)
+    hp2 = valid_rows(h_prev, pos)
+    dx = from_valid_rows(np.dot(gx2, w_ih), pos, T, B)
     dw_ih = np.dot(gx2.T, x2)
     db_ih = column_sums(gx2)
     db_hh = column_sums(gh2)
@@ -247,6 +262,6 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
     else:
         dw_hh = np.empty((3 * H, H), dtype=x.dtype)
         dw_hh[: 2 * H] = np.dot(np.ascontiguousarray(gh2[:, : 2 * H]).T, hp2)
-        u2 = (gates[:, :, :H] * h_prev).reshape(T * B, H)
+        u2 = valid_rows(gates[:, :, :H] * h_prev, pos)
         dw_hh[2 * H:] = np.dot(np.ascontiguousarray(gh2[:, 2 * H:]).T, u2)
     return dx, dh, dw_ih, dw_hh, db_ih, db_hh

@@ -8,7 +8,8 @@ Shapes as for the GRU (``kernels/gru.py``) with four gate blocks in PyTorch's or
     c' = f * c + i * g
     h' = o * tanh(c')
 
-Inactive steps (t >= lengths[b]) carry (h, c) unchanged and output zero.
+Inactive steps (t >= lengths[b]) carry (h, c) unchanged, output zero and take no part in
+any product (``kernels/active.py``).
 
 Backward. With dh = dL/dh' (from step t+1 and from the output) and dc = dL/dc' from step t+1,
 and k = tanh(c') saved by the forward pass:
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .active import active_rows, rows_product
 from .jit import kernel
 from .timeloop import forward_start, time_index
 from .vmath import activation_scratch, sigmoid_row, tanh_row, unit
@@ -43,20 +45,23 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg, y, h_prev, h = forward_start(x, w_ih, h0)
+    xg, y, h_prev, h, rows = forward_start(x, w_ih, h0)
     c_prev = np.empty((T, B, H), dtype=x.dtype)
     gates = np.empty((T, B, 4 * H), dtype=x.dtype)
     k = np.empty((T, B, H), dtype=x.dtype)
     c = c0.copy()
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, 4 * H), dtype=x.dtype)
+    h_block = np.empty((B, H), dtype=x.dtype)
+    hg_block = np.empty((B, 4 * H), dtype=x.dtype)
     pre = np.empty(4 * H, dtype=x.dtype)
     scratch, bits = activation_scratch(4 * H, x)
     for step in range(T):
         t = time_index(step, T, reverse)
         h_prev[t] = h
         c_prev[t] = c
-        np.dot(h, w_hh_t, hg)
+        n = active_rows(lengths, t, rows)
+        rows_product(h, w_hh_t, hg, rows, n, h_block, hg_block)
         for b in range(B):
             if t >= lengths[b]:
                 y[t, b] = 0.0
@@ -98,6 +103,9 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
     dh = dh_n.copy()
     dc = dc_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
+    rows = np.empty(B, dtype=np.int64)
+    g_block = np.empty((B, 4 * H), dtype=x.dtype)
+    back_block = np.empty((B, H), dtype=x.dtype)
     for step in range(T):
         t = time_index(step, T, not reverse)
         for b in range(B):
@@ -121,6 +129,7 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
                 ggb[2 * H + j] = dc_tot * i * (one - g * g)
                 ggb[3 * H + j] = d * kb[j] * o * (one - o)
                 dc[b, j] = dc_tot * f
-        back_through_w_hh(gg[t], w_hh, back, dh, lengths, t, False)
-    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)
+        n = active_rows(lengths, t, rows)
+        back_through_w_hh(gg[t], w_hh, back, dh, rows, n, False, g_block, back_block)
+    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths)
     return dx, dh, dc, dw_ih, dw_hh, db

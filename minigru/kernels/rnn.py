@@ -10,13 +10,15 @@ Backward, with dh = dL/dh' (from step t+1 and the output):
     dh_prev = G @ W_hh
 
 and after the loop dW_ih = G^T X, dW_hh = G^T H_prev, db_ih = db_hh = sum G, dx = G W_ih.
-Inactive steps (t >= lengths[b]) carry h and output zero, as for the GRU.
+Inactive steps (t >= lengths[b]) carry h, output zero and take no part in any product, as
+for the GRU.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .active import active_rows, rows_product
 from .jit import kernel
 from .timeloop import forward_start, time_index
 from .vmath import activation_scratch, tanh_row, unit
@@ -31,15 +33,18 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg, y, h_prev, h = forward_start(x, w_ih, h0)
+    xg, y, h_prev, h, rows = forward_start(x, w_ih, h0)
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, H), dtype=x.dtype)
+    h_block = np.empty((B, H), dtype=x.dtype)
+    hg_block = np.empty((B, H), dtype=x.dtype)
     pre = np.empty(H, dtype=x.dtype)
     scratch, bits = activation_scratch(H, x)
     for step in range(T):
         t = time_index(step, T, reverse)
         h_prev[t] = h
-        np.dot(h, w_hh_t, hg)
+        n = active_rows(lengths, t, rows)
+        rows_product(h, w_hh_t, hg, rows, n, h_block, hg_block)
         for b in range(B):
             if t >= lengths[b]:
                 y[t, b] = 0.0
@@ -71,6 +76,9 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
     gg = np.empty((T, B, H), dtype=x.dtype)
     dh = dh_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
+    rows = np.empty(B, dtype=np.int64)
+    g_block = np.empty((B, H), dtype=x.dtype)
+    back_block = np.empty((B, H), dtype=x.dtype)
     for step in range(T):
         t = time_index(step, T, not reverse)
         for b in range(B):
@@ -86,6 +94,7 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
             else:
                 for j in range(H):
                     ggb[j] = (dh[b, j] + dyb[j]) * (one - yb[j] * yb[j])
-        back_through_w_hh(gg[t], w_hh, back, dh, lengths, t, False)
-    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih)
+        n = active_rows(lengths, t, rows)
+        back_through_w_hh(gg[t], w_hh, back, dh, rows, n, False, g_block, back_block)
+    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths)
     return dx, dh, dw_ih, dw_hh, db

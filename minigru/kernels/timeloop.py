@@ -7,6 +7,10 @@ the loop::
 
     xg[t, b] = x[t, b] W_ih^T        (T, B, G*H; the bias b_ih is added inside the loop)
 
+formed over all T*B rows: the loop reads only the valid ones. (Copying the valid rows out
+and the results back costs more than the product saves at the input widths of speech
+features; after the loop, where the products are larger, ``kernels/active.py`` does it.)
+
 A forward pass visits t = 0, 1, ..., T-1 (T-1, ..., 0 in the reverse direction); its
 backward pass visits the same steps in the opposite order. Sequence b is active at step t
 when t < lengths[b].
@@ -29,11 +33,11 @@ def time_index(step, T, reverse):
 @kernel
 def forward_start(x, w_ih, h0):
     """(xg (T, B, G*H) = x W_ih^T, y (T, B, H) and h_prev (T, B, H) uninitialised, h a copy of
-    h0 (B, H)): what every forward time loop starts from."""
+    h0 (B, H), rows (B,) int64 scratch for :func:`~minigru.kernels.active.active_rows`):
+    what every forward time loop starts from."""
     T, B, I = x.shape
-    GH = w_ih.shape[0]
     H = h0.shape[1]
-    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, GH)
+    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, w_ih.shape[0])
     y = np.empty((T, B, H), dtype=x.dtype)
     h_prev = np.empty((T, B, H), dtype=x.dtype)
-    return xg, y, h_prev, h0.copy()
+    return xg, y, h_prev, h0.copy(), np.empty(B, dtype=np.int64)

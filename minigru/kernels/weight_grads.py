@@ -1,49 +1,53 @@
 """The gradient products every recurrent layer shares: the state gradient carried back through
-W_hh at each step, and the gradients formed after the time loop as single matrix products."""
+W_hh at each step, and the gradients formed after the time loop as single matrix products.
+Both run over the active rows only (``kernels/active.py``): a padded step contributes nothing
+to any gradient, so it takes no part in the products."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .active import from_valid_rows, rows_product, valid_positions, valid_rows
 from .jit import kernel
 
 
 @kernel
-def back_through_w_hh(g_t, w_hh, back, dh, lengths, t, add):
-    """The recurrent path of dL/dh_{t-1}: back = G_t W_hh, one (B, G*H) @ (G*H, H) product for
-    the whole batch, then for every sequence active at step t, dh = back (``add=False``: the
-    LSTM's and RNN's whole state gradient) or dh += back (``add=True``: the GRU adds it to
-    the direct path dh * z). An inactive sequence's dh passes through unchanged.
+def back_through_w_hh(g_t, w_hh, back, dh, rows, n, add, g_block, back_block):
+    """The recurrent path of dL/dh_{t-1}: back = G_t W_hh, one (n, G*H) @ (G*H, H) product for
+    the n sequences active at step t (``rows[:n]``, from ``active_rows``), then for each of
+    them dh = back (``add=False``: the LSTM's and RNN's whole state gradient) or dh += back
+    (``add=True``: the GRU adds it to the direct path dh * z). An inactive sequence's dh passes
+    through unchanged. ``g_block`` (B, G*H) and ``back_block`` (B, H) are scratch.
     """
-    np.dot(g_t, w_hh, back)
-    for b in range(dh.shape[0]):
-        if t < lengths[b]:
-            row, src = dh[b], back[b]
-            if add:
-                for j in range(row.shape[0]):
-                    row[j] += src[j]
-            else:
-                for j in range(row.shape[0]):
-                    row[j] = src[j]
+    rows_product(g_t, w_hh, back, rows, n, g_block, back_block)
+    for k in range(n):
+        row, src = dh[rows[k]], back[rows[k]]
+        if add:
+            for j in range(row.shape[0]):
+                row[j] += src[j]
+        else:
+            for j in range(row.shape[0]):
+                row[j] = src[j]
 
 
 @kernel
-def input_and_weight_grads(g, x, h_prev, w_ih):
+def input_and_weight_grads(g, x, h_prev, w_ih, lengths):
     """From the pre-activation gradients G of all steps, for a = x W_ih^T + h W_hh^T + b:
 
         dx = G W_ih,   dW_ih = G^T X,   dW_hh = G^T H_prev,   db = sum of G over all rows
 
-    with G (T, B, G*H), x (T, B, I), h_prev (T, B, H) flattened to T*B rows: the sums over
-    time of per-step outer products, each formed as one product.
+    with G (T, B, G*H), x (T, B, I), h_prev (T, B, H) flattened to their P valid rows (the
+    T*B rows less the padded ones, whose G is zero): the sums over time of per-step outer
+    products, each formed as one product.
 
-    Returns dx (T, B, I), dw_ih (G*H, I), dw_hh (G*H, H), db (G*H,).
+    Returns dx (T, B, I) (zero at padded steps), dw_ih (G*H, I), dw_hh (G*H, H), db (G*H,).
     """
     T, B, I = x.shape
-    H = h_prev.shape[2]
-    g2 = g.reshape(T * B, g.shape[2])
-    dx = np.dot(g2, w_ih).reshape(T, B, I)
-    dw_ih = np.dot(g2.T, x.reshape(T * B, I))
-    dw_hh = np.dot(g2.T, h_prev.reshape(T * B, H))
+    pos = valid_positions(lengths, T)
+    g2 = valid_rows(g, pos)
+    dx = from_valid_rows(np.dot(g2, w_ih), pos, T, B)
+    dw_ih = np.dot(g2.T, valid_rows(x, pos))
+    dw_hh = np.dot(g2.T, valid_rows(h_prev, pos))
     return dx, dw_ih, dw_hh, column_sums(g2)
 
 

@@ -117,8 +117,6 @@ class RNNBase(Module):
         if 0 in x.shape:
             raise InputError(f"{name}: input of shape {x.shape} is empty (no steps or no "
                              f"sequences)")
-        if not np.all(np.isfinite(x.data)):
-            raise InputError(f"{name}: input contains NaN or inf")
         unbatched = x.ndim == 2
         if unbatched:
             x = S.unsqueeze(x, 1)
@@ -159,6 +157,10 @@ class RNNBase(Module):
         x, unbatched = self._check_input(x)
         T, B = x.shape[0], x.shape[1]
         lens = self._check_lengths(lengths, T, B)
+        valid = x.data if np.all(lens == T) else x.data[np.arange(T)[:, None] < lens[None, :]]
+        if not np.all(np.isfinite(valid)):
+            raise InputError(f"{type(self).__name__}: input contains NaN or inf at a step within "
+                             f"its sequence's length")
         h = self._check_state(h0, B, unbatched, "h0", x.dtype)
         c = self._check_state(c0, B, unbatched, "c0", x.dtype) if self.mode == "LSTM" else None
         out, h_n, c_n = R.recurrent_stack(
