@@ -9,8 +9,10 @@ For each shape (from ``bench_rnn.py``) the batch's lengths are drawn uniformly f
 expectation leaves about (1 + low) / 2 of the (t, b) rows valid: random batches of FSDD's
 words, before bucketing, are 59% valid. Each cell is the median time of a training step
 (forward + backward of a random-weighted sum of the outputs, float32) over ``--rounds``
-rounds, each round timing every variant once, one after the other, so a slow spell of a
-shared machine falls on all of them alike:
+rounds, each round timing minigru's two variants once, one after the other, so a slow
+spell of a shared machine falls on both alike (then torch's two the same way, in rounds of
+their own: torch's threads keep spinning after a step and would slow a minigru step that
+followed at once):
 
 - minigru with the lengths: its kernels skip the padded rows in every product
   (``minigru/kernels/active.py``);
@@ -147,10 +149,11 @@ def main() -> None:
         valid = float(mask.mean())
         full = np.full(B, T, dtype=np.int64)
         for kind in args.kinds.split(","):
-            steps = [minigru_step(kind, s, x, w, lengths), minigru_step(kind, s, x, w, full)]
+            times = rounds([minigru_step(kind, s, x, w, lengths),
+                            minigru_step(kind, s, x, w, full)], args.rounds)
             if torch_cols:
-                steps += list(torch_steps(kind, s, x, w, lengths, args.threads))
-            times = rounds(steps, args.rounds)
+                times += rounds(list(torch_steps(kind, s, x, w, lengths, args.threads)),
+                                args.rounds)
             cells = [f"{key} B={B} T={T} I={s['I']} H={s['H']} L={s['L']}"
                      + (" bi" if s["bi"] else ""), kind, f"{valid:.2f}"]
             cells += [f"{np.median(t) * 1e3:.1f}" for t in times]

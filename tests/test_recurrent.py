@@ -420,3 +420,25 @@ def test_cells_bad_input_and_unbatched():
     with pytest.raises(ValueError, match="hx must have shape"):
         cell(mg.zeros(2, I, dtype="float64"), mg.zeros(3, H, dtype="float64"))
     assert cell(mg.zeros(I, dtype="float64")).shape == (H,)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_an_input_without_grad_skips_dx_and_leaves_the_other_gradients(kind, bidirectional):
+    """A first layer's features need no gradient: the kernels then skip dx = G W_ih, and every
+    weight and state gradient is what it is when the input does ask for one."""
+    model = make(kind, num_layers=2, bidirectional=bidirectional)
+    rng = np.random.default_rng(11)
+    data = rng.standard_normal((T, B, I))
+    hs = states(model, rng)
+    params = list(model.parameters())
+    grads = []
+    for needs in (True, False):
+        x = mg.tensor(data, requires_grad=needs, dtype="float64")
+        out = call(model, x, hs, LENGTHS)
+        weights = [np.random.default_rng(12).standard_normal(o.shape) for o in out]
+        grads.append(grads_of(out, [*hs, *params], weights))
+        if not needs:
+            assert x.grad is None
+    for a, b in zip(*grads, strict=True):
+        np.testing.assert_array_equal(a, b)

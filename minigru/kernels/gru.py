@@ -70,11 +70,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .active import active_rows, from_valid_rows, rows_product, valid_positions, valid_rows
+from .active import active_rows, rows_product, valid_positions, valid_rows
 from .jit import kernel
 from .timeloop import forward_start, time_index
 from .vmath import activation_scratch, sigmoid_row, tanh_row, unit
-from .weight_grads import back_through_w_hh, column_sums
+from .weight_grads import back_through_w_hh, column_sums, input_grad
 
 
 @kernel
@@ -165,13 +165,16 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
 
 
 @kernel
-def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, reset_after):
+def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, reset_after,
+                 need_dx):
     """BPTT for :func:`gru_forward` (the derivation is in the module docstring).
 
     Args:
         dy: (T, B, H) dL/dy; dh_n: (B, H) dL/dh_n.
         x, w_ih, w_hh, lengths, reverse, reset_after: as given to the forward kernel.
         h_prev, gates, q: as returned by the forward kernel.
+        need_dx: form dx (False when the input needs no gradient, as a first layer's
+            features: an empty (0, 0, 0) array is returned in its place).
 
     Returns:
         dx (T, B, I), dh0 (B, H), dw_ih (3H, I), dw_hh (3H, H), db_ih (3H,), db_hh (3H,).
@@ -253,7 +256,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
     gh2 = valid_rows(gh, pos)
     x2 = valid_rows(x, pos)
     hp2 = valid_rows(h_prev, pos)
-    dx = from_valid_rows(np.dot(gx2, w_ih), pos, T, B)
+    dx = input_grad(gx2, w_ih, pos, T, B, need_dx)
     dw_ih = np.dot(gx2.T, x2)
     db_ih = column_sums(gx2)
     db_hh = column_sums(gh2)

@@ -89,11 +89,13 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
 
 
 @kernel
-def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths, reverse):
+def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths, reverse,
+                  need_dx):
     """BPTT for :func:`lstm_forward`.
 
     Returns:
-        dx (T, B, I), dh0 (B, H), dc0 (B, H), dw_ih (4H, I), dw_hh (4H, H), db (4H,)
+        dx (T, B, I) (empty unless ``need_dx``), dh0 (B, H), dc0 (B, H), dw_ih (4H, I),
+        dw_hh (4H, H), db (4H,)
         (the gradient of both b_ih and b_hh).
     """
     T, B, I = x.shape
@@ -131,5 +133,5 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
                 dc[b, j] = dc_tot * f
         n = active_rows(lengths, t, rows)
         back_through_w_hh(gg[t], w_hh, back, dh, rows, n, False, g_block, back_block)
-    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths)
+    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths, need_dx)
     return dx, dh, dc, dw_ih, dw_hh, db

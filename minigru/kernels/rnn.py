@@ -65,10 +65,11 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
 
 
 @kernel
-def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
+def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu, need_dx):
     """BPTT for :func:`rnn_forward` (``y`` holds h' at every active step).
 
-    Returns dx (T, B, I), dh0 (B, H), dw_ih (H, I), dw_hh (H, H), db (H,).
+    Returns dx (T, B, I) (empty unless ``need_dx``), dh0 (B, H), dw_ih (H, I), dw_hh (H, H),
+    db (H,).
     """
     T, B, I = x.shape
     one = unit(x)
@@ -96,5 +97,5 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu):
                     ggb[j] = (dh[b, j] + dyb[j]) * (one - yb[j] * yb[j])
         n = active_rows(lengths, t, rows)
         back_through_w_hh(gg[t], w_hh, back, dh, rows, n, False, g_block, back_block)
-    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths)
+    dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths, need_dx)
     return dx, dh, dw_ih, dw_hh, db

@@ -31,7 +31,7 @@ def back_through_w_hh(g_t, w_hh, back, dh, rows, n, add, g_block, back_block):
 
 
 @kernel
-def input_and_weight_grads(g, x, h_prev, w_ih, lengths):
+def input_and_weight_grads(g, x, h_prev, w_ih, lengths, need_dx):
     """From the pre-activation gradients G of all steps, for a = x W_ih^T + h W_hh^T + b:
 
         dx = G W_ih,   dW_ih = G^T X,   dW_hh = G^T H_prev,   db = sum of G over all rows
@@ -40,15 +40,26 @@ def input_and_weight_grads(g, x, h_prev, w_ih, lengths):
     T*B rows less the padded ones, whose G is zero): the sums over time of per-step outer
     products, each formed as one product.
 
-    Returns dx (T, B, I) (zero at padded steps), dw_ih (G*H, I), dw_hh (G*H, H), db (G*H,).
+    Returns dx (T, B, I) (zero at padded steps; an empty (0, 0, 0) array unless
+    ``need_dx``: the first layer's input seldom needs a gradient, and dx is the costliest of
+    the products where I is small), dw_ih (G*H, I), dw_hh (G*H, H), db (G*H,).
     """
     T, B, I = x.shape
     pos = valid_positions(lengths, T)
     g2 = valid_rows(g, pos)
-    dx = from_valid_rows(np.dot(g2, w_ih), pos, T, B)
+    dx = input_grad(g2, w_ih, pos, T, B, need_dx)
     dw_ih = np.dot(g2.T, valid_rows(x, pos))
     dw_hh = np.dot(g2.T, valid_rows(h_prev, pos))
     return dx, dw_ih, dw_hh, column_sums(g2)
+
+
+@kernel
+def input_grad(g2, w_ih, pos, T, B, need_dx):
+    """dx = G W_ih (T, B, I) from the valid rows G (P, G*H), zero at padded steps; an empty
+    (0, 0, 0) array when not ``need_dx``."""
+    if need_dx:
+        return from_valid_rows(np.dot(g2, w_ih), pos, T, B)
+    return np.zeros((0, 0, 0), dtype=g2.dtype)
 
 
 @kernel

@@ -28,6 +28,16 @@ def _c(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
+def _needs_dx(ctx: Context) -> bool:
+    """Whether input 0 (x) needs its gradient; a node run inside ``BothDirections`` is told
+    by it (its own context records no inputs)."""
+    return not ctx.needs_input_grad or bool(ctx.needs_input_grad[0])
+
+
+def _dx(dx: np.ndarray, need: bool) -> np.ndarray | None:
+    return dx if need else None
+
+
 class GRULayer(Function):
     """(x, h0, w_ih, w_hh, b_ih, b_hh) -> (y, h_n, gates) for one layer and direction.
 
@@ -53,8 +63,10 @@ class GRULayer(Function):
         lengths, reverse, reset_after = ctx.options
         dy = np.zeros(x.shape[:2] + (w_hh.shape[1],), x.dtype) if dy is None else _c(dy)
         dh_n = np.zeros((x.shape[1], w_hh.shape[1]), x.dtype) if dh_n is None else _c(dh_n)
-        return gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse,
-                            reset_after)
+        need = _needs_dx(ctx)
+        dx, *rest = gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse,
+                                 reset_after, need)
+        return (_dx(dx, need), *rest)
 
 
 class LSTMLayer(Function):
@@ -74,10 +86,11 @@ class LSTMLayer(Function):
     def backward(ctx: Context, dy, dh_n, dc_n):
         x, w_ih, w_hh, h_prev, c_prev, gates, k = ctx.saved_tensors
         lengths, reverse = ctx.options
+        need = _needs_dx(ctx)
         dx, dh0, dc0, dw_ih, dw_hh, db = lstm_backward(
             _c(dy), _c(dh_n), _c(dc_n), x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths,
-            reverse)
-        return dx, dh0, dc0, dw_ih, dw_hh, db, db
+            reverse, need)
+        return _dx(dx, need), dh0, dc0, dw_ih, dw_hh, db, db
 
 
 class RNNLayer(Function):
@@ -97,9 +110,10 @@ class RNNLayer(Function):
     def backward(ctx: Context, dy, dh_n):
         x, w_ih, w_hh, y, h_prev = ctx.saved_tensors
         lengths, reverse, relu = ctx.options
+        need = _needs_dx(ctx)
         dx, dh0, dw_ih, dw_hh, db = rnn_backward(_c(dy), _c(dh_n), x, w_ih, w_hh, y, h_prev,
-                                                 lengths, reverse, relu)
-        return dx, dh0, dw_ih, dw_hh, db, db
+                                                 lengths, reverse, relu, need)
+        return _dx(dx, need), dh0, dw_ih, dw_hh, db, db
 
 
 class BothDirections(Function):
@@ -116,6 +130,7 @@ class BothDirections(Function):
     def forward(ctx: Context, x, *params, layer: type[Function], **options):
         half = len(params) // 2
         ctx_f, ctx_r = Context(layer, ()), Context(layer, ())
+        ctx_f.needs_input_grad = ctx_r.needs_input_grad = (_needs_dx(ctx),)
         out_f, out_r = run_pair(
             lambda: layer.forward(ctx_f, x, *params[:half], reverse=False, **options),
             lambda: layer.forward(ctx_r, x, *params[half:], reverse=True, **options))
@@ -134,7 +149,8 @@ class BothDirections(Function):
                           for i, g in enumerate(grads))
         g_f, g_r = run_pair(lambda: layer.backward(ctx_f, *grads[:k]),
                             lambda: layer.backward(ctx_r, *grads[k:]))
-        return (g_f[0] + g_r[0],) + tuple(g_f[1:]) + tuple(g_r[1:])
+        dx = None if g_f[0] is None else g_f[0] + g_r[0]
+        return (dx,) + tuple(g_f[1:]) + tuple(g_r[1:])
 
 
 MODES = {"GRU": 3, "LSTM": 4, "RNN_TANH": 1, "RNN_RELU": 1}
