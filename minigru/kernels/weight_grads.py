@@ -41,8 +41,8 @@ def input_and_weight_grads(g, x, h_prev, w_ih, lengths, need_dx):
     products, each formed as one product.
 
     Returns dx (T, B, I) (zero at padded steps; an empty (0, 0, 0) array unless
-    ``need_dx``: the first layer's input seldom needs a gradient, and dx is the costliest of
-    the products where I is small), dw_ih (G*H, I), dw_hh (G*H, H), db (G*H,).
+    ``need_dx``: the first layer's input, the features, needs no gradient in training),
+    dw_ih (G*H, I), dw_hh (G*H, H), db (G*H,).
     """
     T, B, I = x.shape
     pos = valid_positions(lengths, T)
