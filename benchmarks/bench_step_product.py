@@ -1,6 +1,6 @@
 """Benchmark of one time step's recurrent product in two memory layouts.
 
-    python benchmarks/bench_step_product.py [--threads 2] [--rounds 30] [--steps 100]
+    python benchmarks/bench_step_product.py [--threads 2] [--rounds 30] [--steps 100] [--shapes abc]
 
 Inside a recurrent kernel's time loop the one matrix product of a step is small: the state
 of B sequences against the recurrent weight. The kernels store the state by rows (B, H), as
@@ -14,8 +14,8 @@ numbers come out of the transposed products, with the state stored by columns (H
     forward   (3H, H) @ (H, B) -> (3H, B)        backward   (H, 3H) @ (3H, B) -> (H, B)
 
 and the BLAS library may split and pack the two very differently between its threads. A
-third row, ``transposed, copied in and out``, is what the row layout would pay to use the
-transposed product: the state copied into (H, B), the product, the result copied back.
+third row, ``by columns, copied in and out``, is what the row layout would pay to use the
+column product: the state copied into (H, B), the product, the result copied back.
 
 For the GRU shapes (a), (b) and (c) of ``bench_rnn.py`` (B, H) it prints the median time of
 one product over ``--rounds`` alternating rounds of ``--steps`` products each, in Numba
@@ -42,6 +42,7 @@ import minigru as mg  # noqa: E402
 from minigru.kernels.active import rows_product  # noqa: E402
 
 SHAPES = {"a": (32, 128), "b": (32, 256), "c": (64, 512)}
+BASELINE = "by rows (the kernels)"
 
 
 @njit(nogil=True)
@@ -85,24 +86,24 @@ def measure(B: int, K: int, N: int, rounds: int, steps: int,
     a = rng.standard_normal((B, K)).astype(f)
     w = (rng.standard_normal((K, N)) / np.sqrt(K)).astype(f)
     w_t, a_t = np.ascontiguousarray(w.T), np.ascontiguousarray(a.T)
-    outs = {name: np.empty((B, N), f) for name in ("rows", "copied")}
+    out_rows, out_copied = np.empty((B, N), f), np.empty((B, N), f)
     out_t, scratch_t = np.empty((N, B), f), np.empty((N, B), f)
     rows = np.arange(B, dtype=np.int64)
     a_block, out_block = np.empty_like(a), np.empty((B, N), f)
     a_copy = np.empty((K, B), f)
     runs = {
-        "rows (the kernels' layout)":
-            lambda n: by_rows(a, w, outs["rows"], rows, a_block, out_block, n),
-        "transposed":
+        BASELINE:
+            lambda n: by_rows(a, w, out_rows, rows, a_block, out_block, n),
+        "by columns":
             lambda n: by_columns(w_t, a_t, out_t, n),
-        "transposed, copied in and out":
-            lambda n: by_columns_copied(a, w_t, outs["copied"], a_copy, scratch_t, n),
+        "by columns, copied in and out":
+            lambda n: by_columns_copied(a, w_t, out_copied, a_copy, scratch_t, n),
     }
     for run in runs.values():
         run(1)
     exact = a.astype(np.float64) @ w.astype(np.float64)
     scale = float(np.abs(exact).max())
-    for got in (outs["rows"], out_t.T, outs["copied"]):
+    for got in (out_rows, out_t.T, out_copied):
         err = float(np.abs(got - exact).max()) / scale
         if err > 1e-5:
             sys.exit(f"a layout gave another product: relative error {err:.2e}")
@@ -125,20 +126,19 @@ def main() -> None:
     for name, value in (("--rounds", args.rounds), ("--steps", args.steps)):
         if value < 1:
             parser.error(f"{name} must be at least 1, got {value}")
-    unknown = sorted(set(args.shapes) - set(SHAPES))
-    if unknown or not args.shapes:
+    if not args.shapes or set(args.shapes) - set(SHAPES):
         parser.error(f"--shapes takes letters of {''.join(SHAPES)}, got {args.shapes!r}")
     mg.runtime.apply_memory_default()
     rng = np.random.default_rng(0)
     print(f"one step's GRU product, float32, {args.threads} threads, median of "
           f"{args.rounds} alternating rounds of {args.steps} products\n")
-    print("| shape | direction | product (row layout) | layout | us | GFLOP/s | vs rows |")
+    print("| shape | direction | product (row layout) | layout | µs | GFLOP/s | vs by rows |")
     print("|---|---|---|---|---|---|---|")
     for letter in args.shapes:
         B, H = SHAPES[letter]
         for direction, (b, k, n) in cases(B, H).items():
             got = measure(b, k, n, args.rounds, args.steps, rng)
-            base = got["rows (the kernels' layout)"]
+            base = got[BASELINE]
             for layout, seconds in got.items():
                 print(f"| ({letter}) B={B} H={H} | {direction} | ({b}, {k}) @ ({k}, {n}) | "
                       f"{layout} | {seconds * 1e6:.1f} | {2 * b * k * n / seconds / 1e9:.1f} | "
