@@ -1,4 +1,4 @@
-"""Benchmark of one time step's recurrent product in two memory layouts.
+"""Benchmark of one time step's recurrent product in two memory layouts, four ways.
 
     python benchmarks/bench_step_product.py [--threads 2] [--rounds 30] [--steps 100] [--shapes abc]
 
@@ -15,7 +15,11 @@ numbers come out of the transposed products, with the state stored by columns (H
 
 and the BLAS library may split and pack the two very differently between its threads. A
 third row, ``by columns, copied in and out``, is what the row layout would pay to use the
-column product: the state copied into (H, B), the product, the result copied back.
+column product: the state copied into (H, B), the product, the result copied back. A fourth,
+``by rows, result transposed``, asks BLAS for the column product while the state stays by
+rows: ``gemm(T, N)`` called directly (through ``numba_xxgemm``, the helper behind Numba's
+``np.dot``), which reads the (B, H) state transposed as it packs it, so nothing is copied in;
+the result comes out (3H, B), by columns.
 
 For the GRU shapes (a), (b) and (c) of ``bench_rnn.py`` (B, H) it prints the median time of
 one product over ``--rounds`` alternating rounds of ``--steps`` products each, in Numba
@@ -36,7 +40,8 @@ if __name__ == "__main__":
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from numba import njit  # noqa: E402
+from numba import njit, types  # noqa: E402
+from numba.extending import overload  # noqa: E402
 
 import minigru as mg  # noqa: E402
 from minigru.kernels.active import rows_product  # noqa: E402
@@ -74,6 +79,42 @@ def by_columns_copied(a, w_t, out, a_t, out_t, steps):
                 out[b, n] = out_t[n, b]
 
 
+def transposed_product(w_t, a, out_t):
+    """out_t (N, B) = w_t (N, K) @ a (B, K)^T, all C-contiguous (NumPy, outside Numba)."""
+    np.dot(w_t, a.T, out_t)
+
+
+@overload(transposed_product)
+def _transposed_product(w_t, a, out_t):
+    """gemm(T, N, m=B, n=N, k=K): to column-major BLAS, a is (K, B), read transposed, w_t is
+    (K, N), and out_t is the (B, N) result with leading dimension B."""
+    from numba.np.linalg import ensure_blas
+
+    ensure_blas()
+    ptr = types.CPointer(w_t.dtype)
+    gemm = types.ExternalFunction("numba_xxgemm", types.intc(
+        types.char, types.char, types.char, types.intp, types.intp, types.intp,
+        ptr, ptr, types.intp, ptr, types.intp, ptr, ptr, types.intp))
+    kind = ord("s") if w_t.dtype == types.float32 else ord("d")
+    dtype = np.float32 if w_t.dtype == types.float32 else np.float64
+
+    def impl(w_t, a, out_t):
+        N, K = w_t.shape
+        B = a.shape[0]
+        one, zero = np.ones(1, dtype=dtype), np.zeros(1, dtype=dtype)
+        gemm(kind, ord("T"), ord("N"), B, N, K, one.ctypes, a.ctypes, K, w_t.ctypes, K,
+             zero.ctypes, out_t.ctypes, B)
+
+    return impl
+
+
+@njit(nogil=True)
+def by_rows_transposed(a, w_t, out_t, steps):
+    """``steps`` times out_t = w_t @ a^T: the state a (B, K) stays by rows."""
+    for _ in range(steps):
+        transposed_product(w_t, a, out_t)
+
+
 def cases(B: int, H: int) -> dict[str, tuple[int, int, int]]:
     """direction -> (B, K, N) of the row-layout product (B, K) @ (K, N)."""
     return {"forward": (B, H, 3 * H), "backward": (B, 3 * H, H)}
@@ -87,7 +128,7 @@ def measure(B: int, K: int, N: int, rounds: int, steps: int,
     w = (rng.standard_normal((K, N)) / np.sqrt(K)).astype(f)
     w_t, a_t = np.ascontiguousarray(w.T), np.ascontiguousarray(a.T)
     out_rows, out_copied = np.empty((B, N), f), np.empty((B, N), f)
-    out_t, scratch_t = np.empty((N, B), f), np.empty((N, B), f)
+    out_t, scratch_t, out_rt = np.empty((N, B), f), np.empty((N, B), f), np.empty((N, B), f)
     rows = np.arange(B, dtype=np.int64)
     a_block, out_block = np.empty_like(a), np.empty((B, N), f)
     a_copy = np.empty((K, B), f)
@@ -98,12 +139,14 @@ def measure(B: int, K: int, N: int, rounds: int, steps: int,
             lambda n: by_columns(w_t, a_t, out_t, n),
         "by columns, copied in and out":
             lambda n: by_columns_copied(a, w_t, out_copied, a_copy, scratch_t, n),
+        "by rows, result transposed":
+            lambda n: by_rows_transposed(a, w_t, out_rt, n),
     }
     for run in runs.values():
         run(1)
     exact = a.astype(np.float64) @ w.astype(np.float64)
     scale = float(np.abs(exact).max())
-    for got in (out_rows, out_t.T, out_copied):
+    for got in (out_rows, out_t.T, out_copied, out_rt.T):
         err = float(np.abs(got - exact).max()) / scale
         if err > 1e-5:
             sys.exit(f"a layout gave another product: relative error {err:.2e}")
