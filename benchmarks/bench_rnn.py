@@ -505,7 +505,8 @@ def main() -> None:
                         help="leave glibc's default thresholds (what `import minigru` alone "
                              "gives) instead of applying the trainer's runtime setting")
     parser.add_argument("--startup-runs", type=int, default=7,
-                        help="processes timed for the start-up tables (median)")
+                        help="processes timed for the start-up tables (median; 0 leaves "
+                             "the start-up tables out)")
     parser.add_argument("--startup-only", action="store_true",
                         help="only the compile time and the start-up tables")
     args = parser.parse_args()
@@ -552,7 +553,8 @@ def main() -> None:
         ratio_table(results, peak)
     else:
         print("\n(PyTorch is not installed: pip install -e \".[bench]\" adds the torch columns)")
-    print_startup(args.startup_runs)
+    if args.startup_runs > 0:
+        print_startup(args.startup_runs)
 
 
 def ratio_table(results: list, peak: float) -> None:

@@ -1,0 +1,86 @@
+"""Every benchmark script runs, in its smallest configuration, and prints its table.
+
+The benchmarks are measured by hand and their numbers go into the README; these tests only
+hold that each script still runs against the library as it is now and prints the header of
+its table. They time nothing and judge no speed (the scripts do that when run in full).
+The PyTorch comparison of the FSDD recipe needs torch, which the tests never install.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
+FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
+
+SMALLEST = {
+    "bench_mfcc": (["--clips", "3", "--seconds", "0.5", "--reps", "1", "--loop-clips", "2"],
+                   "| preset |"),
+    "bench_padding": (["--rounds", "1", "--shapes", "a", "--kinds", "rnn"], "| shape |"),
+    "bench_products": (["--rounds", "1", "--steps", "1"], "| classes | products by |"),
+    "bench_rnn": (["--shapes", "d", "--kinds", "rnn", "--reps", "1", "--composed-limit", "0",
+                   "--startup-runs", "0"], "| shape | cell | impl |"),
+    "bench_step_product": (["--rounds", "1", "--steps", "2", "--shapes", "a"], "| shape |"),
+    "bench_stream": (["--seconds", "0.3", "--memory-minutes", "0.05"], "| method | median RTF |"),
+    "bench_train": (["--quick", "--fsdd", "nowhere"], "| run | test accuracy |"),
+}
+
+
+def run(script: str, args: list[str]) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, str(BENCHMARKS / f"{script}.py"), *args],
+                          capture_output=True, text=True, cwd=BENCHMARKS, env=env)
+
+
+def test_every_script_is_covered():
+    scripts = {p.stem for p in BENCHMARKS.glob("bench_*.py")}
+    assert scripts == set(SMALLEST) | {"bench_generalisation", "bench_recipe_torch"}
+
+
+@pytest.mark.parametrize("script", sorted(SMALLEST))
+def test_benchmark_runs_and_prints_its_table(script):
+    args, header = SMALLEST[script]
+    result = run(script, args)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert header in result.stdout, result.stdout[-2000:]
+
+
+def test_generalisation_benchmark_on_a_few_clips(tmp_path):
+    """Leave one speaker out and the corruption suite, on 4 takes of each digit by 3 speakers
+    (links into the FSDD folder), one epoch, two seeds: every table and the JSON."""
+    if not FSDD.is_dir():
+        pytest.skip("../shared/data/fsdd/recordings is not beside the repository")
+    data = tmp_path / "fsdd"
+    data.mkdir()
+    for speaker in ("george", "jackson", "theo"):
+        for digit in range(10):
+            for take in range(4):
+                name = f"{digit}_{speaker}_{take}.wav"
+                (data / name).symlink_to(FSDD / name)
+    out = tmp_path / "numbers.json"
+    result = run("bench_generalisation", [
+        "--data-dir", str(data), "--speakers", "theo", "--seeds", "0", "1", "--recipes",
+        "none", "--epochs", "1", "--set", "hidden=8", "--json", str(out)])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "| recipe | theo | mean | worst |" in result.stdout
+    assert "| none, ensemble of the 2 seeds |" in result.stdout
+    assert "| babble 10 dB |" in result.stdout and "| 44.1 kHz |" in result.stdout
+    rows = json.loads(out.read_text())["results"]["none"]["theo"]
+    assert len(rows) == 2 and all(sum(map(sum, r["confusion"])) == 40 for r in rows)
+
+
+def test_recipe_against_torch_says_what_it_needs():
+    """Without torch the comparison stops with a message naming the extra to install."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        result = run("bench_recipe_torch", ["--epochs", "1"])
+        assert result.returncode != 0
+        assert "torch" in (result.stdout + result.stderr)
+        assert "Traceback" not in result.stderr
+    else:
+        pytest.skip("torch is installed: the comparison would run in full")
