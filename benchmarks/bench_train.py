@@ -54,7 +54,7 @@ def main() -> None:
     print(f"| run | test accuracy | epochs | wall time (s, {timed}) | targets |")
     print("|---|---|---|---|---|")
     for name, extra, acc_target, time_target in jobs:
-        summary, wall = run(extra + QUICK * args.quick, args.threads, not args.quick)
+        summary, wall = run(extra + (QUICK if args.quick else []), args.threads, not args.quick)
         ok = summary["test_accuracy"] >= acc_target and wall <= time_target
         verdict = "not judged (--quick)" if args.quick else "met" if ok else "NOT met"
         print(f"| {name} | {summary['test_accuracy']:.4f} | {summary['epochs']} | {wall:.1f} | "
