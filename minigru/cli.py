@@ -356,10 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "theirs), and train and validate on the others' clips")
     p.add_argument("--mix-synthetic", type=int, metavar="N", default=None,
                    help="add N synthetic utterances of each digit to the training set")
-    p.add_argument("--synthetic-voices", choices=["classic", "broad"], default=None,
-                   help="the synthetic speakers: classic (default; a new one per clip) or "
+    p.add_argument("--synthetic-voices", choices=["classic", "broad", "espeak"], default=None,
+                   help="the synthetic speakers: classic (default; a new one per clip), "
                         "broad (each says all ten digits, far more varied in pitch, vocal "
-                        "tract, accent, timing, breathiness and tilt)")
+                        "tract, accent, timing, breathiness and tilt) or espeak (voices of "
+                        "the eSpeak NG synthesizer in 8 English accents; needs the espeak-ng "
+                        "program)")
     p.add_argument("--threads", type=int, help="threads for Numba and BLAS")
     p.add_argument("--out", help="run folder (default: runs/<data>-<model>-...)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")

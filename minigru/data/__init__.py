@@ -1,15 +1,16 @@
 """``mg.data``: datasets, padded batches, the speech corpora, and text tools."""
 
 from .dataset import ArrayDataset, Dataset, join, limit_per_class
+from .espeak import EspeakDigits
 from .loader import Batch, DataLoader, pad_batch
 from .speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, fix_rate
 from .synthetic import DIGIT_WORDS, synthesize_digit
 from .text import Vocabulary, pad, stratified_folds, strip_transcript_markup, tokenize
 
 __all__ = ["ArrayDataset", "AudioFolder", "Batch", "DIGIT_WORDS", "DataLoader", "Dataset",
-           "SpokenDigitFolder", "SyntheticDigits", "fix_rate", "join", "limit_per_class",
-           "Vocabulary", "pad", "pad_batch", "stratified_folds", "strip_transcript_markup",
-           "synthesize_digit", "tokenize"]
+           "EspeakDigits", "SpokenDigitFolder", "SyntheticDigits", "fix_rate", "join",
+           "limit_per_class", "Vocabulary", "pad", "pad_batch", "stratified_folds",
+           "strip_transcript_markup", "synthesize_digit", "tokenize"]
 
 
 def __getattr__(name: str):

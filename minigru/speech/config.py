@@ -19,6 +19,9 @@ from ..data.synthetic import VOICE_FAMILIES
 from ..errors import InputError
 
 DATA_KINDS = ("synthetic", "fsdd", "folder")
+SYNTHETIC_VOICES = (*VOICE_FAMILIES, "espeak")
+"""The families of synthetic speakers: minigru's own synthesizer's (``VOICE_FAMILIES``) and
+eSpeak NG's (``minigru.data.espeak``, which needs the ``espeak-ng`` program)."""
 RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True)
 """The recogniser's features: minigru's MFCCs and deltas, the silence around the word trimmed
 and each utterance normalised (CMVN), which is what holds up on voices and recordings the
@@ -201,8 +204,8 @@ def check_config(cfg: dict[str, Any]) -> None:
     if not _is_int(rate) or not 4000 <= rate <= 192000:
         raise ConfigError(f"synthetic.sample_rate must be an integer number of Hz in "
                           f"[4000, 192000], got {rate!r}")
-    if synthetic.get("voices", "classic") not in VOICE_FAMILIES:
-        raise ConfigError(f"synthetic.voices must be one of {VOICE_FAMILIES}, got "
+    if synthetic.get("voices", "classic") not in SYNTHETIC_VOICES:
+        raise ConfigError(f"synthetic.voices must be one of {SYNTHETIC_VOICES}, got "
                           f"{synthetic.get('voices')!r}")
     if not _is_int(synthetic.get("data_seed", 0)) or synthetic.get("data_seed", 0) < 0:
         raise ConfigError(f"synthetic.data_seed must be an integer >= 0, got "

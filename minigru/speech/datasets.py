@@ -14,7 +14,8 @@
 The training split can grow: ``augment`` adds the copies of its policy (``mg.audio.augment``)
 and ``mix_synthetic`` adds that many synthetic utterances of each digit (``SyntheticDigits``
 at the run's sample rate, speakers the validation and test sets never meet; the family of
-speakers is ``synthetic.voices``), so the model meets more voices than the corpus has.
+speakers is ``synthetic.voices``: ``classic`` or ``broad`` from minigru's own synthesizer,
+``espeak`` from eSpeak NG, ``EspeakDigits``), so the model meets more voices than the corpus has.
 Validation and test sets are never augmented.
 
 Every split is computed through one feature pipeline, fixed to one sample rate for all
@@ -31,6 +32,7 @@ import numpy as np
 
 from ..audio.pipeline import FeaturePipeline
 from ..data.dataset import ArrayDataset, join, limit_per_class
+from ..data.espeak import EspeakDigits
 from ..data.speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, augmented, fix_rate
 from ..data.synthetic import DIGIT_WORDS
 from ..paths import feature_cache_dir
@@ -89,13 +91,30 @@ def grow_training_set(train: ArrayDataset, cfg: dict[str, Any], pipeline: Featur
             raise ConfigError("mix_synthetic needs the ten digits as the classes, got "
                               f"{train.classes}")
         rate = pipeline.sample_rate or 16000
-        synth = SyntheticDigits(mix, rate, seed=cfg["synthetic"]["data_seed"] + 1,
-                                features=pipeline,
-                                voices=cfg["synthetic"].get("voices", "classic"))
+        synth = synthetic_digits(mix, rate, cfg["synthetic"]["data_seed"] + 1, pipeline, 0,
+                                 cfg["synthetic"].get("voices", "classic"))
         synth = ArrayDataset(synth.features, synth.labels, synth.names, train.classes,
                              synth.sources)
         train = join([train, synth])
     return augmented(train, pipeline, augment_of(cfg), cfg["seed"], cache_dir())
+
+
+def uses_espeak(cfg: dict[str, Any]) -> bool:
+    """Whether a run with this configuration has eSpeak NG speak any of its utterances (whose
+    samples then depend on the installed version, which the run's summary records)."""
+    speaks = cfg["data"] == "synthetic" or cfg.get("mix_synthetic", 0) > 0
+    return speaks and cfg.get("synthetic", {}).get("voices") == "espeak"
+
+
+def synthetic_digits(n_per_class: int, rate: int, seed: int, pipeline: FeaturePipeline,
+                     first_take: int, voices: str) -> ArrayDataset:
+    """Synthetic utterances of the ten digits from the family ``voices``: eSpeak NG's
+    (``EspeakDigits``, its clips cached as WAV files) or minigru's own synthesizer's
+    (``SyntheticDigits``)."""
+    if voices == "espeak":
+        return EspeakDigits(n_per_class, rate, seed, pipeline, first_take, cache_dir())
+    return SyntheticDigits(n_per_class, rate, seed, pipeline, first_take=first_take,
+                           voices=voices)
 
 
 def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDataset]:
@@ -105,9 +124,9 @@ def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDa
         counts = [s["train_per_class"], s["val_per_class"], s["test_per_class"]]
         out, start = {}, 0
         for split, n in zip(SPLITS, counts, strict=True):
-            out[split] = SyntheticDigits(n if limit is None else min(n, limit),
-                                         s["sample_rate"], s["data_seed"], pipeline,
-                                         first_take=start, voices=s.get("voices", "classic"))
+            out[split] = synthetic_digits(n if limit is None else min(n, limit),
+                                          s["sample_rate"], s["data_seed"], pipeline, start,
+                                          s.get("voices", "classic"))
             start += n
         return out
     if cfg["data"] == "fsdd" and cfg.get("test_speaker") is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import random as mg_random
+from ..data import espeak
 from ..data.dataset import ArrayDataset
 from ..data.loader import DataLoader
 from ..nn import Module
@@ -31,7 +32,7 @@ from .config import (
     legacy_config,
     make_config,
 )
-from .datasets import make_datasets, run_pipeline
+from .datasets import make_datasets, run_pipeline, uses_espeak
 from .figures import write_figures
 from .models import model_for
 
@@ -126,6 +127,8 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
         "train_seconds": trainer.seconds, "parameters": model.num_parameters(),
         "classes": classes, "confusion": test["confusion"].tolist(),
     }
+    if uses_espeak(cfg):
+        summary["espeak_version"] = espeak.version()
     files.write_summary(summary)
     write_figures(files, trainer.history, test["confusion"], classes, model, data["test"],
                   pipeline)
