@@ -185,3 +185,39 @@ def test_an_unknown_voice_family_is_refused_by_name():
 def test_a_voice_that_cannot_be_synthesized_is_refused_by_name(change, name):
     with pytest.raises(InputError, match=name):
         dataclasses.replace(PLAIN, **change)
+
+
+def _word_folder(root, labels):
+    """A label folder of one synthetic clip per label, labels named by ``labels[digit]``."""
+    from scipy.io import wavfile
+
+    for digit, label in enumerate(labels):
+        (root / label).mkdir(parents=True)
+        clip = synthesize_digit(digit, 8000, 3, 0)
+        wavfile.write(root / label / "a.wav", 8000, (clip * 20000).astype(np.int16))
+    return root
+
+
+def test_synthetic_words_are_mixed_under_a_label_folder_s_own_class_names(tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setenv("MINIGRU_CACHE", str(tmp_path / "cache"))
+    from minigru.data.synthetic import DIGIT_WORDS
+
+    root = _word_folder(tmp_path / "words", DIGIT_WORDS)
+    cfg = config.make_config({"data": "folder", "data_dir": str(root), "augment": "none",
+                              "mix_synthetic": 1})
+    train = datasets.make_datasets(cfg)["train"]
+    assert train.classes == sorted(DIGIT_WORDS)
+    mixed = [i for i, n in enumerate(train.names) if "_synthetic" in n]
+    assert len(mixed) == 10
+    for i in mixed:
+        digit = int(train.names[i].split("_")[0])
+        assert train.classes[train.labels[i]] == DIGIT_WORDS[digit]
+
+
+@pytest.mark.parametrize("classes", [["a", "b"], ["0", "1", "2", "3", "4", "5", "6", "7", "8",
+                                                  "ten"]])
+def test_mixing_digits_into_other_classes_is_refused_with_the_classes(classes):
+    with pytest.raises(config.ConfigError, match="ten digits.*" + classes[-1]):
+        datasets.digit_classes(classes)
+    assert datasets.digit_classes([str(d) for d in range(10)][::-1]) == list(range(9, -1, -1))

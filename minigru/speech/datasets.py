@@ -86,17 +86,28 @@ def grow_training_set(train: ArrayDataset, cfg: dict[str, Any], pipeline: Featur
     alike)."""
     mix = cfg.get("mix_synthetic", 0)
     if mix and cfg["data"] != "synthetic":
-        if list(train.classes) != [str(d) for d in range(10)] and \
-                list(train.classes) != DIGIT_WORDS:
-            raise ConfigError("mix_synthetic needs the ten digits as the classes, got "
-                              f"{train.classes}")
+        where = digit_classes(train.classes)
         rate = pipeline.sample_rate or 16000
         synth = synthetic_digits(mix, rate, cfg["synthetic"]["data_seed"] + 1, pipeline, 0,
                                  cfg["synthetic"].get("voices", "classic"))
-        synth = ArrayDataset(synth.features, synth.labels, synth.names, train.classes,
-                             synth.sources)
+        synth = ArrayDataset(synth.features, [where[d] for d in synth.labels], synth.names,
+                             train.classes, synth.sources)
         train = join([train, synth])
     return augmented(train, pipeline, augment_of(cfg), cfg["seed"], cache_dir())
+
+
+def digit_classes(classes: list[str]) -> list[int]:
+    """For each digit 0..9, the index of its class in ``classes``, which must be the ten
+    digits named by numeral ("7") or word ("seven"), in any order (a label folder's classes
+    are sorted by name); a ConfigError otherwise."""
+    where = []
+    for digit, word in enumerate(DIGIT_WORDS):
+        found = [k for k, c in enumerate(classes) if c in (str(digit), word)]
+        where.append(found[0] if len(found) == 1 else -1)
+    if len(classes) != 10 or -1 in where:
+        raise ConfigError(f"mix_synthetic needs the ten digits as the classes (0-9 or "
+                          f"zero-nine), got {list(classes)}")
+    return where
 
 
 def uses_espeak(cfg: dict[str, Any]) -> bool:
