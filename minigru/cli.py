@@ -361,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "broad (each says all ten digits, far more varied in pitch, vocal "
                         "tract, accent, timing, breathiness and tilt) or espeak (voices of "
                         "the eSpeak NG synthesizer in 8 English accents; needs the espeak-ng "
-                        "program)")
+                        "program or pip install \"minigru[voices]\")")
     p.add_argument("--threads", type=int, help="threads for Numba and BLAS")
     p.add_argument("--out", help="run folder (default: runs/<data>-<model>-...)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")

@@ -1,18 +1,24 @@
 """eSpeak NG's voices as synthetic speakers (``minigru.data.espeak``): the voice draw, the
 cached clips, the dataset and its place in a run.
 
-The tests that run the synthesizer skip when the ``espeak-ng`` program is absent, with the
-reason, unless ``MINIGRU_REQUIRE_ESPEAK`` is set (``.ci/run`` installs the program and sets
-it), where they fail instead."""
+The tests that run the synthesizer run twice: with the ``espeak-ng`` program and with the
+stand-in on eSpeak NG's library (``minigru/data/espeak_ng.py``, from the ``espeakng-loader``
+package of the ``voices`` extra). Each skips when its eSpeak NG is absent, with the reason,
+unless ``MINIGRU_REQUIRE_ESPEAK`` is set (``.ci/run`` installs both and sets it), where it
+fails instead."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.io import wavfile
 
 from minigru import cli
 from minigru.audio.wav import load_wav
@@ -25,15 +31,32 @@ from minigru.speech.datasets import make_datasets
 from minigru.speech.run import train_run
 
 
-@pytest.fixture
-def program():
-    found = shutil.which("espeak-ng")
-    if found is None:
-        reason = "espeak-ng is not installed (apt-get install espeak-ng; .ci/run does)"
+def _clear_caches():
+    for cached in (espeak.backend, espeak.version, espeak.variants, espeak.dialects):
+        cached.cache_clear()
+
+
+def _require(present: bool, reason: str) -> None:
+    if not present:
         if os.environ.get("MINIGRU_REQUIRE_ESPEAK"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return found
+
+
+@pytest.fixture(params=["program", "library"])
+def program(request, monkeypatch):
+    """eSpeak NG as the program, then as the library's stand-in (MINIGRU_ESPEAK)."""
+    if request.param == "program":
+        _require(shutil.which("espeak-ng") is not None,
+                 "espeak-ng is not installed (apt-get install espeak-ng; .ci/run does)")
+    else:
+        _require(espeak.has_library(), "espeakng-loader is not installed "
+                 "(pip install -e \".[voices]\"; the README's test command does)")
+    monkeypatch.setenv("MINIGRU_ESPEAK", request.param)
+    _clear_caches()
+    assert espeak.backend().kind == request.param
+    yield request.param
+    _clear_caches()
 
 
 @pytest.fixture
@@ -87,7 +110,8 @@ def test_the_voice_lists_are_read_from_espeak_s_own_table(monkeypatch):
             " 5  en-gb-x-rp      --/M      English_(Received_Pronunciation) gmw/en-GB-x-rp"
             "       (en-gb 4)(en 5)\n"),
     }
-    monkeypatch.setattr(espeak, "_listing", table.__getitem__)
+    monkeypatch.setattr(espeak, "_listing", lambda command, option: table[option])
+    monkeypatch.setattr(espeak, "backend", lambda: espeak.Espeak("program", ["espeak-ng"]))
     espeak.variants.cache_clear()
     espeak.dialects.cache_clear()
     try:
@@ -100,10 +124,42 @@ def test_the_voice_lists_are_read_from_espeak_s_own_table(monkeypatch):
     assert voice.args()[1] == "en-us+Mr serious" and voice.tag() == "en-us+Mr-serious_p30_s140"
 
 
-def test_a_missing_program_is_named_with_how_to_install_it(monkeypatch):
+def test_a_missing_espeak_is_named_with_how_to_install_it(monkeypatch):
     monkeypatch.setattr(espeak.shutil, "which", lambda name: None)
     with pytest.raises(InputError, match="espeak-ng.*apt-get install espeak-ng"):
         espeak.program()
+    monkeypatch.setattr(espeak, "has_library", lambda: False)
+    monkeypatch.delenv("MINIGRU_ESPEAK", raising=False)
+    espeak.backend.cache_clear()
+    try:
+        with pytest.raises(InputError, match="neither.*apt-get install espeak-ng.*"
+                                             "pip install \"minigru\\[voices\\]\""):
+            espeak.backend()
+        monkeypatch.setenv("MINIGRU_ESPEAK", "library")
+        with pytest.raises(InputError, match="MINIGRU_ESPEAK=library.*espeakng-loader"):
+            espeak.backend()
+        monkeypatch.setenv("MINIGRU_ESPEAK", "festival")
+        with pytest.raises(InputError, match="MINIGRU_ESPEAK must be 'program' or 'library'"):
+            espeak.backend()
+    finally:
+        espeak.backend.cache_clear()
+
+
+def test_the_library_stand_in_speaks_as_the_program(tmp_path):
+    """The stand-in makes the program's calls: for a voice whose variant did not change
+    between eSpeak NG 1.51 and 1.52, the two give the same samples to the bit."""
+    _require(shutil.which("espeak-ng") is not None and espeak.has_library(),
+             "needs both the espeak-ng program and espeakng-loader (.ci/run has both)")
+    script = Path(espeak.__file__).with_name("espeak_ng.py")
+    voice = EspeakVoice("en-us", "m3", 50, 160)
+    for name, command in (("program", ["espeak-ng"]), ("library", [sys.executable, script])):
+        subprocess.run([*command, *voice.args(), "-w", str(tmp_path / f"{name}.wav"),
+                        "seven"], check=True)
+    rate, program = wavfile.read(tmp_path / "program.wav")
+    assert wavfile.read(tmp_path / "library.wav")[0] == rate == 22050
+    np.testing.assert_array_equal(wavfile.read(tmp_path / "library.wav")[1], program)
+    usage = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "usage: espeak_ng.py" in usage.stderr
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "3"])

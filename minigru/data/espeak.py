@@ -2,10 +2,17 @@
 speech synthesizer, to train a recogniser on more voices than a small corpus has.
 
 eSpeak NG (https://github.com/espeak-ng/espeak-ng, GPL-3.0) is a formant synthesizer, the
-descendant of Klatt's: it is a program run here as a subprocess, never imported or shipped,
-and only runs that ask for these voices need it (Debian and Ubuntu: ``apt-get install
-espeak-ng``; macOS: ``brew install espeak-ng``). Its voices are robotic, but they say the
-English words with real phoneme rules in several accents, and they vary in ways minigru's
+descendant of Klatt's. minigru never ships it, and only runs that ask for these voices need
+it, in one of two forms (:func:`backend`):
+
+- the ``espeak-ng`` program, run as a subprocess (Debian and Ubuntu: ``apt-get install
+  espeak-ng``; macOS: ``brew install espeak-ng``), used when it is on the PATH;
+- else its shared library and voice data from the PyPI package ``espeakng-loader``
+  (``pip install "minigru[voices]"``), called through ctypes
+  (``minigru.data.espeak_library``), which gives the program's samples to the bit.
+
+``MINIGRU_ESPEAK=program`` or ``library`` chooses one. Its voices are robotic, but they say
+the English words with real phoneme rules in several accents, and they vary in ways minigru's
 own synthesizer (``minigru.data.synthetic``) does not.
 
 A voice (:class:`EspeakVoice`) is drawn from ``numpy.random.SeedSequence([seed, take])``
@@ -30,10 +37,12 @@ clip are in its file name, so a change of eSpeak NG is a new set of files, never
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,8 +65,9 @@ DIALECTS = ("en-gb", "en-us", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-rp",
 Received Pronunciation, West Midlands, Caribbean, New York City."""
 PITCH = (15, 85)
 SPEED = (120, 200)
-INSTALL_HINT = ("install it (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew install "
-                "espeak-ng) or choose other voices")
+INSTALL_HINT = ("install the program (Debian/Ubuntu: apt-get install espeak-ng; macOS: brew "
+                "install espeak-ng) or the library (pip install \"minigru[voices]\"), or "
+                "choose other voices")
 
 
 @dataclass(frozen=True)
@@ -91,53 +101,105 @@ def program() -> str:
     return found
 
 
-def _listing(option: str) -> str:
-    return subprocess.run([program(), option], capture_output=True, text=True,
+def _listing(command: Sequence[str], option: str) -> str:
+    return subprocess.run([*command, option], capture_output=True, text=True,
                           check=True).stdout
 
 
-@functools.cache
-def version() -> str:
-    """The installed eSpeak NG's version, e.g. ``"1.51"``."""
-    words = _listing("--version").split()
-    numbers = [w for w in words if w[:1].isdigit()]
-    if not numbers:
-        raise InputError(f"{PROGRAM} --version printed no version number: {' '.join(words)}")
-    return numbers[0]
-
-
-_VOICE_ROW = re.compile(r"^\s*\d+\s+\S+\s+\S+\s+\S+\s+(?P<file>[^(]*?)\s*(\(.*)?$")
+_VOICE_ROW = re.compile(r"^\s*\d+\s+(?P<language>\S+)\s+\S+\s+\S+\s+(?P<file>[^(]*?)\s*(\(.*)?$")
 """A row of ``espeak-ng --voices``: priority, language, age/gender, name, then the file (which
 may hold a space, as ``!v/Mr serious``) and the other languages in brackets."""
 
 
-def _voice_files(option: str) -> list[str]:
-    """The ``File`` column of ``espeak-ng --voices=...``, without its folder."""
-    found = []
-    for row in _listing(option).splitlines()[1:]:
-        match = _VOICE_ROW.match(row)
-        if match and match["file"]:
-            found.append(match["file"].split("/")[-1])
-    return found
+class Espeak:
+    """eSpeak NG as a command, one process per call: the ``espeak-ng`` program, or
+    ``python espeak_ng.py``, the stand-in on its library (``minigru.data.espeak_ng``)."""
+
+    def __init__(self, kind: str, command: Sequence[str]) -> None:
+        self.kind = kind
+        self.command = list(command)
+
+    def version(self) -> str:
+        """eSpeak NG's version, e.g. ``"1.51"``."""
+        words = _listing(self.command, "--version").split()
+        numbers = [w for w in words if w[:1].isdigit()]
+        if not numbers:
+            raise InputError(f"eSpeak NG ({self.kind}) --version printed no version number: "
+                             f"{' '.join(words)}")
+        return numbers[0]
+
+    def voices(self, language: str) -> list[tuple[str, str]]:
+        """``(language, file)`` of each row of ``espeak-ng --voices=LANGUAGE``."""
+        found = []
+        for row in _listing(self.command, f"--voices={language}").splitlines()[1:]:
+            match = _VOICE_ROW.match(row)
+            if match and match["file"]:
+                found.append((match["language"], match["file"]))
+        return found
+
+    def say(self, word: str, voice: EspeakVoice, path: str) -> None:
+        """Write ``voice`` saying ``word`` to the WAV file ``path``."""
+        done = subprocess.run([*self.command, *voice.args(), "-w", path, word],
+                              capture_output=True, text=True)
+        if done.returncode != 0 or os.path.getsize(path) <= 44:
+            raise InputError(f"eSpeak NG ({self.kind}) {' '.join(voice.args())} could not say "
+                             f"{word!r}: {done.stderr.strip() or 'no audio'}")
+
+
+def has_library() -> bool:
+    """True when the ``espeakng-loader`` package (eSpeak NG's library) is installed."""
+    return importlib.util.find_spec("espeakng_loader") is not None
+
+
+@functools.cache
+def backend() -> Espeak:
+    """The eSpeak NG that speaks: the program when it is on the PATH, else the library of the
+    ``espeakng-loader`` package; ``MINIGRU_ESPEAK=program`` or ``library`` chooses. An
+    InputError saying how to install either when neither is there."""
+    choice = os.environ.get("MINIGRU_ESPEAK", "").strip().lower()
+    if choice not in ("", "program", "library"):
+        raise InputError(f"MINIGRU_ESPEAK must be 'program' or 'library', got {choice!r}")
+    if choice == "program" or (not choice and shutil.which(PROGRAM)):
+        return Espeak("program", [program()])
+    if choice == "library" or has_library():
+        if not has_library():
+            raise InputError("MINIGRU_ESPEAK=library, but the espeakng-loader package is not "
+                             "installed (pip install \"minigru[voices]\")")
+        return Espeak("library", [sys.executable, str(Path(__file__).with_name("espeak_ng.py"))])
+    raise InputError(f"the espeak voices need eSpeak NG, and neither its {PROGRAM} program "
+                     f"is on the PATH nor its library installed: {INSTALL_HINT}")
+
+
+@functools.cache
+def version() -> str:
+    """The version of the eSpeak NG that speaks (:func:`backend`), e.g. ``"1.51"``."""
+    return backend().version()
+
+
+def _variants_of(rows: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(sorted({file.split("/")[-1] for _, file in rows if file}))
+
+
+def _dialects_of(rows: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    names = {language for language, _ in rows}
+    return tuple(d for d in DIALECTS if d in names)
 
 
 @functools.cache
 def variants() -> tuple[str, ...]:
-    """Every voice variant the installed eSpeak NG lists, sorted."""
-    found = tuple(sorted(set(_voice_files("--voices=variant"))))
+    """Every voice variant eSpeak NG lists (``espeak-ng --voices=variant``), sorted."""
+    found = _variants_of(backend().voices("variant"))
     if not found:
-        raise InputError(f"{PROGRAM} lists no voice variants ({PROGRAM} --voices=variant)")
+        raise InputError(f"eSpeak NG lists no voice variants ({PROGRAM} --voices=variant)")
     return found
 
 
 @functools.cache
 def dialects() -> tuple[str, ...]:
-    """The :data:`DIALECTS` the installed eSpeak NG has, in that order."""
-    names = {row.split()[1] for row in _listing("--voices=en").splitlines()[1:]
-             if len(row.split()) >= 2}
-    found = tuple(d for d in DIALECTS if d in names)
+    """The :data:`DIALECTS` eSpeak NG has, in that order."""
+    found = _dialects_of(backend().voices("en"))
     if not found:
-        raise InputError(f"{PROGRAM} has none of the English voices {DIALECTS}")
+        raise InputError(f"eSpeak NG has none of the English voices {DIALECTS}")
     return found
 
 
@@ -159,7 +221,7 @@ def speak(word: str, voice: EspeakVoice, folder: str | os.PathLike[str] | None =
     name and renamed, so a file that exists is whole. A variant eSpeak NG does not list is an
     InputError naming it (eSpeak itself would quietly use its default voice instead)."""
     if voice.variant not in variants():
-        raise InputError(f"{PROGRAM} has no voice variant {voice.variant!r} "
+        raise InputError(f"eSpeak NG has no voice variant {voice.variant!r} "
                          f"({PROGRAM} --voices=variant lists them)")
     root = Path(folder) if folder is not None else cache_root() / "espeak" / version()
     path = root / f"{voice.tag()}_{word}.wav"
@@ -169,11 +231,7 @@ def speak(word: str, voice: EspeakVoice, folder: str | os.PathLike[str] | None =
     fd, tmp = tempfile.mkstemp(suffix=".wav", dir=root)
     os.close(fd)
     try:
-        done = subprocess.run([program(), *voice.args(), "-w", tmp, word],
-                              capture_output=True, text=True)
-        if done.returncode != 0 or os.path.getsize(tmp) <= 44:
-            raise InputError(f"{PROGRAM} {' '.join(voice.args())} could not say {word!r}: "
-                             f"{done.stderr.strip() or 'no audio'}")
+        backend().say(word, voice, tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -186,8 +244,9 @@ class EspeakDigits(ArrayDataset):
     first_take + n_per_class - 1`` of ``seed``; each take one voice saying every digit), their
     features computed by ``features`` at ``sample_rate`` (default: the pipeline's rate, else
     16 kHz). Classes are :data:`DIGIT_WORDS`; ``sources`` are the cached WAV files;
-    ``voices[t]`` is take ``first_take + t``'s :class:`EspeakVoice`. Needs the ``espeak-ng``
-    program (an InputError saying how to install it otherwise)."""
+    ``voices[t]`` is take ``first_take + t``'s :class:`EspeakVoice`. Needs eSpeak NG, its
+    program or its library (:func:`backend`; an InputError saying how to install either
+    otherwise)."""
 
     def __init__(self, n_per_class: int, sample_rate: int | None = None, seed: int = 0,
                  features: FeaturePipeline | None = None, first_take: int = 0,

@@ -21,7 +21,8 @@ from ..errors import InputError
 DATA_KINDS = ("synthetic", "fsdd", "folder")
 SYNTHETIC_VOICES = (*VOICE_FAMILIES, "espeak")
 """The families of synthetic speakers: minigru's own synthesizer's (``VOICE_FAMILIES``) and
-eSpeak NG's (``minigru.data.espeak``, which needs the ``espeak-ng`` program)."""
+eSpeak NG's (``minigru.data.espeak``, which needs the ``espeak-ng`` program or the library
+of the ``voices`` extra)."""
 RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True)
 """The recogniser's features: minigru's MFCCs and deltas, the silence around the word trimmed
 and each utterance normalised (CMVN), which is what holds up on voices and recordings the
