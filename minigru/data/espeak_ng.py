@@ -16,7 +16,7 @@ calls the program makes for them (through :mod:`ctypes`):
   mono WAV file.
 
 It is run as its own process for every clip, as the program is. eSpeak NG keeps state from one
-utterance to the next (in one process, the same voice and word came out tens of samples
+utterance to the next (in one process, the same voice and word came out up to 200 samples
 longer or shorter the second time, even after reseeding its random numbers or initialising
 it again), so only a clip made in a fresh process is the same whatever was said before. It
 gave the program's samples to the bit for 29 of the 40 voices compared, though the program
