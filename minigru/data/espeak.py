@@ -8,8 +8,9 @@ it, in one of two forms (:func:`backend`):
 - the ``espeak-ng`` program, run as a subprocess (Debian and Ubuntu: ``apt-get install
   espeak-ng``; macOS: ``brew install espeak-ng``), used when it is on the PATH;
 - else its shared library and voice data from the PyPI package ``espeakng-loader``
-  (``pip install "minigru[voices]"``), called through ctypes
-  (``minigru.data.espeak_library``), which gives the program's samples to the bit.
+  (``pip install "minigru[voices]"``), through ``minigru/data/espeak_ng.py``: a stand-in
+  for the program that makes the program's library calls (ctypes), in a process of its own
+  for each clip, as the program runs.
 
 ``MINIGRU_ESPEAK=program`` or ``library`` chooses one. Its voices are robotic, but they say
 the English words with real phoneme rules in several accents, and they vary in ways minigru's
