@@ -13,6 +13,10 @@
    16 and 44.1 kHz, stereo, white and babble noise at 20/10/5 dB SNR, a telephone channel,
    reverberation (RT60 0.4 s), 1 s of silence before and after, and -30 dB gain. The model
    reads each corrupted clip through its own feature pipeline, as ``minigru predict`` does.
+3. Enrolment (``--enrol 1 3 5``): each fold's model adapted, as ``minigru adapt`` does, to K
+   clips of each digit of the held-out speaker, drawn from their takes 0-4, and scored on
+   the speaker's takes 5-49 (450 clips, the same for every K and for the model before
+   adapting), and on the fold's validation clips of the other speakers.
 
 Every recipe is the run configuration ``minigru train --data fsdd`` would use, with
 ``augment`` set to the recipe's name; the baseline (``none``) is measured in the same run.
@@ -93,6 +97,38 @@ def test_time_warps(model, pipeline, clips, labels, rate: int, alphas: list[floa
     return float(np.mean(total.argmax(axis=1) == np.asarray(labels)))
 
 
+def enrolment(model, cfg: dict, everything, speaker: str, others, seed: int,
+              ks: list[int], lr: float | None = None) -> dict:
+    """Accuracy on ``speaker``'s takes 5-49 and on ``others`` (the fold's validation clips)
+    before adapting ("0", "others 0") and after adapting a copy of ``model`` to K clips per
+    digit of the speaker's takes 0-4 (str(K), "others K"); ``model`` is left as it was."""
+    from minigru.speech.adapt import adapt_model
+
+    spk = np.array(everything.speakers)
+    take = np.array([int(n.rsplit("_", 1)[1].split(".")[0]) for n in everything.names])
+    labels = np.asarray(everything.labels)
+    mine = spk == speaker
+    test = everything.subset(np.flatnonzero(mine & (take >= 5)))
+
+    def scores(key: str) -> dict:
+        return {key: evaluate(model, DataLoader(test, 128), 10)["accuracy"],
+                "others " + key: evaluate(model, DataLoader(others, 128), 10)["accuracy"]}
+
+    out = scores("0")
+    trained = {k: v.copy() for k, v in model.state_dict().items()}
+    for k in ks:
+        rng = np.random.default_rng([seed, 7, k])
+        picks = [i for d in range(10)
+                 for i in rng.permutation(np.flatnonzero(mine & (take < 5) & (labels == d)))[:k]]
+        model.load_state_dict(trained)
+        adapt_model(model, dict(cfg, features=everything.pipeline.to_dict()),
+                    everything.subset(sorted(picks)), seed=seed, lr=lr)
+        out.update(scores(str(k)))
+    model.load_state_dict(trained)
+    model.eval()
+    return out
+
+
 def settings(pairs: list[str], base: dict) -> dict:
     """``base`` with each ``KEY=VALUE`` of ``--set`` applied (``a.b=1`` sets ``base["a"]["b"]``)."""
     out = json.loads(json.dumps(base))
@@ -123,11 +159,19 @@ def main() -> None:
     p.add_argument("--tta", type=float, nargs="+", default=None, metavar="ALPHA",
                    help="also score the held-out speaker with posteriors averaged over these "
                         "frequency scalings (test-time augmentation), e.g. 0.9 1.0 1.1")
+    p.add_argument("--enrol", type=int, nargs="+", default=None, metavar="K",
+                   help="also adapt each fold's model to K clips per digit (1-5) of the "
+                        "held-out speaker and score it on the speaker's other clips")
+    p.add_argument("--enrol-lr", type=float, default=None, metavar="LR",
+                   help="the learning rate of enrolment (default: the model's own, as "
+                        "minigru adapt)")
     p.add_argument("--json", default=None, help="write every number here")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a run setting other than the default's (VALUE read as JSON, else "
                         "as a string; a dotted KEY sets a key of a section), repeatable")
     args = p.parse_args()
+    if args.enrol and not all(1 <= k <= 5 for k in args.enrol):
+        sys.exit(f"--enrol takes clips per digit from 1 to 5 (takes 0-4), got {args.enrol}")
     if not Path(args.data_dir).is_dir():
         sys.exit(f"no FSDD folder at {args.data_dir}; pass --data-dir or set MINIGRU_FSDD")
     base = make_config(settings(args.set, {"data": "fsdd", "data_dir": args.data_dir}))
@@ -186,10 +230,16 @@ def main() -> None:
                         clean = said if clean is None else clean
                         row[name] = float(np.mean(said == truth))
                         row["changed"][name] = int(np.sum(said != clean))
+                if args.enrol:
+                    row["enrol"] = enrolment(model, cfg, everything, s, val, seed, args.enrol,
+                                             args.enrol_lr)
                 results.setdefault(recipe, {}).setdefault(s, []).append(row)
                 posteriors.setdefault(recipe, {}).setdefault(s, []).append(r["probabilities"])
                 tta = f", warps averaged {row['tta']:.4f}" if args.tta else ""
-                print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{tta} "
+                enrol = "".join(f", {k} per digit {row['enrol'][str(k)]:.4f}"
+                                for k in args.enrol or [])
+                enrol = f"; takes 5-49 {row['enrol']['0']:.4f}{enrol}" if enrol else ""
+                print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{tta}{enrol} "
                       f"({len(fit)} train, {time.time() - t0:.0f} s)", flush=True)
     print(f"\nLeave one speaker out ({time.time() - started:.0f} s in all)\n")
     header = ["recipe"] + speakers + ["mean", "worst"]
@@ -217,10 +267,26 @@ def main() -> None:
             for s in per:
                 for row in per[s]:
                     row["ensemble"] = ens[s]
+    if args.enrol:
+        print("\nEnrolment: each fold's model adapted to K clips per digit of the held-out "
+              "speaker (takes 0-4), scored on the speaker's takes 5-49 and on the other "
+              "speakers' validation clips; mean over seeds\n")
+        print("| recipe | clips per digit | " + " | ".join(speakers) +
+              " | mean | worst | other speakers |")
+        print("|---|---|" + "---|" * (len(speakers) + 3))
+        for recipe, per in results.items():
+            for k in ["0", *map(str, args.enrol)]:
+                means = {s: np.mean([r["enrol"][k] for r in per[s]]) for s in per}
+                others = np.mean([r["enrol"]["others " + k] for rr in per.values()
+                                  for r in rr])
+                print(f"| {recipe} | {k} | " + " | ".join(f"{100 * means[s]:.1f}"
+                                                          for s in speakers) +
+                      f" | **{100 * np.mean(list(means.values())):.1f}** | "
+                      f"{100 * min(means.values()):.1f} | {100 * others:.1f} |")
     if not args.no_corruptions:
         names = [k for k in next(iter(next(iter(results.values())).values()))[0]
                  if k not in ("loso", "train_seconds", "n_train", "epochs", "ensemble",
-                                "tta", "confusion", "changed")]
+                                "tta", "confusion", "changed", "enrol")]
         print("\nCorruptions of the held-out speaker's clips (accuracy, mean over speakers and "
               "seeds; in brackets, the answers that differ from the clean clip's, of all the "
               "clips scored)\n")

@@ -7,6 +7,7 @@ Subcommands:
                                                            accuracy, per class, confusion
     minigru predict CHECKPOINT FILE.wav ... [--json]       label and probabilities per file
     minigru ensemble MODEL MODEL ... --out FILE.npz         several models answering as one
+    minigru adapt MODEL --data-dir ROOT --out FILE.npz     a model fine-tuned to a new voice
     minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
     minigru stream CHECKPOINT FILE.wav [--chunk-ms 10]      live recognition with latency
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
@@ -206,6 +207,25 @@ def _cmd_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_adapt(args: argparse.Namespace) -> int:
+    from .speech.adapt import adapt_checkpoint
+
+    r = adapt_checkpoint(args.checkpoint, args.data_dir, args.out, data=args.data,
+                         epochs=args.epochs, lr=args.lr, seed=args.seed,
+                         overwrite=args.overwrite, quiet=False)
+    for path, reason in r["skipped"]:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    counts = ", ".join(f"{c} {n}" for c, n in r["per_class"].items())
+    print(f"adapted {args.checkpoint} to {r['clips']} clips ({counts}), with "
+          f"{r['utterances'] - r['clips']} augmented copies, {r['epochs']} epochs at lr "
+          f"{r['lr']:g} in {r['seconds']:.1f} s")
+    print(f"accuracy on these clips: {r['before']:.3f} before adapting; on their augmented "
+          f"copies in the last epoch {r['train_accuracy']:.3f}")
+    print(f"wrote {r['out']}: score it on other recordings of the same voice with "
+          f"minigru evaluate {r['out']} --data folder --data-dir OTHER_ROOT")
+    return 1 if r["skipped"] else 0
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -401,6 +421,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE.npz", help="the model file to write")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=_cmd_ensemble)
+
+    p = sub.add_parser("adapt", help="fine-tune a model on a few labelled recordings of a new "
+                                     "voice (enrolment), written as a new model file")
+    p.add_argument("checkpoint", metavar="MODEL", help="a run's best-model file, or an ensemble")
+    p.add_argument("--data-dir", required=True, metavar="ROOT",
+                   help="the new voice's recordings: ROOT/<label>/*.wav (at least one of "
+                        "every class), or FSDD-named files with --data fsdd")
+    p.add_argument("--data", choices=["folder", "fsdd"], default="folder")
+    p.add_argument("--out", required=True, metavar="FILE.npz", help="the model file to write")
+    p.add_argument("--epochs", type=int, default=20,
+                   help="passes over the clips and their augmented copies (default 20)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam's learning rate (default: the model's own, 0.003 for the "
+                        "default recipe)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="draws the augmented copies, the batches and dropout (default 0)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.set_defaults(func=_cmd_adapt)
 
     p = sub.add_parser("sweep", help="run a grid of training runs (local processes or Dask)")
     p.add_argument("file", metavar="SWEEP.toml")

@@ -6,6 +6,7 @@
 - ``run``: training runs (``train_run``, ``fit_and_test``, one ``make_trainer``).
 - ``predict``: a model from its checkpoint, predictions for files, scores on a dataset.
 - ``ensemble``: several trained models answering as one (their posteriors averaged).
+- ``adapt``: a trained model fine-tuned on a few labelled clips of a new voice (enrolment).
 - ``stream``: recognition of a live signal, and its latency report.
 - ``sweep``: grids of runs on local processes or a Dask cluster.
 - ``figures``, ``inspect``: what a person looks at.
@@ -15,6 +16,7 @@ checkpoint. The run folder's files are named by ``minigru.training.RunFolder``. 
 library imports this package; ``import minigru`` does not load it.
 """
 
+from .adapt import adapt_checkpoint, adapt_model
 from .config import DEFAULTS, ConfigError, check_config, make_config, pipeline_of
 from .datasets import make_datasets, run_pipeline
 from .ensemble import Ensemble, combine_models
@@ -23,7 +25,7 @@ from .predict import evaluate_checkpoint, load_model, predict_each, predict_file
 from .run import fit_and_test, make_trainer, prepare_run, train_run
 
 __all__ = ["CNNGRUClassifier", "CTCRecogniser", "ConfigError", "DEFAULTS", "Ensemble",
-           "GRUClassifier", "build_model", "check_config", "combine_models",
-           "evaluate_checkpoint", "fit_and_test", "load_model", "make_config", "make_datasets",
-           "make_trainer", "model_for", "pipeline_of", "predict_each", "predict_files",
-           "prepare_run", "run_pipeline", "train_run"]
+           "GRUClassifier", "adapt_checkpoint", "adapt_model", "build_model", "check_config",
+           "combine_models", "evaluate_checkpoint", "fit_and_test", "load_model",
+           "make_config", "make_datasets", "make_trainer", "model_for", "pipeline_of",
+           "predict_each", "predict_files", "prepare_run", "run_pipeline", "train_run"]

@@ -125,7 +125,7 @@ def predict_files(model: Module, cfg: dict[str, Any], files: Sequence[str | os.P
     return results
 
 
-def _class_map(data_classes: Sequence[str], model_classes: Sequence[str]) -> list[int]:
+def class_map(data_classes: Sequence[str], model_classes: Sequence[str]) -> list[int]:
     """For each class of the data, the model's class of the same name (digits and their
     words are the same class: "7" and "seven"); an unknown name is a ConfigError."""
     def key(name: str) -> str:
@@ -177,7 +177,7 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
         dataset, skipped = whole_corpus(cfg, pipeline)
     else:
         dataset = make_datasets(cfg, pipeline, grow=False)[split]
-    mapping = _class_map(dataset.classes, classes)
+    mapping = class_map(dataset.classes, classes)
     renamed = {c: classes[k] for c, k in zip(dataset.classes, mapping, strict=True)
                if c != classes[k]}
     dataset = ArrayDataset(dataset.features, [mapping[y] for y in dataset.labels],

@@ -51,7 +51,7 @@ def new_run_dir(base: str | os.PathLike[str], cfg: dict[str, Any]) -> RunFolder:
     return RunFolder.unique(base, run_name(cfg))
 
 
-def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: float,
+def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset | None, *, lr: float,
                  seed: int, batch_size: int, epochs: int, patience: int | None,
                  clip: float | None, schedule: str | None = None,
                  run_dir: str | os.PathLike[str] | None = None,
@@ -59,8 +59,9 @@ def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: f
                  log: Any = None, ema: float = 0.0, weight_decay: float = 0.0,
                  weight_noise: float = 0.0) -> Trainer:
     """Adam (AdamW with ``weight_decay`` > 0), a shuffled length-bucketed loader seeded by
-    ``seed``, a validation loader, a learning-rate ``schedule`` (None: constant; ``plateau``:
-    halved after 2 epochs without a better validation loss; ``cosine``:
+    ``seed``, a validation loader (none for ``val=None``: no best epoch is picked, and the
+    weights after the last epoch are the result), a learning-rate ``schedule`` (None:
+    constant; ``plateau``: halved after 2 epochs without a better validation loss; ``cosine``:
     ``lr (1 + cos(pi e / epochs)) / 2`` in epoch e), (with ``ema`` > 0) a moving average of
     the weights with that decay, which validation and the kept weights use, and (with
     ``weight_noise`` > 0) gradients taken at weights perturbed by noise of that standard
@@ -76,7 +77,8 @@ def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset, *, lr: f
     elif schedule == "cosine":
         scheduler = CosineAnnealingLR(optimizer, T_max=epochs)
     loader = DataLoader(train, batch_size, shuffle=True, seed=seed, bucket_by_length=True)
-    return Trainer(model, optimizer, loader, DataLoader(val, EVAL_BATCH), len(train.classes),
+    val_loader = None if val is None else DataLoader(val, EVAL_BATCH)
+    return Trainer(model, optimizer, loader, val_loader, len(train.classes),
                    scheduler, clip, epochs, patience, run_dir, config, quiet, log,
                    ema=ema or None, weight_noise=weight_noise or None)
 
