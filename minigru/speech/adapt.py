@@ -87,9 +87,9 @@ def adapt_model(model: Module, cfg: dict[str, Any], enrolment: ArrayDataset, *,
     """Fine-tune ``model`` in place on ``enrolment`` (labels already the model's classes,
     ``sources`` the audio files), with ``epochs`` passes over the clips and their augmented
     copies (the policy of ``cfg``), Adam at ``lr`` (None: the model's own, ``cfg["lr"]``),
-    batches of ``batch_size``, seeded by
-    ``seed`` (module docstring). The model is left in eval mode. ``quiet=False`` shows a
-    progress bar on a terminal; ``log`` gets one line per epoch.
+    batches of ``batch_size``, seeded by ``seed`` (module docstring). The model is left in
+    eval mode. ``quiet=False`` shows a progress bar on a terminal; ``log`` gets one line per
+    epoch.
 
     Returns ``{"clips", "utterances", "epochs", "lr", "seconds", "train_accuracy"}`` (the
     last epoch's accuracy on the augmented clips as they were trained).
