@@ -17,6 +17,9 @@
    clips of each digit of the held-out speaker, drawn from their takes 0-4, and scored on
    the speaker's takes 5-49 (450 clips, the same for every K and for the model before
    adapting), and on the fold's validation clips of the other speakers.
+4. Self-training (``--self-adapt 0.5``): each fold's model adapted, as ``minigru adapt
+   --unlabelled`` does, to the held-out speaker's takes 0-24 without their labels (the model
+   labels them and keeps that fraction of each answer's surest), scored on takes 25-49.
 
 Every recipe is the run configuration ``minigru train --data fsdd`` would use, with
 ``augment`` set to the recipe's name; the baseline (``none``) is measured in the same run.
@@ -37,7 +40,7 @@ import minigru as mg
 from minigru.audio import augment as A
 from minigru.data import SpokenDigitFolder
 from minigru.data.loader import DataLoader
-from minigru.speech.config import ema_of, make_config
+from minigru.speech.config import ConfigError, ema_of, make_config
 from minigru.speech.datasets import cache_dir, grow_training_set, speaker_split
 from minigru.speech.models import model_for
 from minigru.speech.run import fit_and_test
@@ -97,6 +100,17 @@ def test_time_warps(model, pipeline, clips, labels, rate: int, alphas: list[floa
     return float(np.mean(total.argmax(axis=1) == np.asarray(labels)))
 
 
+def takes_of(everything) -> np.ndarray:
+    """The take of each FSDD clip: 7 for ``3_theo_7.wav``."""
+    return np.array([int(n.rsplit("_", 1)[1].split(".")[0]) for n in everything.names])
+
+
+def scores(model, test, others, key: str) -> dict:
+    """Accuracy on ``test`` (key) and on ``others`` ("others " + key)."""
+    return {key: evaluate(model, DataLoader(test, 128), 10)["accuracy"],
+            "others " + key: evaluate(model, DataLoader(others, 128), 10)["accuracy"]}
+
+
 def enrolment(model, cfg: dict, everything, speaker: str, others, seed: int,
               ks: list[int], lr: float | None = None) -> dict:
     """Accuracy on ``speaker``'s takes 5-49 and on ``others`` (the fold's validation clips)
@@ -105,16 +119,11 @@ def enrolment(model, cfg: dict, everything, speaker: str, others, seed: int,
     from minigru.speech.adapt import adapt_model
 
     spk = np.array(everything.speakers)
-    take = np.array([int(n.rsplit("_", 1)[1].split(".")[0]) for n in everything.names])
+    take = takes_of(everything)
     labels = np.asarray(everything.labels)
     mine = spk == speaker
     test = everything.subset(np.flatnonzero(mine & (take >= 5)))
-
-    def scores(key: str) -> dict:
-        return {key: evaluate(model, DataLoader(test, 128), 10)["accuracy"],
-                "others " + key: evaluate(model, DataLoader(others, 128), 10)["accuracy"]}
-
-    out = scores("0")
+    out = scores(model, test, others, "0")
     trained = {k: v.copy() for k, v in model.state_dict().items()}
     for k in ks:
         rng = np.random.default_rng([seed, 7, k])
@@ -123,7 +132,44 @@ def enrolment(model, cfg: dict, everything, speaker: str, others, seed: int,
         model.load_state_dict(trained)
         adapt_model(model, dict(cfg, features=everything.pipeline.to_dict()),
                     everything.subset(sorted(picks)), seed=seed, lr=lr)
-        out.update(scores(str(k)))
+        out.update(scores(model, test, others, str(k)))
+    model.load_state_dict(trained)
+    model.eval()
+    return out
+
+
+def self_adaptation(model, cfg: dict, everything, speaker: str, others, seed: int,
+                    keeps: list[float]) -> dict:
+    """Accuracy on ``speaker``'s takes 25-49 and on ``others`` before adapting ("0",
+    "others 0") and after self-training a copy of ``model`` on the speaker's takes 0-24
+    without their labels, keeping each fraction of the surest answers (str(keep), "others
+    keep"; "right keep": how many of the kept answers were right); ``model`` is left as it
+    was."""
+    from minigru.speech.adapt import adapt_model
+    from minigru.speech.pseudo_labels import self_labelled
+
+    spk = np.array(everything.speakers)
+    take = takes_of(everything)
+    mine = spk == speaker
+    pool = everything.subset(np.flatnonzero(mine & (take < 25)))
+    test = everything.subset(np.flatnonzero(mine & (take >= 25)))
+    out = scores(model, test, others, "0")
+    trained = {k: v.copy() for k, v in model.state_dict().items()}
+    for keep in keeps:
+        model.load_state_dict(trained)
+        model.eval()
+        try:
+            kept, _ = self_labelled(model, pool, list(everything.classes), keep)
+        except ConfigError as exc:
+            print(f"  {speaker}, keeping {keep:g}: not adapted, as the command would not: {exc}")
+            out.update({f"right {keep:g}": np.nan, f"{keep:g}": np.nan,
+                        f"others {keep:g}": np.nan})
+            continue
+        truth = {n: y for n, y in zip(pool.names, pool.labels, strict=True)}
+        out[f"right {keep:g}"] = float(np.mean([truth[n] == y for n, y in
+                                                zip(kept.names, kept.labels, strict=True)]))
+        adapt_model(model, dict(cfg, features=everything.pipeline.to_dict()), kept, seed=seed)
+        out.update(scores(model, test, others, f"{keep:g}"))
     model.load_state_dict(trained)
     model.eval()
     return out
@@ -165,6 +211,10 @@ def main() -> None:
     p.add_argument("--enrol-lr", type=float, default=None, metavar="LR",
                    help="the learning rate of enrolment (default: the model's own, as "
                         "minigru adapt)")
+    p.add_argument("--self-adapt", type=float, nargs="+", default=None, metavar="KEEP",
+                   help="also self-train each fold's model on the held-out speaker's takes "
+                        "0-24, unlabelled, keeping this fraction of each answer (0-1], and "
+                        "score it on takes 25-49")
     p.add_argument("--json", default=None, help="write every number here")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a run setting other than the default's (VALUE read as JSON, else "
@@ -172,6 +222,8 @@ def main() -> None:
     args = p.parse_args()
     if args.enrol and not all(1 <= k <= 5 for k in args.enrol):
         sys.exit(f"--enrol takes clips per digit from 1 to 5 (takes 0-4), got {args.enrol}")
+    if args.self_adapt and not all(0 < k <= 1 for k in args.self_adapt):
+        sys.exit(f"--self-adapt takes fractions in (0, 1], got {args.self_adapt}")
     if not Path(args.data_dir).is_dir():
         sys.exit(f"no FSDD folder at {args.data_dir}; pass --data-dir or set MINIGRU_FSDD")
     base = make_config(settings(args.set, {"data": "fsdd", "data_dir": args.data_dir}))
@@ -233,12 +285,19 @@ def main() -> None:
                 if args.enrol:
                     row["enrol"] = enrolment(model, cfg, everything, s, val, seed, args.enrol,
                                              args.enrol_lr)
+                if args.self_adapt:
+                    row["self"] = self_adaptation(model, cfg, everything, s, val, seed,
+                                                  args.self_adapt)
                 results.setdefault(recipe, {}).setdefault(s, []).append(row)
                 posteriors.setdefault(recipe, {}).setdefault(s, []).append(r["probabilities"])
                 tta = f", warps averaged {row['tta']:.4f}" if args.tta else ""
                 enrol = "".join(f", {k} per digit {row['enrol'][str(k)]:.4f}"
                                 for k in args.enrol or [])
                 enrol = f"; takes 5-49 {row['enrol']['0']:.4f}{enrol}" if enrol else ""
+                if args.self_adapt:
+                    enrol += f"; takes 25-49 {row['self']['0']:.4f}" + "".join(
+                        f", self-trained keeping {k:g} {row['self'][f'{k:g}']:.4f}"
+                        for k in args.self_adapt)
                 print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{tta}{enrol} "
                       f"({len(fit)} train, {time.time() - t0:.0f} s)", flush=True)
     print(f"\nLeave one speaker out ({time.time() - started:.0f} s in all)\n")
@@ -283,10 +342,28 @@ def main() -> None:
                                                           for s in speakers) +
                       f" | **{100 * np.mean(list(means.values())):.1f}** | "
                       f"{100 * min(means.values()):.1f} | {100 * others:.1f} |")
+    if args.self_adapt:
+        print("\nSelf-training: each fold's model adapted to the held-out speaker's takes 0-24 "
+              "without labels, scored on takes 25-49 and on the other speakers' validation "
+              "clips; mean over seeds\n")
+        print("| recipe | kept of each answer | " + " | ".join(speakers) +
+              " | mean | worst | other speakers | kept answers right |")
+        print("|---|---|" + "---|" * (len(speakers) + 4))
+        for recipe, per in results.items():
+            for k in ["0", *(f"{k:g}" for k in args.self_adapt)]:
+                means = {s: np.nanmean([r["self"][k] for r in per[s]]) for s in per}
+                rows = [r["self"] for rr in per.values() for r in rr]
+                others = np.nanmean([r["others " + k] for r in rows])
+                right = f"{100 * np.nanmean([r['right ' + k] for r in rows]):.1f}" \
+                    if k != "0" else ""
+                print(f"| {recipe} | {k if k != '0' else 'not adapted'} | " +
+                      " | ".join(f"{100 * means[s]:.1f}" for s in speakers) +
+                      f" | **{100 * np.mean(list(means.values())):.1f}** | "
+                      f"{100 * min(means.values()):.1f} | {100 * others:.1f} | {right} |")
     if not args.no_corruptions:
         names = [k for k in next(iter(next(iter(results.values())).values()))[0]
                  if k not in ("loso", "train_seconds", "n_train", "epochs", "ensemble",
-                                "tta", "confusion", "changed", "enrol")]
+                                "tta", "confusion", "changed", "enrol", "self")]
         print("\nCorruptions of the held-out speaker's clips (accuracy, mean over speakers and "
               "seeds; in brackets, the answers that differ from the clean clip's, of all the "
               "clips scored)\n")

@@ -8,6 +8,7 @@ Subcommands:
     minigru predict CHECKPOINT FILE.wav ... [--json]       label and probabilities per file
     minigru ensemble MODEL MODEL ... --out FILE.npz         several models answering as one
     minigru adapt MODEL --data-dir ROOT --out FILE.npz     a model fine-tuned to a new voice
+        [--unlabelled [--keep 0.5]]                          (its recordings unlabelled)
     minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
     minigru stream CHECKPOINT FILE.wav [--chunk-ms 10]      live recognition with latency
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
@@ -212,15 +213,23 @@ def _cmd_adapt(args: argparse.Namespace) -> int:
 
     r = adapt_checkpoint(args.checkpoint, args.data_dir, args.out, data=args.data,
                          epochs=args.epochs, lr=args.lr, seed=args.seed,
-                         overwrite=args.overwrite, quiet=False)
+                         overwrite=args.overwrite, quiet=False, unlabelled=args.unlabelled,
+                         keep=args.keep)
     for path, reason in r["skipped"]:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     counts = ", ".join(f"{c} {n}" for c, n in r["per_class"].items())
+    if args.unlabelled:
+        print(f"the model labelled {r['pool']} recordings; kept the {r['clips']} it was surest "
+              f"of ({r['keep']:g} of each answer: {counts})")
     print(f"adapted {args.checkpoint} to {r['clips']} clips ({counts}), with "
           f"{r['utterances'] - r['clips']} augmented copies, {r['epochs']} epochs at lr "
           f"{r['lr']:g} in {r['seconds']:.1f} s")
-    print(f"accuracy on these clips: {r['before']:.3f} before adapting; on their augmented "
-          f"copies in the last epoch {r['train_accuracy']:.3f}")
+    if args.unlabelled:
+        print(f"answers that changed by adapting: {r['changed']} of the {r['pool']} "
+              f"recordings")
+    else:
+        print(f"accuracy on these clips: {r['before']:.3f} before adapting; on their "
+              f"augmented copies in the last epoch {r['train_accuracy']:.3f}")
     print(f"wrote {r['out']}: score it on other recordings of the same voice with "
           f"minigru evaluate {r['out']} --data folder --data-dir OTHER_ROOT")
     return 1 if r["skipped"] else 0
@@ -422,8 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=_cmd_ensemble)
 
-    p = sub.add_parser("adapt", help="fine-tune a model on a few labelled recordings of a new "
-                                     "voice (enrolment), written as a new model file")
+    p = sub.add_parser("adapt", help="fine-tune a model on recordings of a new voice, a few "
+                                     "labelled ones (enrolment) or many unlabelled ones "
+                                     "(self-training), written as a new model file")
     p.add_argument("checkpoint", metavar="MODEL", help="a run's best-model file, or an ensemble")
     p.add_argument("--data-dir", required=True, metavar="ROOT",
                    help="the new voice's recordings: ROOT/<label>/*.wav (at least one of "
@@ -437,6 +447,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "default recipe)")
     p.add_argument("--seed", type=int, default=0,
                    help="draws the augmented copies, the batches and dropout (default 0)")
+    p.add_argument("--unlabelled", action="store_true",
+                   help="the recordings have no labels: every .wav under ROOT, labelled by the "
+                        "model itself, adapting on the answers it is surest of "
+                        "(self-training)")
+    p.add_argument("--keep", type=float, default=None, metavar="FRACTION",
+                   help="with --unlabelled, the fraction of each answer's recordings kept, "
+                        "the most confident first (default 0.5)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=_cmd_adapt)
 

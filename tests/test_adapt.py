@@ -1,5 +1,6 @@
-"""Enrolment: a trained model fine-tuned on a few labelled clips of a new voice, written as a
-new model file that every command reads."""
+"""Enrolment: a trained model fine-tuned on a few labelled clips of a new voice, or on many
+unlabelled ones labelled by the model itself, written as a new model file that every command
+reads."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from minigru.data import SpokenDigitFolder
 from minigru.data.loader import DataLoader
 from minigru.data.speech import augmented
 from minigru.data.synthetic import DIGIT_WORDS
-from minigru.speech import ConfigError, combine_models, config, load_model, run
+from minigru.speech import ConfigError, combine_models, config, load_model, predict_files, run
 from minigru.speech.adapt import adapt_checkpoint, adapt_model, check_enrolment
+from minigru.speech.pseudo_labels import most_confident, self_labelled, unlabelled_clips
 from minigru.training import RunFolder, evaluate
 
 from .test_generalisation import write_fsdd_named
@@ -194,3 +196,110 @@ def test_enrolment_that_cannot_work_is_refused(voices, tmp_path, capsys):
                   (8000 * np.sin(np.arange(4000) / 3)).astype(np.int16))
     with pytest.raises(ConfigError, match="eleven"):
         adapt_checkpoint(voices["model"], labels, tmp_path / "z.npz")
+
+
+def test_the_surest_answers_of_each_class_are_kept():
+    """ceil(keep * n_k) rows of each answer k, the most confident first, ties in order."""
+    p = np.array([[0.9, 0.1, 0.0],    # 0: answer 0, 0.9
+                  [0.6, 0.4, 0.0],    # 1: answer 0, 0.6
+                  [0.2, 0.7, 0.1],    # 2: answer 1, 0.7
+                  [0.95, 0.05, 0.0],  # 3: answer 0, 0.95
+                  [0.1, 0.1, 0.8],    # 4: answer 2, 0.8
+                  [0.3, 0.7, 0.0],    # 5: answer 1, 0.7 (tied with row 2, later)
+                  [0.1, 0.6, 0.3]])   # 6: answer 1, 0.6
+    assert most_confident(p, 0.5).tolist() == [0, 2, 3, 4, 5]
+    assert most_confident(p, 0.3).tolist() == [2, 3, 4]
+    assert most_confident(p, 1.0).tolist() == list(range(7))
+    for keep in (0, -0.5, 1.5, float("nan"), True):
+        with pytest.raises(ConfigError, match="keep must be a fraction"):
+            most_confident(p, keep)
+
+
+@pytest.fixture(scope="module")
+def unlabelled(tmp_path_factory):
+    """A model that knows ann and bob well enough to answer every digit for cat, and cat's
+    clips under names that say nothing of their label."""
+    root = tmp_path_factory.mktemp("unlabelled")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    write_fsdd_named(corpus, takes=6)
+    out = root / "run"
+    assert cli.main(["train", "--data", "fsdd", "--data-dir", str(corpus), "--test-speaker",
+                     "cat", "--epochs", "20", "--hidden", "16", "--augment", "none", "--lr",
+                     "0.01", "--quiet", "--out", str(out)]) == 0
+    pool = root / "pool" / "monday"
+    pool.mkdir(parents=True)
+    for k, f in enumerate(sorted(corpus.glob("*_cat_*.wav"))):
+        (pool / f"clip{k:02d}.wav").write_bytes(f.read_bytes())
+    return {"model": RunFolder(out).best, "pool": pool.parent}
+
+
+def test_unlabelled_adapting_is_enrolment_on_the_models_surest_answers(unlabelled, tmp_path):
+    """The model labels every .wav under the folder itself; the adapted weights are, bit for
+    bit, labelled adapting on the kept clips with those labels."""
+    r = adapt_checkpoint(unlabelled["model"], unlabelled["pool"], tmp_path / "cat.npz",
+                         unlabelled=True, epochs=2, seed=3)
+    model, cfg = load_model(unlabelled["model"])
+    pool, skipped = unlabelled_clips(unlabelled["pool"], config.pipeline_of(cfg))
+    assert len(pool) == 60 and not skipped and pool.names[0] == "monday/clip00.wav"
+    posteriors = evaluate(model, DataLoader(pool, 64), 10)["probabilities"]
+    kept, p = self_labelled(model, pool, cfg["classes"], 0.5)
+    np.testing.assert_array_equal(p, posteriors)
+    chosen = most_confident(posteriors, 0.5)
+    assert kept.names == [pool.names[i] for i in chosen]
+    assert kept.labels.tolist() == posteriors.argmax(axis=1)[chosen].tolist()
+    answers = np.bincount(posteriors.argmax(axis=1), minlength=10)
+    assert list(r["per_class"].values()) == [int(np.ceil(n / 2)) for n in answers]
+    assert r["clips"] == len(kept) and r["pool"] == 60 and r["before"] is None
+    adapt_model(model, cfg, kept, epochs=2, seed=3)
+    adapted, cfg2 = load_model(r["out"])
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, adapted.state_dict()[name], err_msg=name)
+    after = evaluate(model, DataLoader(pool, 64), 10)["probabilities"]
+    assert r["changed"] == int(np.sum(after.argmax(axis=1) != posteriors.argmax(axis=1)))
+    record = cfg2["adapted"][0]
+    assert record["data"] == "unlabelled" and record["keep"] == 0.5 and record["pool"] == 60
+    assert record["clips"] == len(kept) and record["labels"] == "the model's own"
+
+
+def test_unlabelled_adapting_from_the_command_line(unlabelled, tmp_path, capsys):
+    (unlabelled["pool"] / "notes.wav").write_bytes(b"not a wav")
+    try:
+        code = cli.main(["adapt", str(unlabelled["model"]), "--data-dir",
+                         str(unlabelled["pool"]), "--unlabelled", "--keep", "0.3", "--out",
+                         str(tmp_path / "a.npz"), "--epochs", "1"])
+    finally:
+        (unlabelled["pool"] / "notes.wav").unlink()
+    out, err = capsys.readouterr()
+    assert code == 1 and "notes.wav" in err
+    assert "the model labelled 60 recordings; kept the" in out and "0.3 of each" in out
+    assert "answers that changed by adapting:" in out
+    assert load_model(tmp_path / "a.npz")[1]["adapted"][0]["keep"] == 0.3
+    cases = [(["--unlabelled", "--keep", "0"], "keep must be a fraction"),
+             (["--keep", "0.5"], "keep chooses among the model's own labels")]
+    for args, message in cases:
+        code = cli.main(["adapt", str(unlabelled["model"]), "--data-dir",
+                         str(unlabelled["pool"]), "--out", str(tmp_path / "b.npz"), *args])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+        assert not (tmp_path / "b.npz").exists()
+
+
+def test_unlabelled_recordings_of_some_words_only_are_refused(unlabelled, voices, tmp_path):
+    """A class the model gives no clip is named: adapting without it would teach the model
+    that it is rare."""
+    model, cfg = load_model(unlabelled["model"])
+    one = tmp_path / "one"
+    one.mkdir()
+    for f in sorted(unlabelled["pool"].rglob("clip0[0-2].wav")):
+        (one / f.name).write_bytes(f.read_bytes())
+    answers = {int(np.argmax(p)) for _, p in predict_files(model, cfg, [one])}
+    missing = [c for k, c in enumerate(cfg["classes"]) if k not in answers]
+    with pytest.raises(ConfigError, match=r"heard none of the 3 recordings as \[") as info:
+        adapt_checkpoint(unlabelled["model"], one, tmp_path / "x.npz", unlabelled=True)
+    assert str(missing) in str(info.value)
+    assert not (tmp_path / "x.npz").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="no .wav file"):
+        adapt_checkpoint(unlabelled["model"], empty, tmp_path / "x.npz", unlabelled=True)

@@ -50,30 +50,37 @@ def test_benchmark_runs_and_prints_its_table(script):
 
 
 def test_generalisation_benchmark_on_a_few_clips(tmp_path):
-    """Leave one speaker out, the corruption suite and enrolment, on 6 takes of each digit by
-    3 speakers (links into the FSDD folder), one epoch, two seeds: every table and the JSON."""
+    """Leave one speaker out, the corruption suite, enrolment and self-training, on 8 takes of
+    each digit by 3 speakers (links into the FSDD folder), one epoch, two seeds: every table
+    and the JSON."""
     if not FSDD.is_dir():
         pytest.skip("../shared/data/fsdd/recordings is not beside the repository")
     data = tmp_path / "fsdd"
     data.mkdir()
     for speaker in ("george", "jackson", "theo"):
         for digit in range(10):
-            for take in (0, 1, 2, 3, 5, 6):
+            for take in (0, 1, 2, 3, 5, 6, 30, 31):
                 name = f"{digit}_{speaker}_{take}.wav"
                 (data / name).symlink_to(FSDD / name)
     out = tmp_path / "numbers.json"
     result = run("bench_generalisation", [
         "--data-dir", str(data), "--speakers", "theo", "--seeds", "0", "1", "--recipes",
-        "none", "--epochs", "1", "--set", "hidden=8", "--enrol", "1", "--json", str(out)])
+        "none", "--epochs", "1", "--set", "hidden=8", "--enrol", "1", "--self-adapt", "0.5",
+        "--json", str(out)])
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "| recipe | theo | mean | worst |" in result.stdout
     assert "| none, ensemble of the 2 seeds |" in result.stdout
     assert "| babble 10 dB |" in result.stdout and "| 44.1 kHz |" in result.stdout
     assert "| recipe | clips per digit | theo | mean | worst | other speakers |" in result.stdout
     assert "| none | 1 |" in result.stdout
+    assert "| recipe | kept of each answer | theo | mean | worst | other speakers | kept " \
+           "answers right |" in result.stdout
+    assert "| none | not adapted |" in result.stdout and "| none | 0.5 |" in result.stdout
     rows = json.loads(out.read_text())["results"]["none"]["theo"]
-    assert len(rows) == 2 and all(sum(map(sum, r["confusion"])) == 60 for r in rows)
+    assert len(rows) == 2 and all(sum(map(sum, r["confusion"])) == 80 for r in rows)
     assert all(set(r["enrol"]) == {"0", "1", "others 0", "others 1"} for r in rows)
+    assert all(set(r["self"]) == {"0", "0.5", "others 0", "others 0.5", "right 0.5"}
+               for r in rows)
 
 
 def test_recipe_against_torch_says_what_it_needs():

@@ -7,6 +7,8 @@
 - ``predict``: a model from its checkpoint, predictions for files, scores on a dataset.
 - ``ensemble``: several trained models answering as one (their posteriors averaged).
 - ``adapt``: a trained model fine-tuned on a few labelled clips of a new voice (enrolment).
+- ``pseudo_labels``: the model's own surest answers on unlabelled clips as labels
+  (self-training, ``adapt --unlabelled``).
 - ``stream``: recognition of a live signal, and its latency report.
 - ``sweep``: grids of runs on local processes or a Dask cluster.
 - ``figures``, ``inspect``: what a person looks at.

@@ -24,6 +24,10 @@ The adapted model is for that voice: it is written as a new model file (the orig
 touched) that ``minigru predict``, ``evaluate`` and ``stream`` read as any model, with
 ``adapted`` in its configuration saying from which model, on which clips and how it was
 adapted. Measured with ``benchmarks/bench_generalisation.py --enrol``.
+
+Without labels (``unlabelled=True``, ``minigru adapt --unlabelled``) the clips are labelled by
+the model itself, and only the answers it is surest of are adapted on: ``pseudo_labels.py``
+states the rule. Measured with ``--self-adapt``.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from ..training import MODEL_FORMAT, evaluate
 from .config import ConfigError, augment_of, check_config, pipeline_of
 from .datasets import cache_dir, whole_corpus
 from .predict import class_map, load_model
+from .pseudo_labels import KEEP, answers_changed, check_keep, self_labelled, unlabelled_clips
 from .run import EVAL_BATCH, make_trainer
 
 EPOCHS = 20
@@ -113,21 +118,32 @@ def adapt_model(model: Module, cfg: dict[str, Any], enrolment: ArrayDataset, *,
 def adapt_checkpoint(checkpoint: str | os.PathLike[str], data_dir: str | os.PathLike[str],
                      out: str | os.PathLike[str], data: str = "folder", epochs: int = EPOCHS,
                      lr: float | None = None, seed: int = 0, overwrite: bool = False,
-                     quiet: bool = True, log: Any = None) -> dict[str, Any]:
-    """Adapt the model of ``checkpoint`` to the labelled recordings under ``data_dir`` and
-    write it to ``out``.
+                     quiet: bool = True, log: Any = None, unlabelled: bool = False,
+                     keep: float | None = None) -> dict[str, Any]:
+    """Adapt the model of ``checkpoint`` to the recordings under ``data_dir`` and write it to
+    ``out``.
 
     ``data="folder"``: a ``ROOT/<label>/*.wav`` tree whose labels are the model's classes
     ("7" and "seven" are one class); ``data="fsdd"``: FSDD-named files
-    (``{digit}_{speaker}_{index}.wav``). Files that cannot be read are skipped and listed.
-    ``out`` may not be ``checkpoint``, and an existing ``out`` is replaced only with
+    (``{digit}_{speaker}_{index}.wav``). ``unlabelled=True``: every ``.wav`` under
+    ``data_dir``, whatever its folder or name (``data`` is not read), labelled by the model
+    itself, of which the fraction ``keep`` (None: 0.5) of each class's surest answers are
+    adapted on (``pseudo_labels``). Files that cannot be read are skipped and listed. ``out``
+    may not be ``checkpoint``, and an existing ``out`` is replaced only with
     ``overwrite=True``.
 
     Returns :func:`adapt_model`'s summary with ``out``, ``per_class`` (clips of each class),
-    ``skipped`` ((file, reason) pairs) and ``before`` (the original model's accuracy on the
-    enrolment clips themselves, unaugmented: how far it was from this voice).
+    ``skipped`` ((file, reason) pairs) and ``before``: with labels, the original model's
+    accuracy on the enrolment clips themselves, unaugmented (how far it was from this
+    voice); unlabelled, None, and ``pool`` (the clips read), ``keep`` and ``changed`` (how
+    many of them the adapted model answers otherwise than the original) are added.
     """
     check_settings(epochs, lr, BATCH, seed)
+    if keep is not None and not unlabelled:
+        raise ConfigError("keep chooses among the model's own labels: it is for unlabelled "
+                          "recordings (--unlabelled)")
+    keep = KEEP if keep is None else keep
+    check_keep(keep)
     out = Path(out)
     if out.resolve() == Path(checkpoint).resolve():
         raise ConfigError(f"the output {out} is the model being adapted; write the adapted "
@@ -142,19 +158,29 @@ def adapt_checkpoint(checkpoint: str | os.PathLike[str], data_dir: str | os.Path
         raise ConfigError(f"data_dir: no folder at {data_dir}")
     model, cfg = load_model(checkpoint)
     classes = list(cfg["classes"])
-    source = dict(cfg, data=data, data_dir=str(data_dir), limit=None, test_speaker=None)
-    check_config(source)
-    found, skipped = whole_corpus(source, pipeline_of(cfg))
-    enrolment = check_enrolment(found, classes)
-    before = evaluate(model, DataLoader(enrolment, EVAL_BATCH), len(classes))["accuracy"]
+    extra: dict[str, Any] = {}
+    if unlabelled:
+        pool, skipped = unlabelled_clips(data_dir, pipeline_of(cfg))
+        enrolment, posteriors = self_labelled(model, pool, classes, keep)
+        before = None
+    else:
+        source = dict(cfg, data=data, data_dir=str(data_dir), limit=None, test_speaker=None)
+        check_config(source)
+        found, skipped = whole_corpus(source, pipeline_of(cfg))
+        enrolment = check_enrolment(found, classes)
+        before = evaluate(model, DataLoader(enrolment, EVAL_BATCH), len(classes))["accuracy"]
     summary = adapt_model(model, cfg, enrolment, epochs=epochs, lr=lr, seed=seed, quiet=quiet,
                           log=log)
-    record = {"from": str(checkpoint), "data": data, "clips": len(enrolment),
-              "epochs": epochs, "lr": summary["lr"], "seed": seed, "batch_size": BATCH,
-              "augment": augment_of(cfg)}
+    record = {"from": str(checkpoint), "data": "unlabelled" if unlabelled else data,
+              "clips": len(enrolment), "epochs": epochs, "lr": summary["lr"], "seed": seed,
+              "batch_size": BATCH, "augment": augment_of(cfg)}
+    if unlabelled:
+        extra = {"pool": len(pool), "keep": keep,
+                 "changed": answers_changed(model, pool, posteriors)}
+        record.update(labels="the model's own", keep=keep, pool=len(pool))
     config = {**cfg, "adapted": [*cfg.get("adapted", []), record]}
     save({"format": MODEL_FORMAT, "model": model.state_dict(), "epoch": None,
           "config": json.dumps(config, sort_keys=True)}, out)
     counts = np.bincount(np.asarray(enrolment.labels), minlength=len(classes))
-    return {**summary, "out": out, "before": before, "skipped": skipped,
+    return {**summary, **extra, "out": out, "before": before, "skipped": skipped,
             "per_class": {c: int(n) for c, n in zip(classes, counts, strict=True)}}

@@ -54,7 +54,7 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Module, dict[str, Any]]:
     return model, cfg
 
 
-def _features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.ndarray:
+def features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.ndarray:
     """The model input of one file, or ConfigError naming the file and what is wrong."""
     signal, rate = pipeline.load(path)
     window = pipeline.mfcc_config().frame_sizes(rate)[0]
@@ -99,7 +99,7 @@ def predict_each(model: Module, cfg: dict[str, Any],
             out.append(f)
             continue
         try:
-            feats = _features_of(pipeline, f)
+            feats = features_of(pipeline, f)
         except (OSError, ValueError) as exc:
             out.append({"file": str(f), "error": str(exc)})
             continue
