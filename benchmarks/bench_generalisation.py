@@ -17,9 +17,10 @@
    clips of each digit of the held-out speaker, drawn from their takes 0-4, and scored on
    the speaker's takes 5-49 (450 clips, the same for every K and for the model before
    adapting), and on the fold's validation clips of the other speakers.
-4. Self-training (``--self-adapt 0.5``): each fold's model adapted, as ``minigru adapt
+4. Self-training (``--self-adapt 0.5,0.7``): each fold's model adapted, as ``minigru adapt
    --unlabelled`` does, to the held-out speaker's takes 0-24 without their labels (the model
-   labels them and keeps that fraction of each answer's surest), scored on takes 25-49.
+   labels them and keeps those fractions of each answer's surest, in rounds), scored on
+   takes 25-49.
 
 Every recipe is the run configuration ``minigru train --data fsdd`` would use, with
 ``augment`` set to the recipe's name; the baseline (``none``) is measured in the same run.
@@ -139,37 +140,39 @@ def enrolment(model, cfg: dict, everything, speaker: str, others, seed: int,
 
 
 def self_adaptation(model, cfg: dict, everything, speaker: str, others, seed: int,
-                    keeps: list[float]) -> dict:
+                    schedules: list[str]) -> dict:
     """Accuracy on ``speaker``'s takes 25-49 and on ``others`` before adapting ("0",
-    "others 0") and after self-training a copy of ``model`` on the speaker's takes 0-24
-    without their labels, keeping each fraction of the surest answers (str(keep), "others
-    keep"; "right keep": how many of the kept answers were right); ``model`` is left as it
-    was."""
-    from minigru.speech.adapt import adapt_model
-    from minigru.speech.pseudo_labels import self_labelled
+    "others 0") and after self-training a copy of ``model`` (``minigru adapt
+    --unlabelled``'s ``self_train``) on the speaker's takes 0-24 without their labels, for
+    each schedule of fractions kept ("0.5,0.7": two rounds; keys the schedule, "others " and
+    "right " + it: how many of the last round's kept answers were right); ``model`` is left
+    as it was."""
+    from minigru.speech.adapt import self_train
 
     spk = np.array(everything.speakers)
     take = takes_of(everything)
     mine = spk == speaker
     pool = everything.subset(np.flatnonzero(mine & (take < 25)))
     test = everything.subset(np.flatnonzero(mine & (take >= 25)))
+    truth = dict(zip(pool.names, pool.labels, strict=True))
     out = scores(model, test, others, "0")
     trained = {k: v.copy() for k, v in model.state_dict().items()}
-    for keep in keeps:
+    for schedule in schedules:
         model.load_state_dict(trained)
-        model.eval()
         try:
-            kept, _ = self_labelled(model, pool, list(everything.classes), keep)
+            r = self_train(model, dict(cfg, features=everything.pipeline.to_dict()), pool,
+                           list(everything.classes), [float(k) for k in schedule.split(",")],
+                           seed=seed)
         except ConfigError as exc:
-            print(f"  {speaker}, keeping {keep:g}: not adapted, as the command would not: {exc}")
-            out.update({f"right {keep:g}": np.nan, f"{keep:g}": np.nan,
-                        f"others {keep:g}": np.nan})
+            print(f"  {speaker}, keeping {schedule}: not adapted, as the command would not: "
+                  f"{exc}")
+            out.update({"right " + schedule: np.nan, schedule: np.nan,
+                        "others " + schedule: np.nan})
             continue
-        truth = {n: y for n, y in zip(pool.names, pool.labels, strict=True)}
-        out[f"right {keep:g}"] = float(np.mean([truth[n] == y for n, y in
-                                                zip(kept.names, kept.labels, strict=True)]))
-        adapt_model(model, dict(cfg, features=everything.pipeline.to_dict()), kept, seed=seed)
-        out.update(scores(model, test, others, f"{keep:g}"))
+        kept = r["labels"]
+        out["right " + schedule] = float(np.mean([truth[n] == y for n, y in
+                                                  zip(kept.names, kept.labels, strict=True)]))
+        out.update(scores(model, test, others, schedule))
     model.load_state_dict(trained)
     model.eval()
     return out
@@ -211,10 +214,11 @@ def main() -> None:
     p.add_argument("--enrol-lr", type=float, default=None, metavar="LR",
                    help="the learning rate of enrolment (default: the model's own, as "
                         "minigru adapt)")
-    p.add_argument("--self-adapt", type=float, nargs="+", default=None, metavar="KEEP",
+    p.add_argument("--self-adapt", nargs="+", default=None, metavar="KEEP[,KEEP...]",
                    help="also self-train each fold's model on the held-out speaker's takes "
-                        "0-24, unlabelled, keeping this fraction of each answer (0-1], and "
-                        "score it on takes 25-49")
+                        "0-24, unlabelled, keeping these fractions of each answer in "
+                        "successive rounds (0.5,0.7: two rounds; several schedules compare), "
+                        "and score it on takes 25-49")
     p.add_argument("--json", default=None, help="write every number here")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a run setting other than the default's (VALUE read as JSON, else "
@@ -222,8 +226,14 @@ def main() -> None:
     args = p.parse_args()
     if args.enrol and not all(1 <= k <= 5 for k in args.enrol):
         sys.exit(f"--enrol takes clips per digit from 1 to 5 (takes 0-4), got {args.enrol}")
-    if args.self_adapt and not all(0 < k <= 1 for k in args.self_adapt):
-        sys.exit(f"--self-adapt takes fractions in (0, 1], got {args.self_adapt}")
+    for schedule in args.self_adapt or []:
+        try:
+            fractions = [float(k) for k in schedule.split(",")]
+        except ValueError:
+            fractions = []
+        if not fractions or not all(0 < k <= 1 for k in fractions):
+            sys.exit(f"--self-adapt takes fractions in (0, 1] joined by commas, got "
+                     f"{schedule!r}")
     if not Path(args.data_dir).is_dir():
         sys.exit(f"no FSDD folder at {args.data_dir}; pass --data-dir or set MINIGRU_FSDD")
     base = make_config(settings(args.set, {"data": "fsdd", "data_dir": args.data_dir}))
@@ -296,7 +306,7 @@ def main() -> None:
                 enrol = f"; takes 5-49 {row['enrol']['0']:.4f}{enrol}" if enrol else ""
                 if args.self_adapt:
                     enrol += f"; takes 25-49 {row['self']['0']:.4f}" + "".join(
-                        f", self-trained keeping {k:g} {row['self'][f'{k:g}']:.4f}"
+                        f", self-trained keeping {k} {row['self'][k]:.4f}"
                         for k in args.self_adapt)
                 print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{tta}{enrol} "
                       f"({len(fit)} train, {time.time() - t0:.0f} s)", flush=True)
@@ -350,7 +360,7 @@ def main() -> None:
               " | mean | worst | other speakers | kept answers right |")
         print("|---|---|" + "---|" * (len(speakers) + 4))
         for recipe, per in results.items():
-            for k in ["0", *(f"{k:g}" for k in args.self_adapt)]:
+            for k in ["0", *args.self_adapt]:
                 means = {s: np.nanmean([r["self"][k] for r in per[s]]) for s in per}
                 rows = [r["self"] for rr in per.values() for r in rr]
                 others = np.nanmean([r["others " + k] for r in rows])

@@ -8,7 +8,7 @@ Subcommands:
     minigru predict CHECKPOINT FILE.wav ... [--json]       label and probabilities per file
     minigru ensemble MODEL MODEL ... --out FILE.npz         several models answering as one
     minigru adapt MODEL --data-dir ROOT --out FILE.npz     a model fine-tuned to a new voice
-        [--unlabelled [--keep 0.5]]                          (its recordings unlabelled)
+        [--unlabelled [--keep 0.5 0.7]]                      (its recordings unlabelled)
     minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
     minigru stream CHECKPOINT FILE.wav [--chunk-ms 10]      live recognition with latency
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
@@ -219,8 +219,12 @@ def _cmd_adapt(args: argparse.Namespace) -> int:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     counts = ", ".join(f"{c} {n}" for c, n in r["per_class"].items())
     if args.unlabelled:
-        print(f"the model labelled {r['pool']} recordings; kept the {r['clips']} it was surest "
-              f"of ({r['keep']:g} of each answer: {counts})")
+        for k, step in enumerate(r["rounds"], 1):
+            by = "the model" if k == 1 else f"the model of round {k - 1}"
+            print(f"round {k}: {by} labelled the {r['pool']} recordings; kept the "
+                  f"{step['clips']} it was surest of ({step['keep']:g} of each answer)")
+        if r["stopped"]:
+            print(r["stopped"], file=sys.stderr)
     print(f"adapted {args.checkpoint} to {r['clips']} clips ({counts}), with "
           f"{r['utterances'] - r['clips']} augmented copies, {r['epochs']} epochs at lr "
           f"{r['lr']:g} in {r['seconds']:.1f} s")
@@ -451,9 +455,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the recordings have no labels: every .wav under ROOT, labelled by the "
                         "model itself, adapting on the answers it is surest of "
                         "(self-training)")
-    p.add_argument("--keep", type=float, default=None, metavar="FRACTION",
+    p.add_argument("--keep", type=float, nargs="+", default=None, metavar="FRACTION",
                    help="with --unlabelled, the fraction of each answer's recordings kept, "
-                        "the most confident first (default 0.5)")
+                        "the most confident first, one for each round of labelling (default "
+                        "0.5 0.7)")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=_cmd_adapt)
 

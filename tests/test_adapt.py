@@ -217,7 +217,7 @@ def test_the_surest_answers_of_each_class_are_kept():
 
 @pytest.fixture(scope="module")
 def unlabelled(tmp_path_factory):
-    """A model that knows ann and bob well enough to answer every digit for cat, and cat's
+    """A model that knows ann and cat well enough to answer every digit for bob, and bob's
     clips under names that say nothing of their label."""
     root = tmp_path_factory.mktemp("unlabelled")
     corpus = root / "corpus"
@@ -225,57 +225,74 @@ def unlabelled(tmp_path_factory):
     write_fsdd_named(corpus, takes=6)
     out = root / "run"
     assert cli.main(["train", "--data", "fsdd", "--data-dir", str(corpus), "--test-speaker",
-                     "cat", "--epochs", "20", "--hidden", "16", "--augment", "none", "--lr",
+                     "bob", "--epochs", "20", "--hidden", "16", "--augment", "none", "--lr",
                      "0.01", "--quiet", "--out", str(out)]) == 0
     pool = root / "pool" / "monday"
     pool.mkdir(parents=True)
-    for k, f in enumerate(sorted(corpus.glob("*_cat_*.wav"))):
+    for k, f in enumerate(sorted(corpus.glob("*_bob_*.wav"))):
         (pool / f"clip{k:02d}.wav").write_bytes(f.read_bytes())
     return {"model": RunFolder(out).best, "pool": pool.parent}
 
 
 def test_unlabelled_adapting_is_enrolment_on_the_models_surest_answers(unlabelled, tmp_path):
-    """The model labels every .wav under the folder itself; the adapted weights are, bit for
-    bit, labelled adapting on the kept clips with those labels."""
+    """The model labels every .wav under the folder itself, in two rounds by default; the
+    adapted weights are, bit for bit, labelled adapting of the trained weights on the second
+    round's kept clips, labelled by the model of the first round."""
     r = adapt_checkpoint(unlabelled["model"], unlabelled["pool"], tmp_path / "cat.npz",
                          unlabelled=True, epochs=2, seed=3)
     model, cfg = load_model(unlabelled["model"])
     pool, skipped = unlabelled_clips(unlabelled["pool"], config.pipeline_of(cfg))
     assert len(pool) == 60 and not skipped and pool.names[0] == "monday/clip00.wav"
     posteriors = evaluate(model, DataLoader(pool, 64), 10)["probabilities"]
-    kept, p = self_labelled(model, pool, cfg["classes"], 0.5)
+    first, p = self_labelled(model, pool, cfg["classes"], 0.5)
     np.testing.assert_array_equal(p, posteriors)
     chosen = most_confident(posteriors, 0.5)
-    assert kept.names == [pool.names[i] for i in chosen]
-    assert kept.labels.tolist() == posteriors.argmax(axis=1)[chosen].tolist()
+    assert first.names == [pool.names[i] for i in chosen]
+    assert first.labels.tolist() == posteriors.argmax(axis=1)[chosen].tolist()
     answers = np.bincount(posteriors.argmax(axis=1), minlength=10)
-    assert list(r["per_class"].values()) == [int(np.ceil(n / 2)) for n in answers]
-    assert r["clips"] == len(kept) and r["pool"] == 60 and r["before"] is None
-    adapt_model(model, cfg, kept, epochs=2, seed=3)
+    assert r["rounds"][0] == {"keep": 0.5, "clips": sum(int(np.ceil(n / 2)) for n in answers)}
+    adapt_model(model, cfg, first, epochs=2, seed=3)
+    second, relabelled = self_labelled(model, pool, cfg["classes"], 0.7)
+    answers = np.bincount(relabelled.argmax(axis=1), minlength=10)
+    assert list(r["per_class"].values()) == [int(np.ceil(0.7 * n)) for n in answers]
+    assert r["rounds"][1] == {"keep": 0.7, "clips": len(second)} == {"keep": 0.7,
+                                                                      "clips": r["clips"]}
+    assert r["pool"] == 60 and r["before"] is None and r["keep"] == [0.5, 0.7]
+    model, _ = load_model(unlabelled["model"])
+    adapt_model(model, cfg, second, epochs=2, seed=3)
     adapted, cfg2 = load_model(r["out"])
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, adapted.state_dict()[name], err_msg=name)
     after = evaluate(model, DataLoader(pool, 64), 10)["probabilities"]
     assert r["changed"] == int(np.sum(after.argmax(axis=1) != posteriors.argmax(axis=1)))
     record = cfg2["adapted"][0]
-    assert record["data"] == "unlabelled" and record["keep"] == 0.5 and record["pool"] == 60
-    assert record["clips"] == len(kept) and record["labels"] == "the model's own"
+    assert record["data"] == "unlabelled" and record["keep"] == [0.5, 0.7]
+    assert record["pool"] == 60 and record["rounds"] == r["rounds"]
+    assert record["clips"] == len(second) and record["labels"] == "the model's own"
+    one = adapt_checkpoint(unlabelled["model"], unlabelled["pool"], tmp_path / "one.npz",
+                           unlabelled=True, epochs=2, seed=3, keep=0.5)
+    assert [step["keep"] for step in one["rounds"]] == [0.5]
+    model, _ = load_model(unlabelled["model"])
+    adapt_model(model, cfg, first, epochs=2, seed=3)
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, load_model(one["out"])[0].state_dict()[name])
 
 
 def test_unlabelled_adapting_from_the_command_line(unlabelled, tmp_path, capsys):
     (unlabelled["pool"] / "notes.wav").write_bytes(b"not a wav")
     try:
         code = cli.main(["adapt", str(unlabelled["model"]), "--data-dir",
-                         str(unlabelled["pool"]), "--unlabelled", "--keep", "0.3", "--out",
-                         str(tmp_path / "a.npz"), "--epochs", "1"])
+                         str(unlabelled["pool"]), "--unlabelled", "--keep", "0.3", "0.6",
+                         "--out", str(tmp_path / "a.npz"), "--epochs", "1"])
     finally:
         (unlabelled["pool"] / "notes.wav").unlink()
     out, err = capsys.readouterr()
     assert code == 1 and "notes.wav" in err
-    assert "the model labelled 60 recordings; kept the" in out and "0.3 of each" in out
+    assert "round 1: the model labelled the 60 recordings; kept the" in out
+    assert "round 2: the model of round 1 labelled the 60" in out and "(0.6 of each" in out
     assert "answers that changed by adapting:" in out
-    assert load_model(tmp_path / "a.npz")[1]["adapted"][0]["keep"] == 0.3
-    cases = [(["--unlabelled", "--keep", "0"], "keep must be a fraction"),
+    assert load_model(tmp_path / "a.npz")[1]["adapted"][0]["keep"] == [0.3, 0.6]
+    cases = [(["--unlabelled", "--keep", "0.5", "0"], "keep must be a fraction"),
              (["--keep", "0.5"], "keep chooses among the model's own labels")]
     for args, message in cases:
         code = cli.main(["adapt", str(unlabelled["model"]), "--data-dir",
@@ -285,7 +302,32 @@ def test_unlabelled_adapting_from_the_command_line(unlabelled, tmp_path, capsys)
         assert not (tmp_path / "b.npz").exists()
 
 
-def test_unlabelled_recordings_of_some_words_only_are_refused(unlabelled, voices, tmp_path):
+def test_a_round_whose_labels_lack_a_class_ends_the_rounds(unlabelled, tmp_path, monkeypatch):
+    """The first round's model is the result when the second round's labels lack a class."""
+    from minigru.speech import adapt
+
+    calls = []
+
+    def lacking(model, pool, classes, keep):
+        calls.append(keep)
+        if len(calls) == 2:
+            raise ConfigError("the model heard none of the 60 recordings as ['4']")
+        return self_labelled(model, pool, classes, keep)
+
+    monkeypatch.setattr(adapt, "self_labelled", lacking)
+    r = adapt_checkpoint(unlabelled["model"], unlabelled["pool"], tmp_path / "a.npz",
+                         unlabelled=True, epochs=1, keep=[0.5, 0.7, 0.9])
+    assert calls == [0.5, 0.7] and [step["keep"] for step in r["rounds"]] == [0.5]
+    assert r["stopped"] == "round 2 was not run: the model heard none of the 60 recordings " \
+                           "as ['4']"
+    one = adapt_checkpoint(unlabelled["model"], unlabelled["pool"], tmp_path / "b.npz",
+                           unlabelled=True, epochs=1, keep=0.5)
+    for name, value in load_model(one["out"])[0].state_dict().items():
+        np.testing.assert_array_equal(value, load_model(r["out"])[0].state_dict()[name])
+    assert load_model(r["out"])[1]["adapted"][0]["rounds"] == one["rounds"]
+
+
+def test_unlabelled_recordings_of_some_words_only_are_refused(unlabelled, tmp_path):
     """A class the model gives no clip is named: adapting without it would teach the model
     that it is rare."""
     model, cfg = load_model(unlabelled["model"])

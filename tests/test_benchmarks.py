@@ -65,8 +65,8 @@ def test_generalisation_benchmark_on_a_few_clips(tmp_path):
     out = tmp_path / "numbers.json"
     result = run("bench_generalisation", [
         "--data-dir", str(data), "--speakers", "theo", "--seeds", "0", "1", "--recipes",
-        "none", "--epochs", "1", "--set", "hidden=8", "--enrol", "1", "--self-adapt", "0.5",
-        "--json", str(out)])
+        "none", "--epochs", "1", "--set", "hidden=8", "--enrol", "1", "--self-adapt",
+        "0.5,0.7", "--json", str(out)])
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "| recipe | theo | mean | worst |" in result.stdout
     assert "| none, ensemble of the 2 seeds |" in result.stdout
@@ -75,12 +75,12 @@ def test_generalisation_benchmark_on_a_few_clips(tmp_path):
     assert "| none | 1 |" in result.stdout
     assert "| recipe | kept of each answer | theo | mean | worst | other speakers | kept " \
            "answers right |" in result.stdout
-    assert "| none | not adapted |" in result.stdout and "| none | 0.5 |" in result.stdout
+    assert "| none | not adapted |" in result.stdout and "| none | 0.5,0.7 |" in result.stdout
     rows = json.loads(out.read_text())["results"]["none"]["theo"]
     assert len(rows) == 2 and all(sum(map(sum, r["confusion"])) == 80 for r in rows)
     assert all(set(r["enrol"]) == {"0", "1", "others 0", "others 1"} for r in rows)
-    assert all(set(r["self"]) == {"0", "0.5", "others 0", "others 0.5", "right 0.5"}
-               for r in rows)
+    assert all(set(r["self"]) == {"0", "0.5,0.7", "others 0", "others 0.5,0.7",
+                                  "right 0.5,0.7"} for r in rows)
 
 
 def test_recipe_against_torch_says_what_it_needs():

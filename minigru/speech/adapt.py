@@ -25,9 +25,9 @@ touched) that ``minigru predict``, ``evaluate`` and ``stream`` read as any model
 ``adapted`` in its configuration saying from which model, on which clips and how it was
 adapted. Measured with ``benchmarks/bench_generalisation.py --enrol``.
 
-Without labels (``unlabelled=True``, ``minigru adapt --unlabelled``) the clips are labelled by
-the model itself, and only the answers it is surest of are adapted on: ``pseudo_labels.py``
-states the rule. Measured with ``--self-adapt``.
+Without labels (``unlabelled=True``, ``minigru adapt --unlabelled``, :func:`self_train`) the
+clips are labelled by the model itself, in rounds, and only the answers it is surest of are
+adapted on: ``pseudo_labels.py`` states the rule. Measured with ``--self-adapt``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ from ..training import MODEL_FORMAT, evaluate
 from .config import ConfigError, augment_of, check_config, pipeline_of
 from .datasets import cache_dir, whole_corpus
 from .predict import class_map, load_model
-from .pseudo_labels import KEEP, answers_changed, check_keep, self_labelled, unlabelled_clips
+from .pseudo_labels import answers_changed, keep_schedule, self_labelled, unlabelled_clips
 from .run import EVAL_BATCH, make_trainer
 
 EPOCHS = 20
@@ -115,11 +116,53 @@ def adapt_model(model: Module, cfg: dict[str, Any], enrolment: ArrayDataset, *,
             "train_accuracy": history[-1]["train_accuracy"]}
 
 
+def self_train(model: Module, cfg: dict[str, Any], pool: ArrayDataset, classes: list[str],
+               keep: float | Sequence[float] | None = None, *, epochs: int = EPOCHS,
+               lr: float | None = None, seed: int = 0, quiet: bool = True,
+               log: Any = None) -> dict[str, Any]:
+    """Adapt ``model`` in place to the unlabelled clips ``pool`` (``sources`` the audio
+    files), labelled by the model itself in rounds, one for each fraction of ``keep`` (None:
+    (0.5, 0.7)): each round labels the pool with the previous round's model (the first with
+    ``model`` as given), keeps that fraction of each answer's surest clips
+    (``pseudo_labels.most_confident``) and adapts the given weights on them with
+    :func:`adapt_model` (``epochs``, ``lr``, ``seed``). A class the first round's labels
+    lack is a ConfigError naming it; when a later round's labels lack one, the rounds stop
+    there and the previous round's model is the result (``stopped`` says why).
+
+    Returns the last round's :func:`adapt_model` summary with ``pool`` (N), ``keep`` (the
+    schedule), ``rounds`` ([{"keep", "clips"}] for each round run), ``stopped`` (None, or
+    why the rounds stopped early), ``labels`` (the last round's kept clips as a dataset) and
+    ``changed`` (how many of the pool the adapted model answers otherwise than the given
+    one).
+    """
+    keeps = keep_schedule(keep)
+    check_settings(epochs, lr, BATCH, seed)
+    trained = {k: v.copy() for k, v in model.state_dict().items()}
+    first = None
+    rounds: list[dict[str, Any]] = []
+    stopped = None
+    for k in keeps:
+        try:
+            kept_now, posteriors = self_labelled(model, pool, classes, k)
+        except ConfigError as exc:
+            if not rounds:
+                raise
+            stopped = f"round {len(rounds) + 1} was not run: {exc}"
+            break
+        kept, first = kept_now, posteriors if first is None else first
+        rounds.append({"keep": k, "clips": len(kept)})
+        model.load_state_dict(trained)
+        summary = adapt_model(model, cfg, kept, epochs=epochs, lr=lr, seed=seed, quiet=quiet,
+                              log=log)
+    return {**summary, "pool": len(pool), "keep": list(keeps), "rounds": rounds,
+            "stopped": stopped, "labels": kept, "changed": answers_changed(model, pool, first)}
+
+
 def adapt_checkpoint(checkpoint: str | os.PathLike[str], data_dir: str | os.PathLike[str],
                      out: str | os.PathLike[str], data: str = "folder", epochs: int = EPOCHS,
                      lr: float | None = None, seed: int = 0, overwrite: bool = False,
                      quiet: bool = True, log: Any = None, unlabelled: bool = False,
-                     keep: float | None = None) -> dict[str, Any]:
+                     keep: float | Sequence[float] | None = None) -> dict[str, Any]:
     """Adapt the model of ``checkpoint`` to the recordings under ``data_dir`` and write it to
     ``out``.
 
@@ -127,23 +170,22 @@ def adapt_checkpoint(checkpoint: str | os.PathLike[str], data_dir: str | os.Path
     ("7" and "seven" are one class); ``data="fsdd"``: FSDD-named files
     (``{digit}_{speaker}_{index}.wav``). ``unlabelled=True``: every ``.wav`` under
     ``data_dir``, whatever its folder or name (``data`` is not read), labelled by the model
-    itself, of which the fraction ``keep`` (None: 0.5) of each class's surest answers are
-    adapted on (``pseudo_labels``). Files that cannot be read are skipped and listed. ``out``
-    may not be ``checkpoint``, and an existing ``out`` is replaced only with
-    ``overwrite=True``.
+    itself in rounds, keeping in each the fraction of each class's surest answers that
+    ``keep`` gives it (:func:`self_train`; None: (0.5, 0.7)). Files that cannot be read are
+    skipped and listed. ``out`` may not be ``checkpoint``, and an existing ``out`` is
+    replaced only with ``overwrite=True``.
 
     Returns :func:`adapt_model`'s summary with ``out``, ``per_class`` (clips of each class),
     ``skipped`` ((file, reason) pairs) and ``before``: with labels, the original model's
     accuracy on the enrolment clips themselves, unaugmented (how far it was from this
-    voice); unlabelled, None, and ``pool`` (the clips read), ``keep`` and ``changed`` (how
-    many of them the adapted model answers otherwise than the original) are added.
+    voice); unlabelled, None, with :func:`self_train`'s ``pool``, ``keep``, ``rounds`` and
+    ``changed``.
     """
     check_settings(epochs, lr, BATCH, seed)
     if keep is not None and not unlabelled:
         raise ConfigError("keep chooses among the model's own labels: it is for unlabelled "
                           "recordings (--unlabelled)")
-    keep = KEEP if keep is None else keep
-    check_keep(keep)
+    keep_schedule(keep)
     out = Path(out)
     if out.resolve() == Path(checkpoint).resolve():
         raise ConfigError(f"the output {out} is the model being adapted; write the adapted "
@@ -158,29 +200,28 @@ def adapt_checkpoint(checkpoint: str | os.PathLike[str], data_dir: str | os.Path
         raise ConfigError(f"data_dir: no folder at {data_dir}")
     model, cfg = load_model(checkpoint)
     classes = list(cfg["classes"])
-    extra: dict[str, Any] = {}
     if unlabelled:
         pool, skipped = unlabelled_clips(data_dir, pipeline_of(cfg))
-        enrolment, posteriors = self_labelled(model, pool, classes, keep)
-        before = None
+        summary = self_train(model, cfg, pool, classes, keep, epochs=epochs, lr=lr, seed=seed,
+                             quiet=quiet, log=log)
+        enrolment, before = summary.pop("labels"), None
     else:
         source = dict(cfg, data=data, data_dir=str(data_dir), limit=None, test_speaker=None)
         check_config(source)
         found, skipped = whole_corpus(source, pipeline_of(cfg))
         enrolment = check_enrolment(found, classes)
         before = evaluate(model, DataLoader(enrolment, EVAL_BATCH), len(classes))["accuracy"]
-    summary = adapt_model(model, cfg, enrolment, epochs=epochs, lr=lr, seed=seed, quiet=quiet,
-                          log=log)
+        summary = adapt_model(model, cfg, enrolment, epochs=epochs, lr=lr, seed=seed,
+                              quiet=quiet, log=log)
     record = {"from": str(checkpoint), "data": "unlabelled" if unlabelled else data,
               "clips": len(enrolment), "epochs": epochs, "lr": summary["lr"], "seed": seed,
               "batch_size": BATCH, "augment": augment_of(cfg)}
     if unlabelled:
-        extra = {"pool": len(pool), "keep": keep,
-                 "changed": answers_changed(model, pool, posteriors)}
-        record.update(labels="the model's own", keep=keep, pool=len(pool))
+        record.update(labels="the model's own", keep=summary["keep"], pool=len(pool),
+                      rounds=summary["rounds"])
     config = {**cfg, "adapted": [*cfg.get("adapted", []), record]}
     save({"format": MODEL_FORMAT, "model": model.state_dict(), "epoch": None,
           "config": json.dumps(config, sort_keys=True)}, out)
     counts = np.bincount(np.asarray(enrolment.labels), minlength=len(classes))
-    return {**summary, **extra, "out": out, "before": before, "skipped": skipped,
+    return {**summary, "out": out, "before": before, "skipped": skipped,
             "per_class": {c: int(n) for c, n in zip(classes, counts, strict=True)}}
