@@ -31,8 +31,8 @@ is not learnt twice:
 Measured with ``benchmarks/bench_generalisation.py --self-adapt`` (leave one speaker out, the
 held-out voice's takes 0-24 as the unlabelled pool, scored on takes 25-49; the README has
 the numbers): one round keeping half of each answer kept answers about 97% right and adapted
-better than keeping 0.3, 0.4 or 0.7, and a second round keeping 0.7 gained 0.7 points more,
-on 11 of the 15 folds of three seeds.
+better than keeping 0.3 or 0.4 (three seeds) or 0.7 (one), and a second round keeping 0.7
+gained 0.7 points more (up on 9 of the 15 folds of three seeds, level on 2).
 """
 
 from __future__ import annotations
