@@ -129,11 +129,11 @@ def self_train(model: Module, cfg: dict[str, Any], pool: ArrayDataset, classes: 
     lack is a ConfigError naming it; when a later round's labels lack one, the rounds stop
     there and the previous round's model is the result (``stopped`` says why).
 
-    Returns the last round's :func:`adapt_model` summary with ``pool`` (N), ``keep`` (the
-    schedule), ``rounds`` ([{"keep", "clips"}] for each round run), ``stopped`` (None, or
-    why the rounds stopped early), ``labels`` (the last round's kept clips as a dataset) and
-    ``changed`` (how many of the pool the adapted model answers otherwise than the given
-    one).
+    Returns the last round's :func:`adapt_model` summary (``seconds`` those of every round)
+    with ``pool`` (N), ``keep`` (the schedule), ``rounds`` ([{"keep", "clips"}] for each
+    round run), ``stopped`` (None, or why the rounds stopped early), ``labels`` (the last
+    round's kept clips as a dataset) and ``changed`` (how many of the pool the adapted model
+    answers otherwise than the given one).
     """
     keeps = keep_schedule(keep)
     check_settings(epochs, lr, BATCH, seed)
@@ -141,6 +141,7 @@ def self_train(model: Module, cfg: dict[str, Any], pool: ArrayDataset, classes: 
     first = None
     rounds: list[dict[str, Any]] = []
     stopped = None
+    seconds = 0.0
     for k in keeps:
         try:
             kept_now, posteriors = self_labelled(model, pool, classes, k)
@@ -154,7 +155,8 @@ def self_train(model: Module, cfg: dict[str, Any], pool: ArrayDataset, classes: 
         model.load_state_dict(trained)
         summary = adapt_model(model, cfg, kept, epochs=epochs, lr=lr, seed=seed, quiet=quiet,
                               log=log)
-    return {**summary, "pool": len(pool), "keep": list(keeps), "rounds": rounds,
+        seconds += summary["seconds"]
+    return {**summary, "seconds": seconds, "pool": len(pool), "keep": list(keeps), "rounds": rounds,
             "stopped": stopped, "labels": kept, "changed": answers_changed(model, pool, first)}
 
 
