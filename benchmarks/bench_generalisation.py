@@ -178,6 +178,32 @@ def self_adaptation(model, cfg: dict, everything, speaker: str, others, seed: in
     return out
 
 
+def adaptation_table(results: dict, speakers: list[str], field: str, column: str,
+                     keys: list[str], title: str, right: bool = False) -> None:
+    """The table of one kind of adaptation (``field`` of each fold's row): a line for the
+    model before adapting and one for each key, the accuracy per held-out speaker (mean over
+    seeds), mean, worst, on the other speakers' validation clips and, with ``right``, how
+    many of the kept answers were right. A fold that was not adapted (NaN) is left out."""
+    print(f"\n{title} and on the other speakers' validation clips; mean over seeds\n")
+    extra = " kept answers right |" if right else ""
+    print(f"| recipe | {column} | " + " | ".join(speakers) + " | mean | worst | other "
+          f"speakers |{extra}")
+    print("|---|---|" + "---|" * (len(speakers) + 3 + right))
+    for recipe, per in results.items():
+        for k in ["0", *keys]:
+            means = {s: np.nanmean([r[field][k] for r in per[s]]) for s in per}
+            rows = [r[field] for rr in per.values() for r in rr]
+            cells = [f"{100 * means[s]:.1f}" for s in speakers]
+            line = (f"| {recipe} | {k if k != '0' else 'not adapted'} | " + " | ".join(cells) +
+                    f" | **{100 * np.mean(list(means.values())):.1f}** | "
+                    f"{100 * min(means.values()):.1f} | "
+                    f"{100 * np.nanmean([r['others ' + k] for r in rows]):.1f} |")
+            if right:
+                kept = np.nanmean([r["right " + k] for r in rows]) if k != "0" else None
+                line += f" {100 * kept:.1f} |" if kept is not None else " |"
+            print(line)
+
+
 def settings(pairs: list[str], base: dict) -> dict:
     """``base`` with each ``KEY=VALUE`` of ``--set`` applied (``a.b=1`` sets ``base["a"]["b"]``)."""
     out = json.loads(json.dumps(base))
@@ -337,39 +363,14 @@ def main() -> None:
                 for row in per[s]:
                     row["ensemble"] = ens[s]
     if args.enrol:
-        print("\nEnrolment: each fold's model adapted to K clips per digit of the held-out "
-              "speaker (takes 0-4), scored on the speaker's takes 5-49 and on the other "
-              "speakers' validation clips; mean over seeds\n")
-        print("| recipe | clips per digit | " + " | ".join(speakers) +
-              " | mean | worst | other speakers |")
-        print("|---|---|" + "---|" * (len(speakers) + 3))
-        for recipe, per in results.items():
-            for k in ["0", *map(str, args.enrol)]:
-                means = {s: np.mean([r["enrol"][k] for r in per[s]]) for s in per}
-                others = np.mean([r["enrol"]["others " + k] for rr in per.values()
-                                  for r in rr])
-                print(f"| {recipe} | {k} | " + " | ".join(f"{100 * means[s]:.1f}"
-                                                          for s in speakers) +
-                      f" | **{100 * np.mean(list(means.values())):.1f}** | "
-                      f"{100 * min(means.values()):.1f} | {100 * others:.1f} |")
+        adaptation_table(results, speakers, "enrol", "clips per digit",
+                         list(map(str, args.enrol)),
+                         "Enrolment: each fold's model adapted to K clips per digit of the "
+                         "held-out speaker (takes 0-4), scored on the speaker's takes 5-49")
     if args.self_adapt:
-        print("\nSelf-training: each fold's model adapted to the held-out speaker's takes 0-24 "
-              "without labels, scored on takes 25-49 and on the other speakers' validation "
-              "clips; mean over seeds\n")
-        print("| recipe | kept of each answer | " + " | ".join(speakers) +
-              " | mean | worst | other speakers | kept answers right |")
-        print("|---|---|" + "---|" * (len(speakers) + 4))
-        for recipe, per in results.items():
-            for k in ["0", *args.self_adapt]:
-                means = {s: np.nanmean([r["self"][k] for r in per[s]]) for s in per}
-                rows = [r["self"] for rr in per.values() for r in rr]
-                others = np.nanmean([r["others " + k] for r in rows])
-                right = f"{100 * np.nanmean([r['right ' + k] for r in rows]):.1f}" \
-                    if k != "0" else ""
-                print(f"| {recipe} | {k if k != '0' else 'not adapted'} | " +
-                      " | ".join(f"{100 * means[s]:.1f}" for s in speakers) +
-                      f" | **{100 * np.mean(list(means.values())):.1f}** | "
-                      f"{100 * min(means.values()):.1f} | {100 * others:.1f} | {right} |")
+        adaptation_table(results, speakers, "self", "kept of each answer", args.self_adapt,
+                         "Self-training: each fold's model adapted to the held-out speaker's "
+                         "takes 0-24 without labels, scored on takes 25-49", right=True)
     if not args.no_corruptions:
         names = [k for k in next(iter(next(iter(results.values())).values()))[0]
                  if k not in ("loso", "train_seconds", "n_train", "epochs", "ensemble",

@@ -33,20 +33,28 @@ def files_of(root: pathlib.Path, who: str, takes: range, into: pathlib.Path) -> 
     return into
 
 
-@pytest.fixture(scope="module")
-def voices(tmp_path_factory):
-    """A model trained on ann and bob (cat held out), cat's takes 0-1 to enrol and 2-5 to
-    test."""
-    root = tmp_path_factory.mktemp("adapt")
+def trained_without(root: pathlib.Path, held_out: str, *settings: str
+                    ) -> tuple[pathlib.Path, pathlib.Path]:
+    """A corpus of ann, bob and cat (6 takes of each digit) under ``root``, and the model
+    file of a run trained on it with ``held_out`` left out and these ``minigru train``
+    settings."""
     corpus = root / "corpus"
     corpus.mkdir()
     write_fsdd_named(corpus, takes=6)
     out = root / "run"
     assert cli.main(["train", "--data", "fsdd", "--data-dir", str(corpus), "--test-speaker",
-                     "cat", "--epochs", "3", "--hidden", "8", "--augment", "light",
-                     "--quiet", "--out", str(out)]) == 0
-    return {"model": RunFolder(out).best, "enrol": files_of(corpus, "cat", range(2),
-                                                            root / "enrol"),
+                     held_out, "--quiet", "--out", str(out), *settings]) == 0
+    return corpus, RunFolder(out).best
+
+
+@pytest.fixture(scope="module")
+def voices(tmp_path_factory):
+    """A model trained on ann and bob (cat held out), cat's takes 0-1 to enrol and 2-5 to
+    test."""
+    root = tmp_path_factory.mktemp("adapt")
+    corpus, model = trained_without(root, "cat", "--epochs", "3", "--hidden", "8",
+                                    "--augment", "light")
+    return {"model": model, "enrol": files_of(corpus, "cat", range(2), root / "enrol"),
             "test": files_of(corpus, "cat", range(2, 6), root / "test")}
 
 
@@ -220,18 +228,13 @@ def unlabelled(tmp_path_factory):
     """A model that knows ann and cat well enough to answer every digit for bob, and bob's
     clips under names that say nothing of their label."""
     root = tmp_path_factory.mktemp("unlabelled")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    write_fsdd_named(corpus, takes=6)
-    out = root / "run"
-    assert cli.main(["train", "--data", "fsdd", "--data-dir", str(corpus), "--test-speaker",
-                     "bob", "--epochs", "20", "--hidden", "16", "--augment", "none", "--lr",
-                     "0.01", "--quiet", "--out", str(out)]) == 0
+    corpus, model = trained_without(root, "bob", "--epochs", "20", "--hidden", "16",
+                                    "--augment", "none", "--lr", "0.01")
     pool = root / "pool" / "monday"
     pool.mkdir(parents=True)
     for k, f in enumerate(sorted(corpus.glob("*_bob_*.wav"))):
         (pool / f"clip{k:02d}.wav").write_bytes(f.read_bytes())
-    return {"model": RunFolder(out).best, "pool": pool.parent}
+    return {"model": model, "pool": pool.parent}
 
 
 def test_unlabelled_adapting_is_enrolment_on_the_models_surest_answers(unlabelled, tmp_path):
