@@ -18,7 +18,12 @@ from minigru.data.speech import augmented
 from minigru.data.synthetic import DIGIT_WORDS
 from minigru.speech import ConfigError, combine_models, config, load_model, predict_files, run
 from minigru.speech.adapt import adapt_checkpoint, adapt_model, check_enrolment
-from minigru.speech.pseudo_labels import most_confident, self_labelled, unlabelled_clips
+from minigru.speech.pseudo_labels import (
+    keep_schedule,
+    most_confident,
+    self_labelled,
+    unlabelled_clips,
+)
 from minigru.training import RunFolder, evaluate
 
 from .test_generalisation import write_fsdd_named
@@ -221,6 +226,15 @@ def test_the_surest_answers_of_each_class_are_kept():
     for keep in (0, -0.5, 1.5, float("nan"), True):
         with pytest.raises(ConfigError, match="keep must be a fraction"):
             most_confident(p, keep)
+    for bad in (p[0], np.zeros((0, 3))):
+        with pytest.raises(ConfigError, match="probabilities must be"):
+            most_confident(bad, 0.5)
+    assert keep_schedule(None) == (0.5, 0.7) and keep_schedule(0.3) == (0.3,)
+    assert keep_schedule([0.2, 0.4]) == (0.2, 0.4)
+    with pytest.raises(ConfigError, match="at least one fraction"):
+        keep_schedule([])
+    with pytest.raises(ConfigError, match="keep must be a fraction"):
+        keep_schedule([0.5, 2])
 
 
 @pytest.fixture(scope="module")
@@ -348,3 +362,8 @@ def test_unlabelled_recordings_of_some_words_only_are_refused(unlabelled, tmp_pa
     empty.mkdir()
     with pytest.raises(ConfigError, match="no .wav file"):
         adapt_checkpoint(unlabelled["model"], empty, tmp_path / "x.npz", unlabelled=True)
+    (empty / "a.wav").write_bytes(b"RIFF....not a wav")
+    wavfile.write(empty / "silent.wav", 8000, np.zeros(4000, dtype=np.int16))
+    with pytest.raises(ConfigError, match="none of the .wav files under .* could be read"):
+        adapt_checkpoint(unlabelled["model"], empty, tmp_path / "x.npz", unlabelled=True)
+    assert not (tmp_path / "x.npz").exists()
