@@ -74,7 +74,7 @@ def keep_schedule(keep: float | Sequence[float] | None) -> tuple[float, ...]:
     return keeps
 
 
-def most_confident(probabilities: np.ndarray, keep: float = KEEP) -> np.ndarray:
+def most_confident(probabilities: np.ndarray, keep: float = KEEP[0]) -> np.ndarray:
     """The indices S of the module docstring, sorted: for each class, the ceil(keep * n_k)
     rows answered with it whose posterior of that answer is highest.
 
@@ -116,7 +116,7 @@ def unlabelled_clips(root: str | os.PathLike[str], pipeline: FeaturePipeline
                         sources=files), skipped
 
 
-def self_labelled(model: Module, pool: ArrayDataset, classes: list[str], keep: float = KEEP
+def self_labelled(model: Module, pool: ArrayDataset, classes: list[str], keep: float = KEEP[0]
                   ) -> tuple[ArrayDataset, np.ndarray]:
     """The clips of ``pool`` that :func:`most_confident` keeps, labelled with the model's
     answers (``classes`` its class names), and the model's posteriors for the whole pool
