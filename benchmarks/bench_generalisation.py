@@ -44,6 +44,7 @@ from minigru.data.loader import DataLoader
 from minigru.speech.config import ConfigError, ema_of, make_config
 from minigru.speech.datasets import cache_dir, grow_training_set, speaker_split
 from minigru.speech.models import model_for
+from minigru.speech.pseudo_labels import keep_schedule
 from minigru.speech.run import fit_and_test
 from minigru.training import evaluate
 
@@ -254,12 +255,10 @@ def main() -> None:
         sys.exit(f"--enrol takes clips per digit from 1 to 5 (takes 0-4), got {args.enrol}")
     for schedule in args.self_adapt or []:
         try:
-            fractions = [float(k) for k in schedule.split(",")]
-        except ValueError:
-            fractions = []
-        if not fractions or not all(0 < k <= 1 for k in fractions):
-            sys.exit(f"--self-adapt takes fractions in (0, 1] joined by commas, got "
-                     f"{schedule!r}")
+            keep_schedule([float(k) for k in schedule.split(",")])
+        except ValueError as exc:
+            sys.exit(f"--self-adapt takes fractions in (0, 1] joined by commas; "
+                     f"{schedule!r}: {exc}")
     if not Path(args.data_dir).is_dir():
         sys.exit(f"no FSDD folder at {args.data_dir}; pass --data-dir or set MINIGRU_FSDD")
     base = make_config(settings(args.set, {"data": "fsdd", "data_dir": args.data_dir}))
