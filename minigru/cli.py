@@ -66,6 +66,19 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_or_none(text: str) -> str:
+    """``--dither-db``'s value: a finite number of dB, or ``none``."""
+    if text.strip().lower() == "none":
+        return "none"
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a number of dB or none, got {text!r}")
+    return text
+
+
 def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
@@ -74,6 +87,8 @@ def _train_overrides(args: argparse.Namespace) -> dict:
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack")
                 if getattr(args, k) is not None}
+    if args.dither_db is not None:
+        features["dither_db"] = None if args.dither_db == "none" else float(args.dither_db)
     if features:
         over["features"] = features
     if args.synthetic_voices is not None:
@@ -362,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "in epoch e (cosine)")
     p.add_argument("--seed", type=int)
     p.add_argument("--limit", type=int, help="at most N examples per class and split")
-    p.add_argument("--augment", choices=["auto", "none", "light", "strong"], default=None,
+    p.add_argument("--augment", choices=["auto", "none", "light", "strong", "noisy"],
+                   default=None,
                    help="augmented copies of the training set (speed, VTLP, noise, reverb, "
                         "gain, ...; see mg.audio.augment); auto (default): strong for "
                         "recordings, none for the synthetic digits")
@@ -370,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="per-utterance mean and variance normalisation (default on)")
     p.add_argument("--trim", action=argparse.BooleanOptionalAction, default=None,
                    help="trim the silence around each word (default on)")
+    p.add_argument("--dither-db", type=_db_or_none, metavar="DB", default=None,
+                   help="a noise floor: the same white noise DB dB below each (trimmed) "
+                        "recording's power, at training and at test (none: off; see "
+                        "mg.audio.augment.dither)")
     p.add_argument("--stack", type=int, metavar="K", default=None,
                    help="K consecutive feature frames side by side per recurrent step "
                         "(default 1; 2 halves the steps)")

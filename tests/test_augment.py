@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -266,3 +267,39 @@ def test_augment_is_the_same_in_another_process():
 def test_bad_arguments_are_named(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("snr", [10.0, 25.0, 40.0])
+def test_dither_is_the_seeds_white_noise_at_the_requested_snr(snr):
+    x = tone(300) * np.hanning(SR)
+    y = A.dither(x, snr)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    assert A.snr_db(x, y.astype(np.float64) - x) == pytest.approx(snr, abs=0.01)
+    w = np.random.default_rng(0).standard_normal(SR)
+    expected = x + w * np.sqrt(np.mean(x ** 2) / (np.mean(w ** 2) * 10 ** (snr / 10)))
+    np.testing.assert_allclose(y, expected.astype(np.float32), rtol=0, atol=1e-7)
+    np.testing.assert_array_equal(A.dither(x, snr), y)
+    other = A.dither(x, snr, 7).astype(np.float64) - x
+    assert abs(np.corrcoef(other, y.astype(np.float64) - x)[0, 1]) < 0.05
+    # another signal with the same seed gets the same noise sequence, at its own power
+    z = A.dither(2 * x[:1000], snr).astype(np.float64) - 2 * x[:1000]
+    noise = y[:1000].astype(np.float64) - x[:1000]
+    corr = np.dot(z, noise) / np.sqrt(np.dot(z, z) * np.dot(noise, noise))
+    assert corr > 0.999
+
+
+def test_dither_leaves_silence_and_refuses_a_bad_snr():
+    np.testing.assert_array_equal(A.dither(np.zeros(100), 20.0), np.zeros(100))
+    with pytest.raises(ValueError, match="snr"):
+        A.dither(tone(100), float("inf"))
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="seed"):
+            A.dither(tone(100), 20.0, bad)
+    with pytest.raises(ValueError, match="x"):
+        A.dither(np.zeros((2, 3)), 20.0)
+
+
+def test_the_noisy_policy_is_strong_with_more_and_louder_noise():
+    strong, noisy = A.policy("strong"), A.policy("noisy")
+    assert (noisy.p_noise, noisy.snr) == (0.8, (0.0, 20.0))
+    assert dataclasses.replace(noisy, name="strong", p_noise=0.7, snr=(5.0, 30.0)) == strong

@@ -298,11 +298,12 @@ def test_train_flags_set_the_features_and_augmentation():
     assert over["features"] == {"cmvn": False, "trim": True}
     cfg = config.make_config(over)
     assert cfg["augment"] == "strong" and cfg["mix_synthetic"] == 3
-    assert config.pipeline_of(cfg) == FeaturePipeline(cmvn=False, trim=True, sample_rate=16000)
+    assert config.pipeline_of(cfg) == FeaturePipeline(cmvn=False, trim=True, sample_rate=16000,
+                                                      dither_db=25.0)
     assert config.augment_of(config.make_config({})) == "none"
     over = cli._train_overrides(cli.build_parser().parse_args(["train", "--stack", "2"]))
     assert config.pipeline_of(config.make_config(over)).stack == 2
-    assert config.augment_of(config.make_config({"data": "fsdd"})) == "strong"
+    assert config.augment_of(config.make_config({"data": "fsdd"})) == "noisy"
 
 
 def test_a_run_records_the_policy_it_resolved_and_an_old_auto_keeps_its_meaning(tmp_path):

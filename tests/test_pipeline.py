@@ -220,6 +220,64 @@ def test_a_stacking_run_travels_with_its_model(tmp_path, clip):
     assert StreamingRecognizer(model, plain, 16000, cfg2["classes"]).decide == "word"
 
 
+def test_a_noise_floor_is_the_trimmed_word_dithered(clip):
+    from minigru.audio import augment as A
+    from minigru.audio.endpoint import trim
+
+    plain = FeaturePipeline(cmvn=True, trim=True, sample_rate=8000)
+    floor = dataclasses.replace(plain, dither_db=25.0)
+    x, rate = plain.convert(clip, 16000)
+    y, _ = floor.convert(clip, 16000)
+    word = trim(mg.audio.resample(clip, 16000, 8000).astype(np.float32), 8000)
+    seed = round(1000 * word.size / 8000)
+    assert mg.audio.pipeline.dither_seed(word.size, 8000) == seed
+    np.testing.assert_array_equal(y, A.dither(word, 25.0, seed))
+    assert A.snr_db(x, y.astype(np.float64) - x) == pytest.approx(25.0, abs=0.01)
+    np.testing.assert_array_equal(floor(clip, 16000), plain(y, 8000))
+    # the same word with a second of silence around it gets the same floor
+    at_8k = mg.audio.resample(clip, 16000, 8000).astype(np.float32)
+    np.testing.assert_array_equal(floor(np.pad(at_8k, 8000), 8000), floor(at_8k, 8000))
+    assert floor.to_dict()["dither_db"] == 25.0 and "dither_db" not in plain.to_dict()
+    assert FeaturePipeline.from_json(floor.to_json()) == floor
+    assert FeaturePipeline.from_dict(plain.to_dict()).dither_db is None
+    for bad in ("25", float("nan"), True):
+        with pytest.raises(ValueError, match="dither_db"):
+            FeaturePipeline(dither_db=bad)
+    stream, plain_stream = floor.streaming(), plain.streaming()
+    np.testing.assert_array_equal(stream.push(x),
+                                  plain_stream.push(x))
+    with pytest.raises(config.ConfigError, match="dither_db"):
+        config.make_config({"features": {"dither_db": "loud"}})
+
+
+def test_a_noise_floor_travels_with_its_model(tmp_path, clip):
+    from minigru import cli
+    from minigru.speech.stream import StreamingRecognizer
+
+    args = cli.build_parser().parse_args(["train", "--dither-db", "30"])
+    over = cli._train_overrides(args)
+    assert over["features"] == {"dither_db": 30.0}
+    none = cli._train_overrides(cli.build_parser().parse_args(["train", "--dither-db", "none"]))
+    assert none["features"] == {"dither_db": None}
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["train", "--dither-db", "loud"])
+    cfg = config.make_config({**over, "limit": 3, "epochs": 1, "hidden": 8, "synthetic": {
+        "train_per_class": 3, "val_per_class": 2, "test_per_class": 2}})
+    run.train_run(cfg, tmp_path / "run", quiet=True, log=None)
+    model, cfg2 = predict.load_model(RunFolder(tmp_path / "run").best)
+    pipe = config.pipeline_of(cfg2)
+    assert pipe.dither_db == 30.0
+    wavfile.write(tmp_path / "16k.wav", 16000, clip)
+    [(_, p)] = predict.predict_files(model, cfg2, [tmp_path / "16k.wav"])
+    feats = pipe(clip, 16000).astype(np.float32)
+    with mg.no_grad():
+        direct = mg.nn.functional.softmax(model(feats[:, None, :], [feats.shape[0]]),
+                                          axis=1).numpy()[0]
+    np.testing.assert_allclose(p, direct, rtol=0, atol=1e-6)
+    assert StreamingRecognizer(model, dataclasses.replace(pipe, cmvn=False, trim=False),
+                               16000, cfg2["classes"]).decide == "word"
+
+
 def _tone(freq: float, rate: int, seconds: float = 1.0) -> np.ndarray:
     return np.sin(2 * np.pi * freq * np.arange(int(seconds * rate)) / rate)
 

@@ -11,6 +11,7 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
     x  -> downmix to mono (mean of the channels)                  (load_wav)
        -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
+       -> if ``dither_db``: + white noise that many dB below it, seeded by its duration in ms
        -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
        -> deltas of order 1..``deltas``                            (mg.audio.delta)
        -> per-utterance CMVN if ``cmvn``                           (mg.audio.cmvn)
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .augment import dither
 from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
 from .frames import frame_signal, get_window, preemphasis
@@ -56,6 +58,10 @@ class FeaturePipeline:
         stack: frames per model step (:func:`stack_frames`): 1 keeps every 10 ms frame; 2
             puts each pair of frames side by side, so a recurrent layer takes half the steps
             over inputs twice as wide (a lower frame rate, as in Pundak and Sainath 2016).
+        dither_db: a noise floor: white noise this many dB below the (trimmed) signal's power
+            added to every input (``mg.audio.augment.dither``, seeded by the signal's
+            duration, :func:`dither_seed`), so that what lies below it in a recording (its
+            room, its microphone's hiss) looks alike in every recording (None: none).
     """
 
     preset: str | None = None
@@ -65,6 +71,7 @@ class FeaturePipeline:
     sample_rate: int | None = None
     trim: bool = False
     stack: int = 1
+    dither_db: float | None = None
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -82,6 +89,11 @@ class FeaturePipeline:
             if not isinstance(getattr(self, name), bool):
                 raise InputError(f"FeaturePipeline: {name} must be true or false, got "
                                  f"{getattr(self, name)!r}")
+        d = self.dither_db
+        if d is not None and (not isinstance(d, (int, float)) or isinstance(d, bool)
+                              or not np.isfinite(d)):
+            raise InputError(f"FeaturePipeline: dither_db must be a finite number of dB or "
+                             f"None, got {d!r}")
         rate = self.sample_rate
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool)
                                  or rate <= 0):
@@ -104,8 +116,13 @@ class FeaturePipeline:
         return self.mfcc_config().frame_sizes(rate)[1] * self.stack / rate
 
     def to_dict(self) -> dict[str, Any]:
-        """The pipeline as a JSON-ready dict (the ``features`` section of a run config)."""
-        return dataclasses.asdict(self)
+        """The pipeline as a JSON-ready dict (the ``features`` section of a run config).
+        ``dither_db`` is left out when it is None, so a pipeline without a noise floor is
+        described, and its cached features are found, as before the setting existed."""
+        d = dataclasses.asdict(self)
+        if d["dither_db"] is None:
+            del d["dither_db"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeaturePipeline:
@@ -142,7 +159,7 @@ class FeaturePipeline:
     # ------------------------------------------------------------------ computing
     def convert(self, signal: Any, sample_rate: int) -> tuple[np.ndarray, int]:
         """A signal in this pipeline's form: mono float32 at its rate (its speech alone if
-        ``trim``), and that rate.
+        ``trim``, over the noise floor of ``dither_db``), and that rate.
 
         ``signal`` of shape (N,), or (channels, N) which is averaged over channels.
         """
@@ -160,6 +177,8 @@ class FeaturePipeline:
             rate = self.sample_rate
         if self.trim:
             x = trim(x, rate)
+        if self.dither_db is not None and x.size:
+            x = dither(x, self.dither_db, dither_seed(x.size, rate))
         return x, rate
 
     def frames(self, signals: Sequence[Any], sample_rate: int) -> list[np.ndarray]:
@@ -189,8 +208,11 @@ class FeaturePipeline:
 
     def streaming(self, sample_rate: int | None = None) -> Any:
         """A ``StreamingMFCC`` computing this pipeline frame by frame (CMVN, which needs the
-        whole utterance, becomes running CMVN). A pipeline that stacks frames has no
-        frame-by-frame form and is refused: decide on whole words instead."""
+        whole utterance, becomes running CMVN). Trimming and the noise floor (``dither_db``)
+        are set by the whole word, which a stream has not heard yet: the stream has neither
+        (its detector finds the words), so a model trained with them is best decided on whole
+        words (``decide='word'``, the streaming recogniser's choice for such pipelines). A
+        pipeline that stacks frames has no frame-by-frame form and is refused."""
         from .streaming import StreamingMFCC
 
         if self.stack != 1:
@@ -233,6 +255,14 @@ class FeaturePipeline:
         return {"signal": x, "sample_rate": rate, "power": power,
                 "freqs": np.arange(fb.shape[1]) * rate / n_fft, "filterbank": fb,
                 "mel_scale": cfg.mel_scale, "features": self(x, rate), "hop_seconds": hop / rate}
+
+
+def dither_seed(samples: int, sample_rate: int) -> int:
+    """The seed of a pipeline's noise floor for a (trimmed) signal of ``samples`` at
+    ``sample_rate``: its duration in whole milliseconds, ``round(1000 samples / rate)``. The
+    same clip always gets the same noise, clips of other lengths (other words, augmented
+    copies) other noise, and a copy of the clip at another sample rate the same noise."""
+    return int(round(1000 * int(samples) / int(sample_rate)))
 
 
 def stack_frames(features: Any, stack: int) -> np.ndarray:

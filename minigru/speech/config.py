@@ -23,10 +23,11 @@ SYNTHETIC_VOICES = (*VOICE_FAMILIES, "espeak")
 """The families of synthetic speakers: minigru's own synthesizer's (``VOICE_FAMILIES``) and
 eSpeak NG's (``minigru.data.espeak``, which needs the ``espeak-ng`` program or the library
 of the ``voices`` extra)."""
-RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True)
-"""The recogniser's features: minigru's MFCCs and deltas, the silence around the word trimmed
-and each utterance normalised (CMVN), which is what holds up on voices and recordings the
-model never met (``benchmarks/bench_generalisation.py``)."""
+RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True, dither_db=25.0)
+"""The recogniser's features: minigru's MFCCs and deltas, the silence around the word trimmed,
+a noise floor 25 dB below the word (``dither_db``) and each utterance normalised (CMVN),
+which is what holds up on voices and recordings the model never met
+(``benchmarks/bench_generalisation.py``)."""
 MODELS = ("gru", "lstm", "rnn", "cnn-gru")
 POOLINGS = ("mean", "last")
 SCHEDULES = ("plateau", "cosine")
@@ -39,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "weight_noise": 0.0, "test_speaker": None,
     "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0,
-    "features": RECOGNISER_PIPELINE.to_dict(),
+    "features": {"dither_db": None, **RECOGNISER_PIPELINE.to_dict()},
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000, "voices": "classic"},
 }
@@ -228,13 +229,13 @@ def _is_number(value: Any) -> bool:
 
 def augment_of(cfg: dict[str, Any]) -> str:
     """The augmentation policy of a run: ``augment``, where ``auto`` (the default) is
-    ``strong`` for recordings (fsdd, folder) and ``none`` for the synthetic digits, whose every
+    ``noisy`` for recordings (fsdd, folder) and ``none`` for the synthetic digits, whose every
     utterance is already a new random speaker. A run writes the policy it resolved into its
     ``config.json``; a configuration stored with ``auto`` by an earlier release meant
     ``light`` for recordings (see :func:`legacy_config`)."""
     name = cfg.get("augment", "none")
     if name == "auto":
-        return "none" if cfg["data"] == "synthetic" else "strong"
+        return "none" if cfg["data"] == "synthetic" else "noisy"
     return name
 
 

@@ -138,8 +138,8 @@ class StreamingRecognizer:
       stream cannot compute. The decision comes at the same moment, after the hang-over; it
       costs one whole-word forward pass then instead of a step per frame.
     - ``"auto"`` (the default): ``"word"`` when the pipeline normalises or trims each
-      utterance (``cmvn`` or ``trim``, as the default recogniser does) or stacks frames
-      (``stack > 1``), else ``"frames"``.
+      utterance (``cmvn`` or ``trim``, as the default recogniser does), stacks frames
+      (``stack > 1``) or adds a noise floor (``dither_db``), else ``"frames"``.
     """
 
     def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
@@ -169,11 +169,11 @@ class StreamingRecognizer:
                                  f"{value!r}")
         if decide == "auto":
             decide = "word" if features.cmvn or features.trim or features.stack != 1 \
-                else "frames"
+                or features.dither_db is not None else "frames"
         self.decide = decide
         self.features = features
-        detector = dataclasses.replace(features, cmvn=False, stack=1) if decide == "word" \
-            else features
+        detector = dataclasses.replace(features, cmvn=False, stack=1, dither_db=None) \
+            if decide == "word" else features
         self.mfcc = detector.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model = model
