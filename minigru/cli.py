@@ -380,16 +380,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--augment", choices=["auto", "none", "light", "strong", "noisy"],
                    default=None,
                    help="augmented copies of the training set (speed, VTLP, noise, reverb, "
-                        "gain, ...; see mg.audio.augment); auto (default): strong for "
+                        "gain, ...; see mg.audio.augment); auto (default): noisy for "
                         "recordings, none for the synthetic digits")
     p.add_argument("--cmvn", action=argparse.BooleanOptionalAction, default=None,
                    help="per-utterance mean and variance normalisation (default on)")
     p.add_argument("--trim", action=argparse.BooleanOptionalAction, default=None,
                    help="trim the silence around each word (default on)")
     p.add_argument("--dither-db", type=_db_or_none, metavar="DB", default=None,
-                   help="a noise floor: the same white noise DB dB below each (trimmed) "
-                        "recording's power, at training and at test (none: off; see "
-                        "mg.audio.augment.dither)")
+                   help="a noise floor: white noise DB dB below each trimmed word, seeded "
+                        "by its duration, at training and at test (default 25; none: off; "
+                        "see mg.audio.augment.dither)")
     p.add_argument("--stack", type=int, metavar="K", default=None,
                    help="K consecutive feature frames side by side per recurrent step "
                         "(default 1; 2 halves the steps)")
