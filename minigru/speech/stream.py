@@ -172,8 +172,8 @@ class StreamingRecognizer:
                 or features.dither_db is not None else "frames"
         self.decide = decide
         self.features = features
-        detector = dataclasses.replace(features, cmvn=False, stack=1, dither_db=None) \
-            if decide == "word" else features
+        detector = dataclasses.replace(features, cmvn=False, stack=1) if decide == "word" \
+            else features
         self.mfcc = detector.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model = model
