@@ -231,6 +231,10 @@ def test_a_noise_floor_is_the_trimmed_word_dithered(clip):
     word = trim(mg.audio.resample(clip, 16000, 8000).astype(np.float32), 8000)
     seed = round(1000 * word.size / 8000)
     assert mg.audio.pipeline.dither_seed(word.size, 8000) == seed
+    for args, name in (((-1, 8000), "samples"), ((100, 0), "sample_rate"),
+                       ((100.5, 8000), "samples"), ((100, True), "sample_rate")):
+        with pytest.raises(ValueError, match=name):
+            mg.audio.pipeline.dither_seed(*args)
     np.testing.assert_array_equal(y, A.dither(word, 25.0, seed))
     assert A.snr_db(x, y.astype(np.float64) - x) == pytest.approx(25.0, abs=0.01)
     np.testing.assert_array_equal(floor(clip, 16000), plain(y, 8000))

@@ -262,6 +262,9 @@ def dither_seed(samples: int, sample_rate: int) -> int:
     ``sample_rate``: its duration in whole milliseconds, ``round(1000 samples / rate)``. The
     same clip always gets the same noise, clips of other lengths (other words, augmented
     copies) other noise, and a copy of the clip at another sample rate the same noise."""
+    for name, value, low in (("samples", samples, 0), ("sample_rate", sample_rate, 1)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+            raise InputError(f"dither_seed: {name} must be an integer >= {low}, got {value!r}")
     return int(round(1000 * int(samples) / int(sample_rate)))
 
 
