@@ -1,4 +1,5 @@
-"""Two pieces of independent work at once, one per core: the directions of a bidirectional layer.
+"""Two pieces of independent work at once, one per core: the directions of a bidirectional
+layer, or the two halves of a batch.
 
 A recurrent layer's time loop is a chain of small matrix products (at every step a (B, H) by
 (H, G*H) product), too small for a BLAS library to share well between cores: on the 2-core
@@ -8,6 +9,29 @@ do not depend on each other, so :func:`run_pair` runs them on two threads at onc
 release the GIL, ``nogil=True``), each thread asking its BLAS products for one thread only, so
 that the two threads keep both cores busy for the whole loop. The same holds for the backward
 passes of the two directions.
+
+A unidirectional layer has no second direction, but its sequences do not interact: the first
+and the second half of the batch are two layers with the same weights
+(``ops.recurrent.BatchHalves``), which can run as a pair the same way. Each half's products
+have half the rows, and one thread each, so this pays only where the BLAS library does not
+already share a product well, at a small hidden size, and where a half still has enough rows
+for an efficient product. :func:`halves_pay` says when; on the machine of ``benchmarks/``
+(GRU training step, float32, T = 100 unless said, I = 39, whole layer / halves):
+
+    ====  =====  ===============  =========
+      B     H    whole ms         halves ms
+    ====  =====  ===============  =========
+     16    128   6.4              8.1
+     32     64   5.1              5.8
+     32    128   14.5             9.4
+     64    128   28.4             22.4
+    128    128   56.6             43.2
+     32    192   28.9             25.0
+     32    256   34.6 (T = 64)    34.4
+     64    256   79.0             68.1
+     32    384   88.5             96.4
+     64    512   463.6 (T = 200)  517.9
+    ====  =====  ===============  =========
 
 While a pair runs, every BLAS library the process has loaded (NumPy's and SciPy's each bring
 their own; Numba's products use SciPy's) is set to one thread, through threadpoolctl, and set
@@ -110,6 +134,19 @@ def _pool() -> ThreadPoolExecutor:
         _state["pool"] = ThreadPoolExecutor(1, thread_name_prefix="minigru-pair")
         _state["pid"] = os.getpid()
     return _state["pool"]
+
+
+HALVES_MIN_BATCH = 32
+HALVES_HIDDEN = (128, 256)
+
+
+def halves_pay(batch: int, hidden: int) -> bool:
+    """Whether a unidirectional layer of this batch and hidden size runs its two batch halves
+    as a pair: pairs run at once (:func:`pairs_run_at_once`), the batch has at least
+    ``HALVES_MIN_BATCH`` sequences, and ``HALVES_HIDDEN[0] <= hidden <= HALVES_HIDDEN[1]``
+    (the measurements in the module docstring)."""
+    return (batch >= HALVES_MIN_BATCH and HALVES_HIDDEN[0] <= hidden <= HALVES_HIDDEN[1]
+            and pairs_run_at_once())
 
 
 def run_pair(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:

@@ -160,3 +160,143 @@ def test_paired_directions_are_reproducible(pairing):
     for _ in range(3):
         for a, b in zip(first, run_model("gru", "float32", lengths, LARGE), strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------ the two halves of a batch
+
+def test_halves_pay_where_the_module_docstring_measured(pairing):
+    pairing(True)
+    require_pairs()
+    assert parallel.halves_pay(32, 128) and parallel.halves_pay(64, 256)
+    assert not parallel.halves_pay(16, 128)  # halves of 8 rows
+    assert not parallel.halves_pay(32, 64) and not parallel.halves_pay(64, 512)
+    pairing(False)
+    assert not parallel.halves_pay(32, 128)
+
+
+def run_unidirectional(kind: str, dtype: str, shape=(7, 33, 5, 128), reset_after=True
+                       ) -> list[np.ndarray]:
+    """Outputs, final states and every gradient (the input's, the initial states' and the
+    parameters') of a 2-layer unidirectional model on a ragged batch of odd size."""
+    T, B, n_in, H = shape
+    mg.manual_seed(5)
+    cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
+    extra = {"reset_after": reset_after} if kind == "gru" else {}
+    model = cls(n_in, H, num_layers=2, dtype=dtype, **extra)
+    rng = np.random.default_rng(6)
+    x = mg.tensor(rng.standard_normal((T, B, n_in)), dtype=dtype, requires_grad=True)
+    given = [mg.tensor(rng.standard_normal((2, B, H)), dtype=dtype, requires_grad=True)
+             for _ in range(2 if kind == "lstm" else 1)]
+    lengths = np.array([T, 3, T - 2, 1] + [T] * (B - 4))
+    out, state = model(x, tuple(given) if kind == "lstm" else given[0], lengths=lengths)
+    finals = state if isinstance(state, tuple) else (state,)
+    w = rng.standard_normal(out.shape)
+    (mg.sum(out * w) + sum(mg.sum(s * s) for s in finals)).backward()
+    return [array(t) for t in [out, *finals, x.grad, *(s.grad for s in given)]
+            + [p.grad for p in model.parameters()]]
+
+
+@pytest.fixture
+def count_halves(monkeypatch):
+    """How many times a BatchHalves node ran its forward."""
+    from minigru.ops import recurrent
+
+    calls = []
+    forward = recurrent.BatchHalves.forward
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["layer"].__name__)
+        return forward(*args, **kwargs)
+
+    monkeypatch.setattr(recurrent.BatchHalves, "forward", staticmethod(counted))
+    return calls
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
+def test_batch_halves_equal_the_whole_layer(pairing, count_halves, kind):
+    """Every output and gradient of a model whose layers ran as halves agrees with the whole
+    layers to rounding, in float64; the final states and the initial states' gradients keep
+    the batch order."""
+    pairing(True)
+    require_pairs()
+    halves = run_unidirectional(kind, "float64")
+    assert len(count_halves) == 2
+    pairing(False)
+    whole = run_unidirectional(kind, "float64")
+    assert len(count_halves) == 2
+    for a, b in zip(halves, whole, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
+
+
+def test_batch_halves_gru_reset_before(pairing, count_halves):
+    pairing(True)
+    require_pairs()
+    halves = run_unidirectional("gru", "float64", reset_after=False)
+    pairing(False)
+    whole = run_unidirectional("gru", "float64", reset_after=False)
+    assert count_halves == ["GRULayer"] * 2
+    for a, b in zip(halves, whole, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
+def test_batch_halves_at_once_equal_one_after_the_other_bit_for_bit(pairing, monkeypatch,
+                                                                     kind):
+    """The halves run as a pair give the numbers of the halves run in turn with one BLAS
+    thread (what a process limited to one thread computes, had it split the batch)."""
+    from threadpoolctl import threadpool_limits
+
+    from minigru.ops import recurrent
+
+    pairing(True)
+    require_pairs()
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden: True)
+    paired = run_unidirectional(kind, "float32")
+    with threadpool_limits(1):
+        alone = run_unidirectional(kind, "float32")
+    for a, b in zip(paired, alone, strict=True):
+        assert a.dtype == np.float32
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
+def test_gradcheck_batch_halves(monkeypatch, count_halves, kind):
+    """Finite differences check every gradient of a small model whose layers are split."""
+    from minigru.ops import recurrent
+
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden: True)
+    mg.manual_seed(7)
+    cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
+    model = cls(3, 4, num_layers=2, dtype="float64")
+    rng = np.random.default_rng(8)
+    x = mg.tensor(rng.standard_normal((5, 5, 3)), dtype="float64", requires_grad=True)
+    given = [mg.tensor(rng.standard_normal((2, 5, 4)), dtype="float64", requires_grad=True)
+             for _ in range(2 if kind == "lstm" else 1)]
+    lengths = np.array([5, 1, 3, 5, 2])
+
+    def run(x, *rest):
+        states = rest[:len(given)]
+        out, state = model(x, tuple(states) if kind == "lstm" else states[0], lengths=lengths)
+        return (out,) + (state if isinstance(state, tuple) else (state,))
+
+    assert mg.gradcheck(run, [x, *given, *model.parameters()])
+    assert count_halves
+
+
+def test_batch_halves_return_the_gates_in_batch_order(pairing, count_halves):
+    """``return_gates=True`` joins the halves' gate activations; without it they are not
+    joined at all (nothing reads them)."""
+    mg.manual_seed(9)
+    model = nn.GRU(5, 128, num_layers=2, dtype="float64")
+    x = mg.tensor(np.random.default_rng(10).standard_normal((6, 34, 5)), dtype="float64")
+    lengths = np.array([6, 2] + [5] * 32)
+    pairing(True)
+    require_pairs()
+    out, h_n, gates = model(x, lengths=lengths, return_gates=True)
+    assert len(count_halves) == 2
+    pairing(False)
+    out_w, h_w, gates_w = model(x, lengths=lengths, return_gates=True)
+    for a, b in zip([out, h_n, *gates], [out_w, h_w, *gates_w], strict=True):
+        assert array(a).shape == array(b).shape
+        np.testing.assert_allclose(array(a), array(b), rtol=1e-12, atol=1e-13)

@@ -4,7 +4,9 @@ A 2-layer unidirectional GRU is two ``GRULayer`` nodes, whatever the sequence le
 time loop lives inside the kernels, and each node's backward is the kernel's hand-derived BPTT.
 The two directions of a bidirectional layer are one ``BothDirections`` node (plus the
 concatenation between layers), whose forward and backward run the two directions' kernels at
-once, one per core (:func:`minigru.parallel.run_pair`).
+once, one per core (:func:`minigru.parallel.run_pair`). A unidirectional layer whose batch is
+large and whose hidden size is small is one ``BatchHalves`` node, which runs the two halves of
+the batch at once the same way (:func:`minigru.parallel.halves_pay` says when).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..autograd import Context, Function
 from ..kernels.gru import gru_backward, gru_forward
 from ..kernels.lstm import lstm_backward, lstm_forward
 from ..kernels.rnn import rnn_backward, rnn_forward
-from ..parallel import run_pair
+from ..parallel import halves_pay, run_pair
 from ..tensor import Tensor
 from . import layers as L
 from . import shape as S
@@ -46,6 +48,8 @@ class GRULayer(Function):
     """
 
     materialize_grads = False
+    states = 1
+    batch_axes = (1, 0, 1)
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
@@ -72,6 +76,9 @@ class GRULayer(Function):
 class LSTMLayer(Function):
     """(x, h0, c0, w_ih, w_hh, b_ih, b_hh) -> (y, h_n, c_n) for one layer and direction."""
 
+    states = 2
+    batch_axes = (1, 0, 0)
+
     @staticmethod
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
                 reverse: bool):
@@ -95,6 +102,9 @@ class LSTMLayer(Function):
 
 class RNNLayer(Function):
     """(x, h0, w_ih, w_hh, b_ih, b_hh) -> (y, h_n) for one layer and direction."""
+
+    states = 1
+    batch_axes = (1, 0)
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
@@ -151,6 +161,69 @@ class BothDirections(Function):
                             lambda: layer.backward(ctx_r, *grads[k:]))
         dx = None if g_f[0] is None else g_f[0] + g_r[0]
         return (dx,) + tuple(g_f[1:]) + tuple(g_r[1:])
+
+
+class BatchHalves(Function):
+    """One layer and direction with its batch cut in two, the halves run at once:
+    (x, *states, w_ih, w_hh, b_ih, b_hh) -> the outputs of ``layer`` (``GRULayer``,
+    ``LSTMLayer`` or ``RNNLayer``; ``layer.states`` is how many initial states follow x).
+
+    The sequences of a batch do not interact, so with m = B // 2 the rows b < m and b >= m are
+    two independent layers with the same weights (:func:`minigru.parallel.run_pair` runs them,
+    one per core). Their outputs are joined along the batch (``layer.batch_axes``: axis 1 of
+    y and of the GRU's gates, axis 0 of the final states), and in backward so are dx and the
+    state gradients, while each weight gradient, a sum over every (t, b) row, is the sum of
+    the two halves' sums:
+
+        dW = sum_{t, b < m} g_tb v_tb^T + sum_{t, b >= m} g_tb v_tb^T
+
+    The same values as the whole layer, to rounding (two sums added, products over m rows).
+    ``unread`` lists outputs that nothing reads (the GRU's gates when no one asked for them):
+    they are not joined, and come out as empty arrays.
+    """
+
+    materialize_grads = False
+
+    @staticmethod
+    def forward(ctx: Context, x, *params, layer: type[Function], lengths: np.ndarray,
+                unread: tuple[int, ...] = (), **options):
+        B, k = x.shape[1], layer.states
+        m = B // 2
+        halves = [(slice(0, m), lengths[:m]), (slice(m, B), lengths[m:])]
+        ctxs = (Context(layer, ()), Context(layer, ()))
+        for sub in ctxs:
+            sub.needs_input_grad = (_needs_dx(ctx),)
+
+        def run(i: int):
+            rows, lens = halves[i]
+            args = [x[:, rows]] + [p[rows] for p in params[:k]] + list(params[k:])
+            return layer.forward(ctxs[i], *args, lengths=lens, **options)
+
+        out_a, out_b = run_pair(lambda: run(0), lambda: run(1))
+        ctx.save_for_backward(*ctxs)
+        ctx.layer, ctx.m = layer, m
+        ctx.out_meta = [(a.shape[:ax] + (B,) + a.shape[ax + 1:], a.dtype)
+                        for a, ax in zip(out_a, layer.batch_axes, strict=True)]
+        return tuple(np.empty(0, a.dtype) if i in unread else np.concatenate([a, b], axis=ax)
+                     for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes,
+                                                         strict=True)))
+
+    @staticmethod
+    def backward(ctx: Context, *grads):
+        ctx_a, ctx_b = ctx.saved_tensors
+        layer, m, k = ctx.layer, ctx.m, ctx.layer.states
+        if layer.materialize_grads:
+            grads = tuple(np.zeros(*meta) if g is None else g
+                          for g, meta in zip(grads, ctx.out_meta, strict=True))
+        cut = [(None, None) if g is None or g.size == 0 else np.split(g, [m], axis=ax)
+               for g, ax in zip(grads, layer.batch_axes, strict=True)]
+        g_a, g_b = run_pair(lambda: layer.backward(ctx_a, *(c[0] for c in cut)),
+                            lambda: layer.backward(ctx_b, *(c[1] for c in cut)))
+        dx = None if g_a[0] is None else np.concatenate([g_a[0], g_b[0]], axis=1)
+        states = [np.concatenate([a, b], axis=0)
+                  for a, b in zip(g_a[1:1 + k], g_b[1:1 + k], strict=True)]
+        weights = [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
+        return (dx, *states, *weights)
 
 
 MODES = {"GRU": 3, "LSTM": 4, "RNN_TANH": 1, "RNN_RELU": 1}
@@ -232,17 +305,24 @@ def _one_direction(mode, x, h0, c0, weights, layer, lengths, reset_after, h_list
     """One unidirectional layer (its node, states and gates as for :func:`_both_directions`);
     returns the (T, B, H) output."""
     w_ih, w_hh, b_ih, b_hh = weights[layer]
+    split = halves_pay(x.shape[1], w_hh.shape[1])
+
+    def apply(fn: type[Function], *args, unread: tuple[int, ...] = (), **options):
+        if split:
+            return BatchHalves.apply(*args, layer=fn, lengths=lengths, reverse=False,
+                                     unread=unread, **options)
+        return fn.apply(*args, lengths=lengths, reverse=False, **options)
+
     if mode == "GRU":
-        y, h_n, g = GRULayer.apply(x, h0[layer], w_ih, w_hh, b_ih, b_hh, lengths=lengths,
-                                   reverse=False, reset_after=reset_after)
+        y, h_n, g = apply(GRULayer, x, h0[layer], w_ih, w_hh, b_ih, b_hh,
+                          reset_after=reset_after, unread=() if gates is not None else (2,))
         if gates is not None:
             gates.append(g.data)
     elif mode == "LSTM":
-        y, h_n, c_n = LSTMLayer.apply(x, h0[layer], c0[layer], w_ih, w_hh, b_ih, b_hh,
-                                      lengths=lengths, reverse=False)
+        y, h_n, c_n = apply(LSTMLayer, x, h0[layer], c0[layer], w_ih, w_hh, b_ih, b_hh)
         c_list.append(c_n)
     else:
-        y, h_n = RNNLayer.apply(x, h0[layer], w_ih, w_hh, b_ih, b_hh, lengths=lengths,
-                                reverse=False, relu=mode == "RNN_RELU")
+        y, h_n = apply(RNNLayer, x, h0[layer], w_ih, w_hh, b_ih, b_hh,
+                       relu=mode == "RNN_RELU")
     h_list.append(h_n)
     return y
