@@ -229,3 +229,35 @@ def test_rmsprop_is_hintons_lecture_form_with_alpha_0_9():
             step = np.where(mean_square > 0, g / np.sqrt(mean_square), 0.0)
         w = w - 0.01 * step
     np.testing.assert_allclose(p.data, w, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("cls,kw", [
+    (optim.Adam, dict()), (optim.Adam, dict(weight_decay=0.1)),
+    (optim.Adam, dict(amsgrad=True)), (optim.AdamW, dict(weight_decay=0.05)),
+    (optim.AdamW, dict(weight_decay=0.05, amsgrad=True)),
+], ids=["adam", "l2", "amsgrad", "adamw", "adamw-amsgrad"])
+def test_adam_in_one_pass_equals_the_array_operations_bit_for_bit(dtype, cls, kw):
+    """The kernel's one pass (``kernels/adam.py``) gives the NumPy operations' numbers to the
+    bit, in float32 and float64, over steps whose gradients change sign and scale."""
+    rng = np.random.default_rng(12)
+    start = rng.standard_normal((7, 5)).astype(dtype)
+    grads = [(rng.standard_normal((7, 5)) * 10.0 ** rng.integers(-3, 3)).astype(dtype)
+             for _ in range(6)]
+    results = []
+    for fused in (True, False):
+        p = nn.Parameter(start.copy())
+        opt = cls([p], lr=0.01, **kw)
+        if not fused:
+            opt._fused = (lambda data, g, state, group, opt=opt, p=p:
+                          opt._by_array(p, g, state, group))
+        for g in grads:
+            p.grad = g
+            opt.step()
+        state = opt.state[id(p)]
+        results.append((p.data.copy(), {k: np.asarray(v).copy() for k, v in state.items()}))
+    (p1, s1), (p2, s2) = results
+    assert p1.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(p1, p2)
+    for key in s2:
+        np.testing.assert_array_equal(s1[key], s2[key])

@@ -300,3 +300,22 @@ def test_batch_halves_return_the_gates_in_batch_order(pairing, count_halves):
     for a, b in zip([out, h_n, *gates], [out_w, h_w, *gates_w], strict=True):
         assert array(a).shape == array(b).shape
         np.testing.assert_allclose(array(a), array(b), rtol=1e-12, atol=1e-13)
+
+
+def test_halves_are_dealt_by_length():
+    """Sorted longest first and dealt alternately: the halves have nearly the same lengths,
+    so neither core waits long for the other."""
+    from minigru.ops.recurrent import deal
+
+    a, b = deal(np.array([5, 1, 3, 5, 2]))
+    np.testing.assert_array_equal(a, [0, 1, 2])  # places 1, 3, 5: lengths 5, 3, 1
+    np.testing.assert_array_equal(b, [3, 4])     # places 2, 4: lengths 5, 2
+    a, b = deal(np.full(6, 7))
+    np.testing.assert_array_equal(a, [0, 2, 4])
+    np.testing.assert_array_equal(b, [1, 3, 5])
+    lengths = np.random.default_rng(11).integers(1, 80, 33)
+    a, b = deal(lengths)
+    assert sorted(np.concatenate([a, b]).tolist()) == list(range(33))
+    assert list(a) == sorted(a) and list(b) == sorted(b) and len(a) == 17
+    assert abs(int(lengths[a].sum()) - int(lengths[b].sum())) <= lengths.max()
+    assert sorted(lengths)[-2] <= min(lengths[a].max(), lengths[b].max())

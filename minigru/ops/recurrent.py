@@ -168,18 +168,22 @@ class BatchHalves(Function):
     (x, *states, w_ih, w_hh, b_ih, b_hh) -> the outputs of ``layer`` (``GRULayer``,
     ``LSTMLayer`` or ``RNNLayer``; ``layer.states`` is how many initial states follow x).
 
-    The sequences of a batch do not interact, so with m = B // 2 the rows b < m and b >= m are
-    two independent layers with the same weights (:func:`minigru.parallel.run_pair` runs them,
-    one per core). Their outputs are joined along the batch (``layer.batch_axes``: axis 1 of
-    y and of the GRU's gates, axis 0 of the final states), and in backward so are dx and the
+    The sequences of a batch do not interact, so any two sets of rows that cover the batch
+    are two independent layers with the same weights (:func:`minigru.parallel.run_pair` runs
+    them, one per core). The rows are dealt like cards: sorted by length, longest first (ties
+    in batch order), the 1st, 3rd, 5th, ... go to one half and the others to the other, each
+    half keeping batch order. Both halves then have nearly the same lengths, and so the same
+    work, where contiguous halves of a batch of mixed lengths could leave one core waiting for
+    the other. Their outputs are put back in batch order (``layer.batch_axes``: axis 1 of y
+    and of the GRU's gates, axis 0 of the final states), and in backward so are dx and the
     state gradients, while each weight gradient, a sum over every (t, b) row, is the sum of
     the two halves' sums:
 
-        dW = sum_{t, b < m} g_tb v_tb^T + sum_{t, b >= m} g_tb v_tb^T
+        dW = sum_{t, b in A} g_tb v_tb^T + sum_{t, b in B} g_tb v_tb^T
 
-    The same values as the whole layer, to rounding (two sums added, products over m rows).
-    ``unread`` lists outputs that nothing reads (the GRU's gates when no one asked for them):
-    they are not joined, and come out as empty arrays.
+    The same values as the whole layer, to rounding (two sums added, products over half the
+    rows). ``unread`` lists outputs that nothing reads (the GRU's gates when no one asked for
+    them): they are not put together, and come out as empty arrays.
     """
 
     materialize_grads = False
@@ -188,42 +192,64 @@ class BatchHalves(Function):
     def forward(ctx: Context, x, *params, layer: type[Function], lengths: np.ndarray,
                 unread: tuple[int, ...] = (), **options):
         B, k = x.shape[1], layer.states
-        m = B // 2
-        halves = [(slice(0, m), lengths[:m]), (slice(m, B), lengths[m:])]
+        halves = deal(lengths)
         ctxs = (Context(layer, ()), Context(layer, ()))
         for sub in ctxs:
             sub.needs_input_grad = (_needs_dx(ctx),)
 
         def run(i: int):
-            rows, lens = halves[i]
-            args = [x[:, rows]] + [p[rows] for p in params[:k]] + list(params[k:])
-            return layer.forward(ctxs[i], *args, lengths=lens, **options)
+            rows = halves[i]
+            args = ([np.take(x, rows, axis=1)] + [np.take(p, rows, axis=0) for p in params[:k]]
+                    + list(params[k:]))
+            return layer.forward(ctxs[i], *args, lengths=lengths[rows], **options)
 
         out_a, out_b = run_pair(lambda: run(0), lambda: run(1))
         ctx.save_for_backward(*ctxs)
-        ctx.layer, ctx.m = layer, m
+        ctx.layer, ctx.halves = layer, halves
         ctx.out_meta = [(a.shape[:ax] + (B,) + a.shape[ax + 1:], a.dtype)
                         for a, ax in zip(out_a, layer.batch_axes, strict=True)]
-        return tuple(np.empty(0, a.dtype) if i in unread else np.concatenate([a, b], axis=ax)
+        return tuple(np.empty(0, a.dtype) if i in unread else _batch_order(a, b, halves, ax)
                      for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes,
                                                          strict=True)))
 
     @staticmethod
     def backward(ctx: Context, *grads):
         ctx_a, ctx_b = ctx.saved_tensors
-        layer, m, k = ctx.layer, ctx.m, ctx.layer.states
+        layer, halves, k = ctx.layer, ctx.halves, ctx.layer.states
         if layer.materialize_grads:
             grads = tuple(np.zeros(*meta) if g is None else g
                           for g, meta in zip(grads, ctx.out_meta, strict=True))
-        cut = [(None, None) if g is None or g.size == 0 else np.split(g, [m], axis=ax)
+        cut = [(None, None) if g is None or g.size == 0 else
+               (np.take(g, halves[0], axis=ax), np.take(g, halves[1], axis=ax))
                for g, ax in zip(grads, layer.batch_axes, strict=True)]
         g_a, g_b = run_pair(lambda: layer.backward(ctx_a, *(c[0] for c in cut)),
                             lambda: layer.backward(ctx_b, *(c[1] for c in cut)))
-        dx = None if g_a[0] is None else np.concatenate([g_a[0], g_b[0]], axis=1)
-        states = [np.concatenate([a, b], axis=0)
+        dx = None if g_a[0] is None else _batch_order(g_a[0], g_b[0], halves, 1)
+        states = [_batch_order(a, b, halves, 0)
                   for a, b in zip(g_a[1:1 + k], g_b[1:1 + k], strict=True)]
         weights = [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
         return (dx, *states, *weights)
+
+
+def deal(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of the two halves of a batch, dealt by length (``BatchHalves``): sorted
+    longest first, ties in batch order, the even places to the first half and the odd places
+    to the second, each half in batch order."""
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    return np.sort(order[0::2]), np.sort(order[1::2])
+
+
+def _batch_order(a: np.ndarray, b: np.ndarray, halves: tuple[np.ndarray, np.ndarray],
+                 axis: int) -> np.ndarray:
+    """The rows of a and b, halves ``halves[0]`` and ``halves[1]`` of a batch along ``axis``,
+    put back in batch order."""
+    shape = list(a.shape)
+    shape[axis] = a.shape[axis] + b.shape[axis]
+    out = np.empty(shape, dtype=a.dtype)
+    lead = (slice(None),) * axis
+    out[lead + (halves[0],)] = a
+    out[lead + (halves[1],)] = b
+    return out
 
 
 MODES = {"GRU": 3, "LSTM": 4, "RNN_TANH": 1, "RNN_RELU": 1}

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..kernels.adam import adam_step
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -40,6 +41,41 @@ class Adam(Optimizer):
 
     def _update(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any]) -> None:
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p.data)
+            state["exp_avg_sq"] = np.zeros_like(p.data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+        arrays = [p.data, state["exp_avg"], state["exp_avg_sq"]]
+        if group["amsgrad"]:
+            arrays.append(state["max_exp_avg_sq"])
+        if (p.data.dtype in (np.float32, np.float64)
+                and all(a.flags.c_contiguous and a.dtype == p.data.dtype for a in arrays)):
+            self._fused(p.data, grad, state, group)
+        else:
+            self._by_array(p, grad, state, group)
+
+    def _fused(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any],
+               group: dict[str, Any]) -> None:
+        """The update in one pass (``kernels/adam.py``), bit for bit :meth:`_by_array`'s."""
+        beta1, beta2 = group["betas"]
+        lr, wd = group["lr"], group["weight_decay"]
+        state["step"] += 1
+        t = state["step"]
+        c = data.dtype.type
+        flat = data.reshape(-1)
+        g = np.ascontiguousarray(grad, dtype=data.dtype).reshape(-1)
+        v_max = state.get("max_exp_avg_sq", state["exp_avg_sq"]).reshape(-1)
+        adam_step(flat, g, state["exp_avg"].reshape(-1), state["exp_avg_sq"].reshape(-1), v_max,
+                  c(beta1), c(1 - beta1), c(beta2), c(1 - beta2), c(lr / (1 - beta1**t)),
+                  c(math.sqrt(1 - beta2**t)), c(group["eps"]), c(wd), c(1 - lr * wd),
+                  bool(wd) and not self.decoupled, bool(wd) and self.decoupled,
+                  bool(group["amsgrad"]))
+
+    def _by_array(self, p: Tensor, grad: np.ndarray, state: dict[str, Any],
+                  group: dict[str, Any]) -> None:
+        """The update as NumPy array operations (for parameters the kernel does not take)."""
         beta1, beta2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
         g = grad.astype(p.dtype, copy=True)
@@ -48,12 +84,6 @@ class Adam(Optimizer):
                 p.data *= 1 - lr * wd
             else:
                 g += wd * p.data
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
