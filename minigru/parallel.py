@@ -10,13 +10,14 @@ release the GIL, ``nogil=True``), each thread asking its BLAS products for one t
 that the two threads keep both cores busy for the whole loop. The same holds for the backward
 passes of the two directions.
 
-A unidirectional layer has no second direction, but its sequences do not interact: the first
-and the second half of the batch are two layers with the same weights
+A unidirectional layer has no second direction, but its sequences do not interact: two halves
+of the batch (dealt by length, ``ops.recurrent.deal``) are two layers with the same weights
 (``ops.recurrent.BatchHalves``), which can run as a pair the same way. Each half's products
 have half the rows, and one thread each, so this pays only where the BLAS library does not
 already share a product well, at a small hidden size, and where a half still has enough rows
 for an efficient product. :func:`halves_pay` says when; on the machine of ``benchmarks/``
-(GRU training step, float32, T = 100 unless said, I = 39, whole layer / halves):
+(GRU training step of one layer, full-length batches, float32, T = 100 unless said, I = 39,
+whole layer / halves):
 
     ====  =====  ===============  =========
       B     H    whole ms         halves ms
