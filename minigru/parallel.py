@@ -61,10 +61,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import numbers
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
+
+from .errors import InputError
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -145,7 +148,14 @@ def halves_pay(batch: int, hidden: int) -> bool:
     """Whether a unidirectional layer of this batch and hidden size runs its two batch halves
     as a pair: pairs run at once (:func:`pairs_run_at_once`), the batch has at least
     ``HALVES_MIN_BATCH`` sequences, and ``HALVES_HIDDEN[0] <= hidden <= HALVES_HIDDEN[1]``
-    (the measurements in the module docstring)."""
+    (the measurements in the module docstring).
+
+    Raises:
+        InputError: ``batch`` or ``hidden`` is not a positive integer.
+    """
+    for name, value in (("batch", batch), ("hidden", hidden)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise InputError(f"halves_pay: {name} must be a positive integer, got {value!r}")
     return (batch >= HALVES_MIN_BATCH and HALVES_HIDDEN[0] <= hidden <= HALVES_HIDDEN[1]
             and pairs_run_at_once())
 

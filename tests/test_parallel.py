@@ -319,3 +319,10 @@ def test_halves_are_dealt_by_length():
     assert list(a) == sorted(a) and list(b) == sorted(b) and len(a) == 17
     assert abs(int(lengths[a].sum()) - int(lengths[b].sum())) <= lengths.max()
     assert sorted(lengths)[-2] <= min(lengths[a].max(), lengths[b].max())
+
+
+@pytest.mark.parametrize("batch,hidden,name", [(0, 128, "batch"), (32.0, 128, "batch"),
+                                                (32, -1, "hidden"), (32, True, "hidden")])
+def test_halves_pay_names_a_bad_argument(batch, hidden, name):
+    with pytest.raises(mg.InputError, match=f"halves_pay: {name} must be a positive integer"):
+        parallel.halves_pay(batch, hidden)
