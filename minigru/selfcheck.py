@@ -12,6 +12,7 @@ from . import nn
 from .gradcheck import gradcheck, gradient_errors
 from .nn import functional as F
 from .ops import elementwise as E
+from .ops.recurrent import BatchHalves, GRULayer
 from .ops.reduce import min as reduce_min
 from .ops.shape import broadcast_to, concat, stack
 from .tensor import Tensor, tensor
@@ -33,6 +34,14 @@ def _recurrent(model: nn.Module, rng: np.random.Generator, lengths: Any = None
         return (out,) + (state if isinstance(state, tuple) else (state,))
 
     return fn, [x, *params]
+
+
+def _halves(x: Tensor, h0: Tensor, *params: Tensor) -> Any:
+    """One GRU layer run as the two halves of its batch (``BatchHalves``), which the layers
+    choose by themselves only for large batches and hidden sizes."""
+    y, h_n, _ = BatchHalves.apply(x, h0, *params, layer=GRULayer, lengths=np.array([4, 1, 3]),
+                                  reverse=False, reset_after=True)
+    return y, h_n
 
 
 CAST = "cast (float64 -> float32 -> float64)"
@@ -124,6 +133,9 @@ def checks(rng: np.random.Generator) -> Iterator[tuple[str, Callable[..., Any], 
                                               rng)
     yield "RNN (tanh, bidirectional, lengths)", *_recurrent(nn.RNN(3, 4, bidirectional=True),
                                                             rng, np.array([3, 4, 1]))
+    yield "GRU layer as two batch halves (lengths)", _halves, [
+        _t(rng, 4, 3, 3), _t(rng, 3, 4), _t(rng, 12, 3), _t(rng, 12, 4), _t(rng, 12),
+        _t(rng, 12)]
     cell = nn.GRUCell(3, 4).double()
     yield "GRUCell", lambda x, h, *_: cell(x, h), [_t(rng, 2, 3), _t(rng, 2, 4),
                                                  *cell.parameters()]
