@@ -126,6 +126,24 @@ class RNNLayer(Function):
         return _dx(dx, need), dh0, dw_ih, dw_hh, db, db
 
 
+def _pieces(ctx: Context, layer: type[Function]) -> tuple[Context, Context]:
+    """The contexts of the two pieces of a paired node (``BothDirections``, ``BatchHalves``),
+    each told whether x needs its gradient (their own contexts record no inputs)."""
+    pieces = (Context(layer, ()), Context(layer, ()))
+    for piece in pieces:
+        piece.needs_input_grad = (_needs_dx(ctx),)
+    return pieces
+
+
+def _filled(layer: type[Function], grads: tuple, metas: Sequence[tuple]) -> tuple:
+    """The incoming gradients of a paired node, with zeros of the recorded (shape, dtype) in
+    place of the missing ones when ``layer`` wants every gradient (``materialize_grads``)."""
+    if not layer.materialize_grads:
+        return grads
+    return tuple(np.zeros(*meta) if g is None else g
+                 for g, meta in zip(grads, metas, strict=True))
+
+
 class BothDirections(Function):
     """Both directions of one bidirectional layer as one node:
     (x, *params_forward, *params_reverse) -> (*outputs_forward, *outputs_reverse), where
@@ -139,8 +157,7 @@ class BothDirections(Function):
     @staticmethod
     def forward(ctx: Context, x, *params, layer: type[Function], **options):
         half = len(params) // 2
-        ctx_f, ctx_r = Context(layer, ()), Context(layer, ())
-        ctx_f.needs_input_grad = ctx_r.needs_input_grad = (_needs_dx(ctx),)
+        ctx_f, ctx_r = _pieces(ctx, layer)
         out_f, out_r = run_pair(
             lambda: layer.forward(ctx_f, x, *params[:half], reverse=False, **options),
             lambda: layer.forward(ctx_r, x, *params[half:], reverse=True, **options))
@@ -154,9 +171,7 @@ class BothDirections(Function):
     def backward(ctx: Context, *grads):
         ctx_f, ctx_r = ctx.saved_tensors
         layer, k = ctx.layer, ctx.n_out
-        if layer.materialize_grads:
-            grads = tuple(np.zeros(*ctx.out_meta[i % k]) if g is None else g
-                          for i, g in enumerate(grads))
+        grads = _filled(layer, grads, [ctx.out_meta[i % k] for i in range(len(grads))])
         g_f, g_r = run_pair(lambda: layer.backward(ctx_f, *grads[:k]),
                             lambda: layer.backward(ctx_r, *grads[k:]))
         dx = None if g_f[0] is None else g_f[0] + g_r[0]
@@ -193,9 +208,7 @@ class BatchHalves(Function):
                 unread: tuple[int, ...] = (), **options):
         B, k = x.shape[1], layer.states
         halves = deal(lengths)
-        ctxs = (Context(layer, ()), Context(layer, ()))
-        for sub in ctxs:
-            sub.needs_input_grad = (_needs_dx(ctx),)
+        ctxs = _pieces(ctx, layer)
 
         def run(i: int):
             rows = halves[i]
@@ -216,9 +229,7 @@ class BatchHalves(Function):
     def backward(ctx: Context, *grads):
         ctx_a, ctx_b = ctx.saved_tensors
         layer, halves, k = ctx.layer, ctx.halves, ctx.layer.states
-        if layer.materialize_grads:
-            grads = tuple(np.zeros(*meta) if g is None else g
-                          for g, meta in zip(grads, ctx.out_meta, strict=True))
+        grads = _filled(layer, grads, ctx.out_meta)
         cut = [(None, None) if g is None or g.size == 0 else
                (np.take(g, halves[0], axis=ax), np.take(g, halves[1], axis=ax))
                for g, ax in zip(grads, layer.batch_axes, strict=True)]
