@@ -355,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a recogniser and write a run folder")
     p.add_argument("--data", choices=["synthetic", "fsdd", "folder"], default=None,
                    help="the built-in synthetic digits (default), the Free Spoken Digit "
-                        "Dataset, or a folder of <label>/*.wav")
+                        "Dataset, or a folder of <label>/*.wav (or .sph)")
     p.add_argument("--data-dir", help="the FSDD folder (or $MINIGRU_FSDD), or the label folder")
     p.add_argument("--model", choices=["gru", "lstm", "rnn", "cnn-gru"], default=None)
     p.add_argument("--hidden", type=int)
@@ -439,10 +439,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("predict", help="classify WAV files with a checkpoint")
+    p = sub.add_parser("predict", help="classify recordings with a checkpoint")
     p.add_argument("checkpoint")
     p.add_argument("files", nargs="+", metavar="FILE.wav",
-                   help="WAV files, or folders: every .wav under a folder, sorted")
+                   help="recordings (WAV of any sample format, G.711 mu-law and A-law WAV, "
+                        "NIST SPHERE), or folders: every .wav and .sph under a folder, sorted")
     p.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
     p.set_defaults(func=_cmd_predict)
 

@@ -1,4 +1,13 @@
-"""Reading WAV files: ``load_wav``."""
+"""Reading recordings: ``load_wav``.
+
+Every WAV that SciPy reads (8-bit unsigned, 16-, 24- and 32-bit integer and 32- and 64-bit
+float PCM, any number of channels), and two kinds it does not: G.711 mu-law and A-law WAVs
+(format tags 7 and 6, or WAVE_FORMAT_EXTENSIBLE with either as its sub-format; the 8 kHz
+8-bit files of telephone recordings, decoded by ``minigru.audio.g711``), and NIST SPHERE files
+(``minigru.audio.sphere``: TIMIT, TIDIGITS, Switchboard), whatever their names. Integer PCM
+becomes ``v / 2^(bits - 1)`` (8-bit: ``(v - 128) / 128``), G.711 ``v / 2^15`` of its 16-bit
+value, so every kind lands on the same scale in [-1, 1].
+"""
 
 from __future__ import annotations
 
@@ -11,7 +20,18 @@ import numpy as np
 from scipy.io import wavfile
 
 from ..errors import InputError
+from .g711 import decode_alaw, decode_ulaw
 from .resampling import resample
+from .sphere import is_sphere, read_header, read_sphere
+
+AUDIO_SUFFIXES = (".wav", ".sph")
+"""The file names that folders of recordings are read for (in any case: ``.WAV`` too)."""
+
+
+def is_audio_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file named as a recording (:data:`AUDIO_SUFFIXES`)."""
+    p = Path(path)
+    return p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()
 
 
 def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
@@ -29,31 +49,118 @@ def _to_float(data: np.ndarray, path: Path) -> np.ndarray:
     raise InputError(f"load_wav: {path}: unsupported sample format {data.dtype}")
 
 
-def _check_data_chunk(path: Path) -> None:
-    """Refuse a RIFF/WAVE file whose ``data`` chunk declares more bytes than the file holds
-    (a cut-off download or copy), which would otherwise read as a shorter recording."""
+def _riff_chunks(path: Path) -> tuple[str, list[tuple[bytes, int, int]]]:
+    """(byte order "<" or ">", [(chunk id, offset of its payload, declared length)]) of a
+    RIFF/WAVE (or big-endian RIFX) file; ("", []) for any other file."""
     size = path.stat().st_size
+    chunks = []
     with open(path, "rb") as f:
         head = f.read(12)
         if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
-            return  # not RIFF/WAVE: scipy names what is wrong
+            return "", []
         order = "<" if head[:4] == b"RIFF" else ">"
         offset = 12
         while offset + 8 <= size:
             f.seek(offset)
             chunk, length = struct.unpack(order + "4sI", f.read(8))
+            chunks.append((chunk, offset + 8, length))
             if chunk == b"data":
-                if offset + 8 + length > size:
-                    raise InputError(f"load_wav: {path} is truncated: its data chunk declares "
-                                     f"{length} bytes but the file holds "
-                                     f"{size - offset - 8}")
-                return
+                break
             offset += 8 + length + (length & 1)
+    return order, chunks
+
+
+def _check_data_chunk(path: Path, chunks: list[tuple[bytes, int, int]]) -> None:
+    """Refuse a RIFF/WAVE file whose ``data`` chunk declares more bytes than the file holds
+    (a cut-off download or copy), which would otherwise read as a shorter recording."""
+    for chunk, offset, length in chunks:
+        if chunk == b"data" and offset + length > path.stat().st_size:
+            raise InputError(f"load_wav: {path} is truncated: its data chunk declares "
+                             f"{length} bytes but the file holds "
+                             f"{path.stat().st_size - offset}")
+
+
+WAVE_FORMAT_ALAW = 6
+WAVE_FORMAT_MULAW = 7
+WAVE_FORMAT_EXTENSIBLE = 0xFFFE
+_G711 = {WAVE_FORMAT_ALAW: decode_alaw, WAVE_FORMAT_MULAW: decode_ulaw}
+
+
+def _g711_wav(path: Path, order: str, chunks: list[tuple[bytes, int, int]]
+              ) -> tuple[int, np.ndarray] | None:
+    """(rate, samples (N,) or (N, channels) float32) of a G.711 mu-law or A-law WAV (format
+    tag 7 or 6, or WAVE_FORMAT_EXTENSIBLE with either as its sub-format), which SciPy does
+    not read; None for any other format."""
+    found = {c: (o, n) for c, o, n in chunks}
+    if b"fmt " not in found or b"data" not in found:
+        return None
+    with open(path, "rb") as f:
+        offset, length = found[b"fmt "]
+        f.seek(offset)
+        fmt = f.read(min(length, 40))
+        if len(fmt) < 16:
+            return None
+        tag, channels, rate, _, _, bits = struct.unpack(order + "HHIIHH", fmt[:16])
+        if tag == WAVE_FORMAT_EXTENSIBLE and len(fmt) >= 26:
+            tag = struct.unpack(order + "H", fmt[24:26])[0]
+        if tag not in _G711:
+            return None
+        if bits != 8 or channels < 1:
+            raise InputError(f"load_wav: {path}: a G.711 WAV has 8-bit samples and at least "
+                             f"one channel, this one declares {bits} bits and {channels} "
+                             f"channels")
+        offset, length = found[b"data"]
+        f.seek(offset)
+        codes = np.frombuffer(f.read(length - length % channels), dtype=np.uint8)
+    samples = _G711[tag](codes)
+    return rate, samples.reshape(-1, channels) if channels > 1 else samples
+
+
+def sample_rate_of(path: str | os.PathLike[str]) -> int | None:
+    """The sample rate a WAV or NIST SPHERE file declares in its header, without reading its
+    samples; None for a file that is missing or neither."""
+    path = Path(path)
+    try:
+        if is_sphere(path):
+            rate = read_header(path)[1].get("sample_rate")
+            return int(rate) if isinstance(rate, (int, float)) and rate > 0 else None
+        order, chunks = _riff_chunks(path)
+        for chunk, offset, length in chunks:
+            if chunk == b"fmt " and length >= 8:
+                with open(path, "rb") as f:
+                    f.seek(offset + 4)
+                    rate = struct.unpack(order + "I", f.read(4))[0]
+                return int(rate) if rate > 0 else None
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
+
+
+def _read(path: Path) -> tuple[int, np.ndarray]:
+    """(rate, samples as stored: (N,) or (N, channels)) of a NIST SPHERE file, a G.711 WAV
+    or any WAV that SciPy reads."""
+    if is_sphere(path):
+        return read_sphere(path)
+    order, chunks = _riff_chunks(path)
+    _check_data_chunk(path, chunks)
+    try:
+        g711 = _g711_wav(path, order, chunks)
+        if g711 is not None:
+            return g711
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", wavfile.WavFileWarning)
+            return wavfile.read(path)
+    except (ValueError, EOFError, OSError, struct.error, wavfile.WavFileWarning,
+            IndexError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"load_wav: {path} is not a readable WAV file ({exc})") from exc
 
 
 def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
              mono: bool = True) -> tuple[np.ndarray, int]:
-    """Read a WAV file as float32 samples in [-1, 1].
+    """Read a recording (a WAV of any format in the module docstring, or a NIST SPHERE file)
+    as float32 samples in [-1, 1].
 
     Args:
         path: the file.
@@ -66,22 +173,16 @@ def load_wav(path: str | os.PathLike[str], sample_rate: int | None = None,
         (signal, sample_rate): float32 array of shape (N,) or (channels, N), and the rate.
 
     Raises:
-        FileNotFoundError: no such file. ValueError: empty, truncated or not a WAV file, or
-        an unsupported sample format; the message names the path.
+        FileNotFoundError: no such file. ValueError: empty, truncated or not a WAV or SPHERE
+        file, a compressed SPHERE file, or an unsupported sample format; the message names
+        the path.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_wav: no such file: {path}")
     if path.stat().st_size == 0:
         raise InputError(f"load_wav: {path} is empty")
-    _check_data_chunk(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", wavfile.WavFileWarning)
-            rate, data = wavfile.read(path)
-    except (ValueError, EOFError, OSError, struct.error, wavfile.WavFileWarning,
-            IndexError) as exc:
-        raise InputError(f"load_wav: {path} is not a readable WAV file ({exc})") from exc
+    rate, data = _read(path)
     if data.size == 0:
         raise InputError(f"load_wav: {path} holds no samples")
     signal = _to_float(np.asarray(data), path)

@@ -11,36 +11,22 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import struct
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.io import wavfile
 
 from ..audio.augment import Policy, augment, policy, spec_augment, utterance_rng
 from ..audio.cache import FeatureCache
 from ..audio.endpoint import SILENT_DB, is_silent
 from ..audio.pipeline import DEFAULT_PIPELINE, FeaturePipeline, stack_frames
-from ..audio.wav import load_wav
+from ..audio.wav import is_audio_file, load_wav, sample_rate_of
 from ..errors import InputError
 from .dataset import ArrayDataset, join
 from .synthetic import DIGIT_WORDS, VOICE_FAMILIES, synthesize_digit
 
 FSDD_NAME = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[a-z]+)_(?P<index>[0-9]+)\.wav$")
-
-
-def _wav_rate(path: Path) -> int | None:
-    """The sample rate in a WAV file's header (None if it cannot be read)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rate, _ = wavfile.read(path, mmap=True)
-        return int(rate)
-    except (ValueError, EOFError, OSError, struct.error, IndexError):
-        return None
 
 
 def fix_rate(pipeline: FeaturePipeline, paths: Sequence[Path]) -> FeaturePipeline:
@@ -50,7 +36,7 @@ def fix_rate(pipeline: FeaturePipeline, paths: Sequence[Path]) -> FeaturePipelin
     """
     if pipeline.sample_rate is not None:
         return pipeline
-    rates = {r for r in (_wav_rate(p) for p in paths) if r is not None}
+    rates = {r for r in (sample_rate_of(p) for p in paths) if r is not None}
     return pipeline.at_rate(min(rates)) if rates else pipeline
 
 
@@ -202,7 +188,9 @@ class SpokenDigitFolder(ArrayDataset):
 
 
 class AudioFolder(ArrayDataset):
-    """A ``root/<label>/*.wav`` tree; classes are the subfolder names in sorted order."""
+    """A ``root/<label>/<recording>`` tree; classes are the subfolder names in sorted order, and
+    a label's recordings are its files named ``.wav`` or ``.sph`` (any case; WAV or NIST
+    SPHERE, see ``mg.audio.load_wav``), in sorted order."""
 
     def __init__(self, path: str | os.PathLike[str], features: FeaturePipeline | None = None,
                  cache_dir: str | os.PathLike[str] | None = None,
@@ -213,11 +201,11 @@ class AudioFolder(ArrayDataset):
         classes = sorted(d.name for d in root.iterdir() if d.is_dir())
         files, labels = [], []
         for k, name in enumerate(classes):
-            for f in sorted((root / name).glob("*.wav")):
+            for f in sorted(f for f in (root / name).iterdir() if is_audio_file(f)):
                 files.append(f)
                 labels.append(k)
         if not files:
-            raise InputError(f"AudioFolder: no .wav files under {root}/<label>/")
+            raise InputError(f"AudioFolder: no .wav or .sph files under {root}/<label>/")
         self.pipeline = fix_rate(features or DEFAULT_PIPELINE, files)
         feats, self.skipped = _load_all(files, self.pipeline, FeatureCache(cache_dir), skip_bad)
         keep = [i for i, f in enumerate(feats) if f is not None]

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..audio.pipeline import FeaturePipeline
+from ..audio.wav import is_audio_file
 from ..data.dataset import ArrayDataset, join, limit_per_class
 from ..data.espeak import EspeakDigits
 from ..data.speech import AudioFolder, SpokenDigitFolder, SyntheticDigits, augmented, fix_rate
@@ -63,7 +64,8 @@ def run_pipeline(cfg: dict[str, Any]) -> FeaturePipeline:
         root = fsdd_dir(cfg)
         root = root / "recordings" if (root / "recordings").is_dir() else root
         return fix_rate(pipeline, sorted(root.glob("*.wav")))
-    return fix_rate(pipeline, sorted(_folder_root(cfg).glob("*/*.wav")))
+    return fix_rate(pipeline, sorted(f for f in _folder_root(cfg).glob("*/*")
+                                     if is_audio_file(f)))
 
 
 def make_datasets(cfg: dict[str, Any], pipeline: FeaturePipeline | None = None,

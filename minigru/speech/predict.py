@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..audio.pipeline import FeaturePipeline
+from ..audio.wav import is_audio_file
 from ..autograd import no_grad
 from ..data.dataset import ArrayDataset
 from ..data.loader import DataLoader
@@ -70,15 +71,15 @@ def features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.n
 
 
 def expand_folders(paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
-    """The paths with each folder replaced by every ``.wav`` file under it (any case of the
-    suffix, recursively, sorted), or by ``{"file", "error"}`` if it holds none."""
+    """The paths with each folder replaced by every recording under it (files named ``.wav``
+    or ``.sph`` in any case, recursively, sorted), or by ``{"file", "error"}`` if it holds
+    none."""
     out: list[Any] = []
     for p in paths:
         if Path(p).is_dir():
-            found = sorted(f for f in Path(p).rglob("*") if f.suffix.lower() == ".wav"
-                           and f.is_file())
+            found = sorted(f for f in Path(p).rglob("*") if is_audio_file(f))
             out.extend(found or [{"file": str(p), "error": f"{p} is a folder with no .wav "
-                                                          f"file in it"}])
+                                                          f"or .sph file in it"}])
         else:
             out.append(p)
     return out

@@ -1,0 +1,265 @@
+"""Recordings SciPy does not read: G.711 mu-law and A-law (the codec by its defining formula and
+against Python's own ``audioop``), G.711 WAVs and NIST SPHERE files, and the folders that list
+them."""
+
+import pathlib
+import struct
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from minigru.audio import g711, load_wav
+from minigru.audio.pipeline import FeaturePipeline
+from minigru.audio.wav import is_audio_file, sample_rate_of
+from minigru.data.speech import AudioFolder, fix_rate
+from minigru.speech.predict import expand_folders
+
+CODES = np.arange(256)
+SUBFORMAT_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+
+
+def audioop():
+    if sys.version_info >= (3, 13):
+        pytest.skip("Python 3.13 removed audioop, the reference G.711 implementation")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop as module
+    return module
+
+
+# ----------------------------------------------------------------------------- the codec
+
+def test_ulaw_decodes_by_the_segment_formula():
+    c = ~CODES & 0xFF
+    e, m = (c >> 4) & 7, c & 15
+    magnitude = ((2 * m + 33) * 2.0 ** e - 33) * 4
+    expected = np.where(c & 0x80, -magnitude, magnitude) / 32768
+    np.testing.assert_array_equal(g711.decode_ulaw(CODES), expected.astype(np.float32))
+    assert g711.ULAW[0x80] == 32124 and g711.ULAW[0x00] == -32124
+    assert g711.ULAW[0xFF] == 0 and g711.ULAW[0x7F] == 0
+
+
+def test_alaw_decodes_by_the_segment_formula():
+    c = CODES ^ 0x55
+    e, m = (c >> 4) & 7, c & 15
+    magnitude = np.where(e == 0, (2 * m + 1) * 8, (2 * m + 33) * 2.0 ** (e - 1) * 8)
+    expected = np.where(c & 0x80, magnitude, -magnitude) / 32768
+    np.testing.assert_array_equal(g711.decode_alaw(CODES), expected.astype(np.float32))
+    assert g711.ALAW[0xAA] == 32256 and g711.ALAW[0x2A] == -32256
+    assert g711.ALAW[0xD5] == 8 and g711.ALAW[0x55] == -8
+
+
+def test_every_code_and_every_16_bit_value_match_audioop():
+    ref = audioop()
+    raw = bytes(range(256))
+    np.testing.assert_array_equal(g711.ULAW, np.frombuffer(ref.ulaw2lin(raw, 2), np.int16))
+    np.testing.assert_array_equal(g711.ALAW, np.frombuffer(ref.alaw2lin(raw, 2), np.int16))
+    values = np.arange(-32768, 32768).astype(np.int16)
+    np.testing.assert_array_equal(g711.encode_ulaw(values / 32768.0),
+                                  np.frombuffer(ref.lin2ulaw(values.tobytes(), 2), np.uint8))
+    np.testing.assert_array_equal(g711.encode_alaw(values / 32768.0),
+                                  np.frombuffer(ref.lin2alaw(values.tobytes(), 2), np.uint8))
+
+
+@pytest.mark.parametrize("law", ["ulaw", "alaw"])
+def test_encoding_is_the_nearest_level_and_inverts_decoding(law):
+    encode, decode = getattr(g711, f"encode_{law}"), getattr(g711, f"decode_{law}")
+    back = encode(decode(CODES))
+    if law == "ulaw":  # the negative zero 0x7F decodes to 0, which encodes as 0xFF
+        assert back[0x7F] == 0xFF
+        back[0x7F] = 0x7F
+    np.testing.assert_array_equal(back, CODES)
+    v = np.arange(-32768, 32768) / 32768.0
+    q = decode(encode(v)).astype(np.float64)
+    assert np.all(np.diff(q) >= 0)  # monotone
+    top = 32124 if law == "ulaw" else 32256
+    inside = np.abs(v) <= top / 32768
+    # within one step of the value: the largest step is 1024 (mu-law) or 1024 (A-law)
+    assert np.max(np.abs(q - v)[inside]) <= 1024 / 32768
+    assert np.all(np.abs(q[~inside]) == np.float32(top / 32768))
+
+
+def test_codec_refuses_what_is_not_a_byte_or_a_sample():
+    with pytest.raises(ValueError, match="decode_ulaw: codes"):
+        g711.decode_ulaw([0, 256])
+    with pytest.raises(ValueError, match="decode_alaw: codes"):
+        g711.decode_alaw(np.array([0.5]))
+    with pytest.raises(ValueError, match="encode_alaw: x"):
+        g711.encode_alaw([0.1, np.nan])
+
+
+# ----------------------------------------------------------------------------- files
+
+def g711_wav(path: pathlib.Path, tag: int, codes: bytes, rate: int = 8000, channels: int = 1,
+             extensible: bool = False, bits: int = 8) -> pathlib.Path:
+    """A G.711 WAV as a telephone system writes one: an 18-byte fmt (or WAVE_FORMAT_EXTENSIBLE
+    with the tag as its sub-format GUID), a fact chunk, the data padded to an even length."""
+    head = struct.pack("<IIHH", rate, rate * channels, channels, bits)
+    if extensible:
+        fmt = struct.pack("<HH", 0xFFFE, channels) + head + struct.pack("<HHI", 22, bits, 4) \
+            + struct.pack("<H", tag) + SUBFORMAT_TAIL
+    else:
+        fmt = struct.pack("<HH", tag, channels) + head + b"\0\0"
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+            + b"fact" + struct.pack("<II", 4, len(codes) // channels)
+            + b"data" + struct.pack("<I", len(codes)) + codes + b"\0" * (len(codes) % 2))
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
+def sphere(path: pathlib.Path, fields: dict, data: bytes, end: bool = True) -> pathlib.Path:
+    """A NIST SPHERE file: a 1024-byte header of ``name -type value`` lines, then the data."""
+    lines = ["NIST_1A", "   1024"] + [f"{k} {v}" for k, v in fields.items()]
+    text = "\n".join(lines + (["end_head"] if end else [])) + "\n"
+    path.write_bytes(text.encode().ljust(1024, b" ") + data)
+    return path
+
+
+@pytest.fixture()
+def tone():
+    return 0.5 * np.sin(2 * np.pi * 440 * np.arange(801) / 8000)
+
+
+@pytest.mark.parametrize("law,tag", [("ulaw", 7), ("alaw", 6)])
+@pytest.mark.parametrize("extensible", [False, True])
+def test_g711_wavs_read_as_their_decoded_samples(tmp_path, tone, law, tag, extensible):
+    codes = getattr(g711, f"encode_{law}")(tone)
+    path = g711_wav(tmp_path / "call.wav", tag, codes.tobytes(), extensible=extensible)
+    y, rate = load_wav(path)
+    assert rate == 8000 and y.dtype == np.float32 and y.shape == (801,)
+    np.testing.assert_array_equal(y, getattr(g711, f"decode_{law}")(codes))
+    assert np.max(np.abs(y - tone)) < 0.016  # half of the largest step, 512 / 32768
+    assert sample_rate_of(path) == 8000
+    up, rate = load_wav(path, sample_rate=16000)
+    assert rate == 16000 and up.shape == (1602,)
+
+
+def test_a_stereo_ulaw_wav_keeps_or_averages_its_channels(tmp_path, tone):
+    codes = g711.encode_ulaw(np.stack([tone, -0.5 * tone], axis=1))
+    path = g711_wav(tmp_path / "two.wav", 7, codes.tobytes(), channels=2)
+    both, _ = load_wav(path, mono=False)
+    assert both.shape == (2, 801)
+    np.testing.assert_array_equal(both, g711.decode_ulaw(codes).T)
+    mono, _ = load_wav(path)
+    np.testing.assert_allclose(mono, g711.decode_ulaw(codes).mean(axis=1), atol=1e-7)
+
+
+def test_broken_g711_wavs_are_named(tmp_path, tone):
+    codes = g711.encode_ulaw(tone).tobytes()
+    with pytest.raises(ValueError, match="wide.wav.*8-bit samples"):
+        load_wav(g711_wav(tmp_path / "wide.wav", 7, codes, bits=16))
+    good = g711_wav(tmp_path / "good.wav", 7, codes).read_bytes()
+    (tmp_path / "cut.wav").write_bytes(good[:-200])
+    with pytest.raises(ValueError, match="cut.wav is truncated"):
+        load_wav(tmp_path / "cut.wav")
+
+
+PCM16 = {"sample_count -i": 801, "sample_rate -i": 16000, "channel_count -i": 1,
+         "sample_n_bytes -i": 2, "sample_byte_format -s2": "01", "sample_coding -s3": "pcm"}
+
+
+@pytest.mark.parametrize("order", ["01", "10"])
+def test_sphere_pcm_in_either_byte_order(tmp_path, tone, order):
+    q = np.round(tone * 32767).astype("<i2" if order == "01" else ">i2")
+    path = sphere(tmp_path / "SA1.WAV", {**PCM16, "sample_byte_format -s2": order},
+                  q.tobytes())
+    y, rate = load_wav(path)
+    assert rate == 16000 and y.shape == (801,)
+    np.testing.assert_array_equal(y, (q.astype(np.float64) / 32768).astype(np.float32))
+    assert sample_rate_of(path) == 16000
+
+
+def test_sphere_without_a_sample_count_reads_the_whole_file(tmp_path, tone):
+    q = np.round(tone * 32767).astype("<i2")
+    fields = {k: v for k, v in PCM16.items() if k != "sample_count -i"}
+    y, _ = load_wav(sphere(tmp_path / "a.sph", fields, q.tobytes()))
+    assert y.shape == (801,)
+
+
+@pytest.mark.parametrize("coding", ["ulaw", "mu-law", "alaw"])
+def test_sphere_companded_two_channel_calls(tmp_path, tone, coding):
+    law = "alaw" if coding == "alaw" else "ulaw"
+    codes = getattr(g711, f"encode_{law}")(np.stack([tone, 0.2 * tone], axis=1))
+    fields = {"sample_count -i": 801, "sample_rate -i": 8000, "channel_count -i": 2,
+              "sample_n_bytes -i": 1, f"sample_coding -s{len(coding)}": coding}
+    both, rate = load_wav(sphere(tmp_path / "sw02001.sph", fields, codes.tobytes()),
+                          mono=False)
+    assert rate == 8000 and both.shape == (2, 801)
+    np.testing.assert_array_equal(both, getattr(g711, f"decode_{law}")(codes).T)
+
+
+@pytest.mark.parametrize("fields,data,match", [
+    ({**PCM16, "sample_coding -s26": "pcm,embedded-shorten-v2.00"}, b"\0" * 10,
+     "compressed.*sph2pipe"),
+    ({**PCM16, "sample_count -i": 900}, b"\0" * 1602, "truncated.*900 samples"),
+    ({k: v for k, v in PCM16.items() if k != "sample_rate -i"}, b"\0" * 1602,
+     "no sample_rate"),
+    ({**PCM16, "sample_byte_format -s2": "xx"}, b"\0" * 1602, "sample_byte_format"),
+    ({**PCM16, "sample_coding -s4": "ulaw"}, b"\0" * 1602, "'ulaw' with 2-byte"),
+    ({**PCM16, "sample_rate -i": "fast"}, b"", "sample_rate.*'fast'"),
+])
+def test_broken_sphere_files_are_named(tmp_path, fields, data, match):
+    path = sphere(tmp_path / "bad.sph", fields, data)
+    with pytest.raises(ValueError, match=match):
+        load_wav(path)
+
+
+def test_a_sphere_header_without_its_end_is_named(tmp_path):
+    with pytest.raises(ValueError, match="nohead.sph.*end_head"):
+        load_wav(sphere(tmp_path / "nohead.sph", PCM16, b"\0" * 1602, end=False))
+
+
+def test_sample_rate_of_needs_a_header(tmp_path):
+    (tmp_path / "notes.wav").write_text("not audio")
+    assert sample_rate_of(tmp_path / "notes.wav") is None
+    assert sample_rate_of(tmp_path / "missing.wav") is None
+
+
+def test_folders_list_sphere_and_upper_case_names(tmp_path, tone):
+    q = np.round(tone * 32767).astype("<i2").tobytes()
+    codes = g711.encode_ulaw(tone).tobytes()
+    for label in ("one", "two"):
+        (tmp_path / label).mkdir()
+        sphere(tmp_path / label / "a.sph", PCM16, q)
+        sphere(tmp_path / label / "B.WAV", PCM16, q)
+        g711_wav(tmp_path / label / "c.wav", 7, codes)
+        (tmp_path / label / "notes.txt").write_text("not a recording")
+    found = expand_folders([tmp_path])
+    assert [f.name for f in found] == ["B.WAV", "a.sph", "c.wav"] * 2
+    assert all(is_audio_file(f) for f in found)
+    assert fix_rate(FeaturePipeline(), found).sample_rate == 8000  # the lowest of the rates
+    data = AudioFolder(tmp_path, features=FeaturePipeline(sample_rate=8000),
+                       cache_dir=tmp_path / "cache")
+    assert len(data) == 6 and data.classes == ["one", "two"]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["g711", "sphere"]), cut=st.integers(0, 2000),
+       flips=st.lists(st.tuples(st.integers(0, 1100), st.integers(0, 255)), max_size=6))
+def test_damaged_files_read_or_name_themselves(tmp_path, kind, cut, flips):
+    """A cut or overwritten G.711 WAV or SPHERE file: samples in [-1, 1], or a ValueError that
+    names the file, and nothing else."""
+    x = 0.5 * np.sin(np.arange(600) / 5.0)
+    if kind == "g711":
+        data = bytearray(g711_wav(tmp_path / "f.wav", 7, g711.encode_ulaw(x).tobytes())
+                         .read_bytes())
+    else:
+        q = np.round(x * 32767).astype("<i2").tobytes()
+        data = bytearray(sphere(tmp_path / "f.wav", {**PCM16, "sample_count -i": 600}, q)
+                         .read_bytes())
+    for at, value in flips:
+        if at < len(data):
+            data[at] = value
+    path = tmp_path / "damaged.wav"
+    path.write_bytes(bytes(data[:len(data) - cut]))
+    try:
+        y, rate = load_wav(path)
+    except ValueError as exc:
+        assert str(path) in str(exc), exc
+        return
+    assert rate > 0 and y.dtype == np.float32 and np.all(np.abs(y) <= 1.0)
