@@ -263,3 +263,16 @@ def test_damaged_files_read_or_name_themselves(tmp_path, kind, cut, flips):
         assert str(path) in str(exc), exc
         return
     assert rate > 0 and y.dtype == np.float32 and np.all(np.abs(y) <= 1.0)
+
+
+@pytest.mark.parametrize("head,name", [
+    (b"fLaC\x00\x00\x00\x22", "FLAC"), (b"OggS\x00\x02", "Ogg"), (b"ID3\x04\x00", "MP3"),
+    (b"\xff\xfb\x90\x64", "MP3"), (b"\x00\x00\x00\x20ftypM4A ", "MP4/M4A"),
+    (b"\x1aE\xdf\xa3\x9fB\x86", "WebM"), (b"#!AMR\n", "AMR"),
+    (b"FORM\x00\x00\x10\x00AIFFCOMM", "AIFF"), (b"caff\x00\x01", "CAF"), (b".snd\x00\x00", "AU"),
+])
+def test_other_audio_formats_are_named_with_the_way_to_convert_them(tmp_path, head, name):
+    path = tmp_path / "memo.m4a"
+    path.write_bytes(head + bytes(200))
+    with pytest.raises(ValueError, match=f"memo.m4a is {name}.*ffmpeg -i memo.m4a memo.wav"):
+        load_wav(path)

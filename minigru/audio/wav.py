@@ -6,7 +6,9 @@ float PCM, any number of channels), and two kinds it does not: G.711 mu-law and 
 8-bit files of telephone recordings, decoded by ``minigru.audio.g711``), and NIST SPHERE files
 (``minigru.audio.sphere``: TIMIT, TIDIGITS, Switchboard), whatever their names. Integer PCM
 becomes ``v / 2^(bits - 1)`` (8-bit: ``(v - 128) / 128``), G.711 ``v / 2^15`` of its 16-bit
-value, so every kind lands on the same scale in [-1, 1].
+value, so every kind lands on the same scale in [-1, 1]. Files of other audio formats (FLAC,
+Ogg, MP3, M4A, ...) are recognised by their first bytes and refused by name, with the command
+that converts them.
 """
 
 from __future__ import annotations
@@ -136,11 +138,35 @@ def sample_rate_of(path: str | os.PathLike[str]) -> int | None:
     return None
 
 
+_OTHER_FORMATS = ((0, b"fLaC", "FLAC"), (0, b"OggS", "Ogg (Vorbis or Opus)"), (0, b"ID3", "MP3"),
+                  (4, b"ftyp", "MP4/M4A"), (0, b"\x1aE\xdf\xa3", "WebM/Matroska"),
+                  (0, b"#!AMR", "AMR"), (8, b"AIFF", "AIFF"), (8, b"AIFC", "AIFF-C"),
+                  (0, b"caff", "CAF (Core Audio)"), (0, b".snd", "AU (Sun/NeXT)"))
+
+
+def other_format(path: Path) -> str | None:
+    """The name of the audio format a file's first bytes announce when it is one that
+    ``load_wav`` does not read (FLAC, Ogg, MP3, M4A, WebM, AMR, AIFF, CAF, AU), else None."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    for offset, magic, name in _OTHER_FORMATS:
+        if head[offset:offset + len(magic)] == magic:
+            return name
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
+        return "MP3"  # an MPEG audio frame header without an ID3 tag
+    return None
+
+
 def _read(path: Path) -> tuple[int, np.ndarray]:
     """(rate, samples as stored: (N,) or (N, channels)) of a NIST SPHERE file, a G.711 WAV
     or any WAV that SciPy reads."""
     if is_sphere(path):
         return read_sphere(path)
+    name = other_format(path)
+    if name is not None:
+        raise InputError(f"load_wav: {path} is {name} audio; minigru reads WAV and NIST "
+                         f"SPHERE files, so convert it first, for example with ffmpeg: "
+                         f"ffmpeg -i {path.name} {path.stem}.wav")
     order, chunks = _riff_chunks(path)
     _check_data_chunk(path, chunks)
     try:
