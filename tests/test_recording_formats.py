@@ -276,3 +276,24 @@ def test_other_audio_formats_are_named_with_the_way_to_convert_them(tmp_path, he
     path.write_bytes(head + bytes(200))
     with pytest.raises(ValueError, match=f"memo.m4a is {name}.*ffmpeg -i memo.m4a memo.wav"):
         load_wav(path)
+
+
+SOX = pathlib.Path(__file__).resolve().parent / "data" / "sox"
+
+
+@pytest.mark.parametrize("name,reference", [
+    ("ulaw.wav", "ulaw_decoded.wav"), ("alaw.wav", "alaw_decoded.wav"),
+    ("ulaw.sph", "ulaw_decoded.wav"), ("pcm.sph", "tone.wav"),
+    ("ulaw_stereo.wav", "ulaw_stereo_decoded.wav"),
+])
+def test_files_written_by_sox_read_as_sox_decodes_them(name, reference):
+    """Files written by another implementation of the formats (SoX; tests/data/sox/make.sh):
+    the samples are the ones SoX itself decodes them to, bit for bit."""
+    from scipy.io import wavfile
+
+    y, rate = load_wav(SOX / name, mono=False)
+    ref_rate, q = wavfile.read(SOX / reference)
+    assert rate == ref_rate == 8000
+    expected = (q.astype(np.float64) / 32768).astype(np.float32)
+    np.testing.assert_array_equal(y, expected.T if expected.ndim == 2 else expected)
+    assert sample_rate_of(SOX / name) == 8000
