@@ -283,7 +283,7 @@ SOX = pathlib.Path(__file__).resolve().parent / "data" / "sox"
 
 @pytest.mark.parametrize("name,reference", [
     ("ulaw.wav", "ulaw_decoded.wav"), ("alaw.wav", "alaw_decoded.wav"),
-    ("ulaw.sph", "ulaw_decoded.wav"), ("pcm.sph", "tone.wav"),
+    ("ulaw.sph", "ulaw_sph_decoded.wav"), ("pcm.sph", "tone.wav"),
     ("ulaw_stereo.wav", "ulaw_stereo_decoded.wav"),
 ])
 def test_files_written_by_sox_read_as_sox_decodes_them(name, reference):
@@ -297,3 +297,11 @@ def test_files_written_by_sox_read_as_sox_decodes_them(name, reference):
     expected = (q.astype(np.float64) / 32768).astype(np.float32)
     np.testing.assert_array_equal(y, expected.T if expected.ndim == 2 else expected)
     assert sample_rate_of(SOX / name) == 8000
+
+
+def test_the_ulaw_encoder_writes_the_codes_sox_writes():
+    from scipy.io import wavfile
+
+    _, q = wavfile.read(SOX / "tone.wav")
+    codes = np.frombuffer((SOX / "ulaw.wav").read_bytes()[-q.size:], dtype=np.uint8)
+    np.testing.assert_array_equal(g711.encode_ulaw(q / 32768.0), codes)

@@ -22,7 +22,9 @@ Microsystems' ``g711.c``, which the ``audioop`` module of Python before 3.13 als
 16-bit value is cut to 14 bits (mu-law) or 13 bits (A-law) by an arithmetic shift, and the
 code of the interval holding it is taken; values past the last segment get its largest code.
 So ``encode(decode(c)) == c`` for every code, except mu-law's negative zero (0x7F), which
-decodes to 0 and encodes as 0xFF.
+decodes to 0 and encodes as 0xFF. Encoders that round the 16-bit value instead of cutting it
+(SoX's A-law encoder does) can choose the next code up for values near a step's upper edge;
+every decoder gives the same value for a code.
 """
 
 from __future__ import annotations
