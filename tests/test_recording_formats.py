@@ -228,9 +228,15 @@ def test_folders_list_sphere_and_upper_case_names(tmp_path, tone):
         sphere(tmp_path / label / "B.WAV", PCM16, q)
         g711_wav(tmp_path / label / "c.wav", 7, codes)
         (tmp_path / label / "notes.txt").write_text("not a recording")
+    (tmp_path / "one" / "memo.mp3").write_bytes(b"ID3\x04" + bytes(100))
     found = expand_folders([tmp_path])
-    assert [f.name for f in found] == ["B.WAV", "a.sph", "c.wav"] * 2
-    assert all(is_audio_file(f) for f in found)
+    # the MP3 is listed, so that predict reports it (with the way to convert it)
+    assert [f.name for f in found] == ["B.WAV", "a.sph", "c.wav", "memo.mp3",
+                                       "B.WAV", "a.sph", "c.wav"]
+    assert [is_audio_file(f) for f in found] == [True] * 3 + [False] + [True] * 3
+    with pytest.raises(ValueError, match="memo.mp3 is MP3 audio"):
+        load_wav(found[3])
+    found = [f for f in found if is_audio_file(f)]
     assert fix_rate(FeaturePipeline(), found).sample_rate == 8000  # the lowest of the rates
     data = AudioFolder(tmp_path, features=FeaturePipeline(sample_rate=8000),
                        cache_dir=tmp_path / "cache")

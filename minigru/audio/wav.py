@@ -30,6 +30,14 @@ AUDIO_SUFFIXES = (".wav", ".sph")
 """The file names that folders of recordings are read for (in any case: ``.WAV`` too)."""
 
 
+OTHER_AUDIO_SUFFIXES = (".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".mp4", ".aac",
+                        ".webm", ".mka", ".amr", ".aif", ".aiff", ".aifc", ".caf", ".au",
+                        ".snd", ".wma")
+"""The names of audio files in formats ``load_wav`` does not read: a folder given to
+``minigru predict`` lists them too, so each is reported with the way to convert it rather than
+passed over."""
+
+
 def is_audio_file(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a file named as a recording (:data:`AUDIO_SUFFIXES`)."""
     p = Path(path)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..audio.pipeline import FeaturePipeline
-from ..audio.wav import is_audio_file
+from ..audio.wav import OTHER_AUDIO_SUFFIXES, is_audio_file
 from ..autograd import no_grad
 from ..data.dataset import ArrayDataset
 from ..data.loader import DataLoader
@@ -72,12 +72,14 @@ def features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.n
 
 def expand_folders(paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
     """The paths with each folder replaced by every recording under it (files named ``.wav``
-    or ``.sph`` in any case, recursively, sorted), or by ``{"file", "error"}`` if it holds
+    or ``.sph`` in any case, recursively, sorted, and audio files of other formats, which
+    ``load_wav`` names with the way to convert them), or by ``{"file", "error"}`` if it holds
     none."""
     out: list[Any] = []
     for p in paths:
         if Path(p).is_dir():
-            found = sorted(f for f in Path(p).rglob("*") if is_audio_file(f))
+            found = sorted(f for f in Path(p).rglob("*") if is_audio_file(f)
+                           or (f.suffix.lower() in OTHER_AUDIO_SUFFIXES and f.is_file()))
             out.extend(found or [{"file": str(p), "error": f"{p} is a folder with no .wav "
                                                           f"or .sph file in it"}])
         else:
