@@ -360,7 +360,7 @@ def test_unlabelled_recordings_of_some_words_only_are_refused(unlabelled, tmp_pa
     assert not (tmp_path / "x.npz").exists()
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ConfigError, match="no .wav file"):
+    with pytest.raises(ConfigError, match="no .wav or .sph file"):
         adapt_checkpoint(unlabelled["model"], empty, tmp_path / "x.npz", unlabelled=True)
     (empty / "a.wav").write_bytes(b"RIFF....not a wav")
     wavfile.write(empty / "silent.wav", 8000, np.zeros(4000, dtype=np.int16))
