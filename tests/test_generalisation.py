@@ -22,6 +22,8 @@ from minigru.data.speech import augmented
 from minigru.speech import config, datasets, predict, run
 from minigru.training import RunFolder
 
+from .helpers import g711_wav, sphere
+
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
 needs_fsdd = pytest.mark.skipif(not FSDD.is_dir(),
                                 reason="../shared/data/fsdd is not beside the repository")
@@ -115,12 +117,12 @@ def test_telephone_and_sphere_copies_give_the_answers_of_the_originals(fsdd_mode
         assert q.dtype == np.int16
         x = q / 32768.0
         head = {"sample_count -i": q.size, "sample_rate -i": rate, "channel_count -i": 1}
-        copies["pcm"].append(write_sphere(tmp_path / f"{f.stem}.sph", {
+        copies["pcm"].append(sphere(tmp_path / f"{f.stem}.sph", {
             **head, "sample_n_bytes -i": 2, "sample_byte_format -s2": "01",
             "sample_coding -s3": "pcm"}, q.astype("<i2").tobytes()))
-        copies["ulaw"].append(write_g711_wav(tmp_path / f"u_{f.name}", 7, encode_ulaw(x)))
-        copies["alaw"].append(write_g711_wav(tmp_path / f"a_{f.name}", 6, encode_alaw(x)))
-        copies["sph-ulaw"].append(write_sphere(tmp_path / f"u_{f.stem}.sph", {
+        copies["ulaw"].append(g711_wav(tmp_path / f"u_{f.name}", 7, encode_ulaw(x).tobytes()))
+        copies["alaw"].append(g711_wav(tmp_path / f"a_{f.name}", 6, encode_alaw(x).tobytes()))
+        copies["sph-ulaw"].append(sphere(tmp_path / f"u_{f.stem}.sph", {
             **head, "sample_n_bytes -i": 1, "sample_coding -s4": "ulaw"},
             encode_ulaw(x).tobytes()))
     for kind, files in copies.items():
@@ -134,21 +136,6 @@ def test_telephone_and_sphere_copies_give_the_answers_of_the_originals(fsdd_mode
             assert np.max(np.abs(p1 - p0)) < 0.25, (kind, copy["file"])
             same += copy["label"] == r["label"]
         assert same >= len(originals) - 1, kind
-
-
-def write_sphere(path: pathlib.Path, fields: dict, data: bytes) -> pathlib.Path:
-    lines = ["NIST_1A", "   1024", *(f"{k} {v}" for k, v in fields.items()), "end_head"]
-    path.write_bytes(("\n".join(lines) + "\n").encode().ljust(1024, b" ") + data)
-    return path
-
-
-def write_g711_wav(path: pathlib.Path, tag: int, codes: np.ndarray) -> pathlib.Path:
-    fmt = struct.pack("<HHIIHHH", tag, 1, 8000, 8000, 1, 8, 0)
-    data = codes.tobytes() + b"\0" * (codes.size % 2)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
-            + struct.pack("<I", codes.size) + data)
-    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    return path
 
 
 @needs_fsdd
