@@ -96,30 +96,39 @@ WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 _G711 = {WAVE_FORMAT_ALAW: decode_alaw, WAVE_FORMAT_MULAW: decode_ulaw}
 
 
+def _wave_format(path: Path, order: str, chunks: list[tuple[bytes, int, int]]
+                 ) -> tuple[int, int, int, int] | None:
+    """(format tag, channels, sample rate, bits per sample) from a RIFF/WAVE file's ``fmt ``
+    chunk, the tag of WAVE_FORMAT_EXTENSIBLE replaced by its sub-format's; None without
+    one."""
+    for chunk, offset, length in chunks:
+        if chunk == b"fmt " and length >= 16:
+            with open(path, "rb") as f:
+                f.seek(offset)
+                fmt = f.read(min(length, 40))
+            tag, channels, rate, _, _, bits = struct.unpack(order + "HHIIHH", fmt[:16])
+            if tag == WAVE_FORMAT_EXTENSIBLE and len(fmt) >= 26:
+                tag = struct.unpack(order + "H", fmt[24:26])[0]
+            return tag, channels, rate, bits
+    return None
+
+
 def _g711_wav(path: Path, order: str, chunks: list[tuple[bytes, int, int]]
               ) -> tuple[int, np.ndarray] | None:
     """(rate, samples (N,) or (N, channels) float32) of a G.711 mu-law or A-law WAV (format
     tag 7 or 6, or WAVE_FORMAT_EXTENSIBLE with either as its sub-format), which SciPy does
     not read; None for any other format."""
-    found = {c: (o, n) for c, o, n in chunks}
-    if b"fmt " not in found or b"data" not in found:
+    fmt = _wave_format(path, order, chunks)
+    data = [(offset, length) for chunk, offset, length in chunks if chunk == b"data"]
+    if fmt is None or fmt[0] not in _G711 or not data:
         return None
+    tag, channels, rate, bits = fmt
+    if bits != 8 or channels < 1:
+        raise InputError(f"load_wav: {path}: a G.711 WAV has 8-bit samples and at least "
+                         f"one channel, this one declares {bits} bits and {channels} "
+                         f"channels")
+    offset, length = data[0]
     with open(path, "rb") as f:
-        offset, length = found[b"fmt "]
-        f.seek(offset)
-        fmt = f.read(min(length, 40))
-        if len(fmt) < 16:
-            return None
-        tag, channels, rate, _, _, bits = struct.unpack(order + "HHIIHH", fmt[:16])
-        if tag == WAVE_FORMAT_EXTENSIBLE and len(fmt) >= 26:
-            tag = struct.unpack(order + "H", fmt[24:26])[0]
-        if tag not in _G711:
-            return None
-        if bits != 8 or channels < 1:
-            raise InputError(f"load_wav: {path}: a G.711 WAV has 8-bit samples and at least "
-                             f"one channel, this one declares {bits} bits and {channels} "
-                             f"channels")
-        offset, length = found[b"data"]
         f.seek(offset)
         codes = np.frombuffer(f.read(length - length % channels), dtype=np.uint8)
     samples = _G711[tag](codes)
@@ -134,16 +143,10 @@ def sample_rate_of(path: str | os.PathLike[str]) -> int | None:
         if is_sphere(path):
             rate = read_header(path)[1].get("sample_rate")
             return int(rate) if isinstance(rate, (int, float)) and rate > 0 else None
-        order, chunks = _riff_chunks(path)
-        for chunk, offset, length in chunks:
-            if chunk == b"fmt " and length >= 8:
-                with open(path, "rb") as f:
-                    f.seek(offset + 4)
-                    rate = struct.unpack(order + "I", f.read(4))[0]
-                return int(rate) if rate > 0 else None
+        fmt = _wave_format(path, *_riff_chunks(path))
     except (OSError, ValueError, struct.error):
         return None
-    return None
+    return int(fmt[2]) if fmt is not None and fmt[2] > 0 else None
 
 
 _OTHER_FORMATS = ((0, b"fLaC", "FLAC"), (0, b"OggS", "Ogg (Vorbis or Opus)"), (0, b"ID3", "MP3"),
