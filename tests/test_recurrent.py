@@ -78,6 +78,22 @@ def test_gradcheck_batch_first_without_bias(kind):
                         [x, *hs, *model.parameters()])
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("used", [0, 1, -1], ids=["output", "h_n", "last state"])
+def test_gradcheck_bidirectional_with_one_output_used(kind, used):
+    """A bidirectional stack whose loss reads only its output (no gradient reaches the final
+    states), only h_n, or only the last state (c_n for the LSTM): the last layer's two
+    directions write one output array and read their dL/dy from it, or from zeros when none
+    arrives."""
+    model = make(kind, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(5)
+    x = mg.tensor(rng.standard_normal((T, B, I)), requires_grad=True, dtype="float64")
+    hs = states(model, rng)
+    n_state = len(hs)
+    assert mg.gradcheck(lambda x, *rest: call(model, x, rest[:n_state], LENGTHS)[used],
+                        [x, *hs, *model.parameters()])
+
+
 @pytest.mark.parametrize("layers,bidirectional", [(1, False), (2, True)])
 def test_gradcheck_gru_reset_before(layers, bidirectional):
     model = make("gru", num_layers=layers, bidirectional=bidirectional, reset_after=False)
@@ -234,7 +250,8 @@ def test_stepping_with_carried_state_equals_one_call(kind):
 
 def test_one_graph_node_per_layer():
     """A unidirectional layer is one node; both directions of a bidirectional layer are one
-    node too (they run at once: minigru.parallel)."""
+    node too (they run at once: minigru.parallel), whose kernels write the layer's output in
+    place: no node joins the two directions' outputs."""
     model = make("gru", num_layers=2, bidirectional=False)
     out, h = model(mg.tensor(np.ones((50, 2, I)), dtype="float64"))
     assert graph_kinds(out, h).count("GRULayer") == 2
@@ -243,6 +260,7 @@ def test_one_graph_node_per_layer():
     out, h = model(x)
     kinds = graph_kinds(out, h)
     assert kinds.count("BothDirections") == 2
+    assert "Concat" not in kinds
     assert len(kinds) < 25
 
 

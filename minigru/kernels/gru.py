@@ -78,7 +78,7 @@ from .weight_grads import back_through_w_hh, column_sums, input_grad
 
 
 @kernel
-def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y, col):
     """One GRU layer in one direction over the whole sequence.
 
     Args:
@@ -88,9 +88,10 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
         lengths: (B,) int64, 1 <= lengths[b] <= T.
         reverse: run t = T-1 ... 0.
         reset_after: PyTorch's candidate (True) or Cho et al.'s (False).
+        y, col: the outputs h' go to ``y[:, :, col:col + H]`` (zero where t >= lengths[b]);
+            y is (T, B, W), C-contiguous (``kernels/timeloop.py``).
 
     Returns:
-        y: (T, B, H) outputs (zero where t >= lengths[b]).
         h_n: (B, H) state after each sequence's last step.
         h_prev: (T, B, H) the state entering step t (saved for backward).
         gates: (T, B, 3H) the activations r, z, n (zero at inactive steps).
@@ -99,7 +100,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
     T, B, I = x.shape
     one = unit(x)
     H = h0.shape[1]
-    xg, y, h_prev, h, rows = forward_start(x, w_ih, h0)
+    xg, h_prev, h, rows = forward_start(x, w_ih, h0)
     gates = np.empty((T, B, 3 * H), dtype=x.dtype)
     q = np.empty((T, B, H), dtype=x.dtype)
     w_hh_t = np.ascontiguousarray(w_hh.T)
@@ -125,7 +126,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
             rows_product(h, w_hrz_t, hrz, rows, n_active, h_block, hrz_block)
         for b in range(B):
             if t >= lengths[b]:
-                y[t, b] = 0.0
+                y[t, b, col:col + H] = 0.0
                 gates[t, b] = 0.0
                 q[t, b] = 0.0
                 continue
@@ -159,18 +160,19 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after):
             z = gates[t, b, H:2 * H]
             for j in range(H):
                 hj = (one - z[j]) * n[j] + z[j] * h[b, j]
-                y[t, b, j] = hj
+                y[t, b, col + j] = hj
                 h[b, j] = hj
-    return y, h, h_prev, gates, q
+    return h, h_prev, gates, q
 
 
 @kernel
-def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, reset_after,
+def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, reset_after,
                  need_dx):
     """BPTT for :func:`gru_forward` (the derivation is in the module docstring).
 
     Args:
-        dy: (T, B, H) dL/dy; dh_n: (B, H) dL/dh_n.
+        dy, col: dL/dy at ``dy[:, :, col:col + H]``, dy (T, B, W) as y in the forward call;
+            dh_n: (B, H) dL/dh_n.
         x, w_ih, w_hh, lengths, reverse, reset_after: as given to the forward kernel.
         h_prev, gates, q: as returned by the forward kernel.
         need_dx: form dx (False when the input needs no gradient, as a first layer's
@@ -210,7 +212,7 @@ def gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, re
             z = gates[t, b, H:2 * H]
             n = gates[t, b, 2 * H:]
             hp = h_prev[t, b]
-            dyb = dy[t, b]
+            dyb = dy[t, b, col:col + H]
             dhb = dh[b]
             gxb = gx[t, b]
             ghb = gh[t, b]

@@ -36,16 +36,17 @@ from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
-def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
-    """One LSTM layer in one direction.
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col):
+    """One LSTM layer in one direction; its outputs h' go to ``y[:, :, col:col + H]`` (y is
+    (T, B, W), ``kernels/timeloop.py``).
 
     Returns:
-        y (T, B, H), h_n (B, H), c_n (B, H), and for backward: h_prev (T, B, H),
-        c_prev (T, B, H), gates (T, B, 4H) = activations i, f, g, o, k (T, B, H) = tanh(c').
+        h_n (B, H), c_n (B, H), and for backward: h_prev (T, B, H), c_prev (T, B, H),
+        gates (T, B, 4H) = activations i, f, g, o, k (T, B, H) = tanh(c').
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg, y, h_prev, h, rows = forward_start(x, w_ih, h0)
+    xg, h_prev, h, rows = forward_start(x, w_ih, h0)
     c_prev = np.empty((T, B, H), dtype=x.dtype)
     gates = np.empty((T, B, 4 * H), dtype=x.dtype)
     k = np.empty((T, B, H), dtype=x.dtype)
@@ -64,7 +65,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
         rows_product(h, w_hh_t, hg, rows, n, h_block, hg_block)
         for b in range(B):
             if t >= lengths[b]:
-                y[t, b] = 0.0
+                y[t, b, col:col + H] = 0.0
                 gates[t, b] = 0.0
                 k[t, b] = 0.0
                 continue
@@ -84,14 +85,14 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse):
             for j in range(H):
                 hj = gb[3 * H + j] * kb[j]
                 h[b, j] = hj
-                y[t, b, j] = hj
-    return y, h, c, h_prev, c_prev, gates, k
+                y[t, b, col + j] = hj
+    return h, c, h_prev, c_prev, gates, k
 
 
 @kernel
-def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths, reverse,
-                  need_dx):
-    """BPTT for :func:`lstm_forward`.
+def lstm_backward(dy, col, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths,
+                  reverse, need_dx):
+    """BPTT for :func:`lstm_forward`, dL/dy at ``dy[:, :, col:col + H]`` (dy (T, B, W), as y).
 
     Returns:
         dx (T, B, I) (empty unless ``need_dx``), dh0 (B, H), dc0 (B, H), dw_ih (4H, I),
@@ -117,7 +118,7 @@ def lstm_backward(dy, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengt
             gb = gates[t, b]
             kb = k[t, b]
             cp = c_prev[t, b]
-            dyb = dy[t, b]
+            dyb = dy[t, b, col:col + H]
             ggb = gg[t, b]
             for j in range(H):
                 i = gb[j]

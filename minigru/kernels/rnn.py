@@ -26,14 +26,15 @@ from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
-    """One RNN layer in one direction.
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col):
+    """One RNN layer in one direction; its outputs go to ``y[:, :, col:col + H]`` (h' at
+    active steps, else 0; y is (T, B, W), ``kernels/timeloop.py``).
 
-    Returns y (T, B, H) (h' at active steps, else 0), h_n (B, H), h_prev (T, B, H).
+    Returns h_n (B, H), h_prev (T, B, H).
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg, y, h_prev, h, rows = forward_start(x, w_ih, h0)
+    xg, h_prev, h, rows = forward_start(x, w_ih, h0)
     w_hh_t = np.ascontiguousarray(w_hh.T)
     hg = np.empty((B, H), dtype=x.dtype)
     h_block = np.empty((B, H), dtype=x.dtype)
@@ -47,13 +48,13 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
         rows_product(h, w_hh_t, hg, rows, n, h_block, hg_block)
         for b in range(B):
             if t >= lengths[b]:
-                y[t, b] = 0.0
+                y[t, b, col:col + H] = 0.0
                 continue
             xb = xg[t, b]
             hb = hg[b]
             for j in range(H):
                 pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]
-            yb = y[t, b]
+            yb = y[t, b, col:col + H]
             if relu:
                 for j in range(H):
                     yb[j] = pre[j] if pre[j] > 0 else 0.0
@@ -61,12 +62,13 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu):
                 tanh_row(pre, yb, scratch, bits)
             for j in range(H):
                 h[b, j] = yb[j]
-    return y, h, h_prev
+    return h, h_prev
 
 
 @kernel
-def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu, need_dx):
-    """BPTT for :func:`rnn_forward` (``y`` holds h' at every active step).
+def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, h_prev, lengths, reverse, relu, need_dx):
+    """BPTT for :func:`rnn_forward`: ``y[:, :, col:col + H]`` holds h' at every active step
+    (y as filled by the forward call) and ``dy[:, :, col:col + H]`` dL/dy (dy (T, B, W)).
 
     Returns dx (T, B, I) (empty unless ``need_dx``), dh0 (B, H), dw_ih (H, I), dw_hh (H, H),
     db (H,).
@@ -86,8 +88,8 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, h_prev, lengths, reverse, relu, nee
             if t >= lengths[b]:
                 gg[t, b] = 0.0
                 continue
-            yb = y[t, b]
-            dyb = dy[t, b]
+            yb = y[t, b, col:col + H]
+            dyb = dy[t, b, col:col + H]
             ggb = gg[t, b]
             if relu:
                 for j in range(H):

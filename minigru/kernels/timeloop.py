@@ -11,6 +11,13 @@ formed over all T*B rows: the loop reads only the valid ones. (Copying the valid
 and the results back costs more than the product saves at the input widths of speech
 features; after the loop, where the products are larger, ``kernels/active.py`` does it.)
 
+Every forward kernel writes its outputs into columns ``col ... col + H - 1`` of an array ``y``
+(T, B, W) its caller gives, and its backward kernel reads dL/dy from the same columns of
+``dy`` (T, B, W). One direction alone has W = H and col = 0. The two directions of a
+bidirectional layer write one (T, B, 2H) array, the forward direction at col = 0 and the
+reverse at col = H, which is the layer's output as it is: no copy joins the two halves, and
+no copy splits its gradient again.
+
 A forward pass visits t = 0, 1, ..., T-1 (T-1, ..., 0 in the reverse direction); its
 backward pass visits the same steps in the opposite order. Sequence b is active at step t
 when t < lengths[b].
@@ -32,12 +39,11 @@ def time_index(step, T, reverse):
 
 @kernel
 def forward_start(x, w_ih, h0):
-    """(xg (T, B, G*H) = x W_ih^T, y (T, B, H) and h_prev (T, B, H) uninitialised, h a copy of
-    h0 (B, H), rows (B,) int64 scratch for :func:`~minigru.kernels.active.active_rows`):
-    what every forward time loop starts from."""
+    """(xg (T, B, G*H) = x W_ih^T, h_prev (T, B, H) uninitialised, h a copy of h0 (B, H),
+    rows (B,) int64 scratch for :func:`~minigru.kernels.active.active_rows`): what every
+    forward time loop starts from."""
     T, B, I = x.shape
     H = h0.shape[1]
     xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, w_ih.shape[0])
-    y = np.empty((T, B, H), dtype=x.dtype)
     h_prev = np.empty((T, B, H), dtype=x.dtype)
-    return xg, y, h_prev, h0.copy(), np.empty(B, dtype=np.int64)
+    return xg, h_prev, h0.copy(), np.empty(B, dtype=np.int64)

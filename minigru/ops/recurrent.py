@@ -2,9 +2,10 @@
 
 A 2-layer unidirectional GRU is two ``GRULayer`` nodes, whatever the sequence length: the
 time loop lives inside the kernels, and each node's backward is the kernel's hand-derived BPTT.
-The two directions of a bidirectional layer are one ``BothDirections`` node (plus the
-concatenation between layers), whose forward and backward run the two directions' kernels at
-once, one per core (:func:`minigru.parallel.run_pair`). A unidirectional layer whose batch is
+The two directions of a bidirectional layer are one ``BothDirections`` node, whose forward
+and backward run the two directions' kernels at once, one per core
+(:func:`minigru.parallel.run_pair`), writing the layer's (T, B, 2H) output in place, each
+direction its own columns (``kernels/timeloop.py``). A unidirectional layer whose batch is
 large and whose hidden size is small is one ``BatchHalves`` node, which runs the two halves of
 the batch at once the same way (:func:`minigru.parallel.halves_pay` says when).
 """
@@ -40,11 +41,25 @@ def _dx(dx: np.ndarray, need: bool) -> np.ndarray | None:
     return dx if need else None
 
 
+def _output(x: np.ndarray, h0: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """The array a forward kernel writes its outputs into: ``out`` (T, B, W), shared by the
+    two directions of a bidirectional layer, or a new (T, B, H) one."""
+    return np.empty(x.shape[:2] + h0.shape[1:], x.dtype) if out is None else out
+
+
+def _dy(dy: np.ndarray | None, ctx: Context, x: np.ndarray) -> np.ndarray:
+    """dL/dy as the backward kernels read it: C-contiguous (T, B, W), zeros when no gradient
+    arrived (``ctx.width`` is W)."""
+    return np.zeros(x.shape[:2] + (ctx.width,), x.dtype) if dy is None else _c(dy)
+
+
 class GRULayer(Function):
     """(x, h0, w_ih, w_hh, b_ih, b_hh) -> (y, h_n, gates) for one layer and direction.
 
     ``gates`` (T, B, 3H) holds the activations r, z, n the kernel computed anyway (for figures
-    such as the update gate over time); it is not differentiable.
+    such as the update gate over time); it is not differentiable. y is (T, B, H), or with
+    ``out`` given, ``out`` (T, B, W) with this direction's outputs in columns ``col ...
+    col + H - 1`` (``BothDirections``), as for ``LSTMLayer`` and ``RNNLayer``.
     """
 
     materialize_grads = False
@@ -53,23 +68,24 @@ class GRULayer(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
-                reverse: bool, reset_after: bool):
+                reverse: bool, reset_after: bool, out: np.ndarray | None = None, col: int = 0):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
-        y, h_n, h_prev, gates, q = gru_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0),
-                                               lengths, reverse, reset_after)
+        y = _output(x, h0, out)
+        h_n, h_prev, gates, q = gru_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0),
+                                            lengths, reverse, reset_after, y, col)
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates, q)
-        ctx.options = (lengths, reverse, reset_after)
+        ctx.options = (lengths, reverse, reset_after, col)
+        ctx.width = y.shape[2]
         return y, h_n, gates
 
     @staticmethod
     def backward(ctx: Context, dy, dh_n, _dgates):
         x, w_ih, w_hh, h_prev, gates, q = ctx.saved_tensors
-        lengths, reverse, reset_after = ctx.options
-        dy = np.zeros(x.shape[:2] + (w_hh.shape[1],), x.dtype) if dy is None else _c(dy)
+        lengths, reverse, reset_after, col = ctx.options
         dh_n = np.zeros((x.shape[1], w_hh.shape[1]), x.dtype) if dh_n is None else _c(dh_n)
         need = _needs_dx(ctx)
-        dx, *rest = gru_backward(dy, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse,
-                                 reset_after, need)
+        dx, *rest = gru_backward(_dy(dy, ctx, x), col, dh_n, x, w_ih, w_hh, h_prev, gates, q,
+                                 lengths, reverse, reset_after, need)
         return (_dx(dx, need), *rest)
 
 
@@ -81,22 +97,24 @@ class LSTMLayer(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
-                reverse: bool):
+                reverse: bool, out: np.ndarray | None = None, col: int = 0):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
-        y, h_n, c_n, h_prev, c_prev, gates, k = lstm_forward(
-            x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), _c(c0), lengths, reverse)
+        y = _output(x, h0, out)
+        h_n, c_n, h_prev, c_prev, gates, k = lstm_forward(
+            x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), _c(c0), lengths, reverse, y, col)
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, c_prev, gates, k)
-        ctx.options = (lengths, reverse)
+        ctx.options = (lengths, reverse, col)
+        ctx.width = y.shape[2]
         return y, h_n, c_n
 
     @staticmethod
     def backward(ctx: Context, dy, dh_n, dc_n):
         x, w_ih, w_hh, h_prev, c_prev, gates, k = ctx.saved_tensors
-        lengths, reverse = ctx.options
+        lengths, reverse, col = ctx.options
         need = _needs_dx(ctx)
         dx, dh0, dc0, dw_ih, dw_hh, db = lstm_backward(
-            _c(dy), _c(dh_n), _c(dc_n), x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths,
-            reverse, need)
+            _dy(dy, ctx, x), col, _c(dh_n), _c(dc_n), x, w_ih, w_hh, h_prev, c_prev, gates, k,
+            lengths, reverse, need)
         return _dx(dx, need), dh0, dc0, dw_ih, dw_hh, db, db
 
 
@@ -108,21 +126,23 @@ class RNNLayer(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
-                reverse: bool, relu: bool):
+                reverse: bool, relu: bool, out: np.ndarray | None = None, col: int = 0):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
-        y, h_n, h_prev = rnn_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), lengths,
-                                     reverse, relu)
+        y = _output(x, h0, out)
+        h_n, h_prev = rnn_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), lengths, reverse,
+                                  relu, y, col)
         ctx.save_for_backward(x, w_ih, w_hh, y, h_prev)
-        ctx.options = (lengths, reverse, relu)
+        ctx.options = (lengths, reverse, relu, col)
+        ctx.width = y.shape[2]
         return y, h_n
 
     @staticmethod
     def backward(ctx: Context, dy, dh_n):
         x, w_ih, w_hh, y, h_prev = ctx.saved_tensors
-        lengths, reverse, relu = ctx.options
+        lengths, reverse, relu, col = ctx.options
         need = _needs_dx(ctx)
-        dx, dh0, dw_ih, dw_hh, db = rnn_backward(_c(dy), _c(dh_n), x, w_ih, w_hh, y, h_prev,
-                                                 lengths, reverse, relu, need)
+        dx, dh0, dw_ih, dw_hh, db = rnn_backward(_dy(dy, ctx, x), _c(dh_n), x, w_ih, w_hh, y,
+                                                 col, h_prev, lengths, reverse, relu, need)
         return _dx(dx, need), dh0, dw_ih, dw_hh, db, db
 
 
@@ -146,10 +166,13 @@ def _filled(layer: type[Function], grads: tuple, metas: Sequence[tuple]) -> tupl
 
 class BothDirections(Function):
     """Both directions of one bidirectional layer as one node:
-    (x, *params_forward, *params_reverse) -> (*outputs_forward, *outputs_reverse), where
-    ``layer`` is ``GRULayer``, ``LSTMLayer`` or ``RNNLayer`` and each direction's params are
-    that Function's inputs after x. The two directions run at once in forward and in backward
-    (:func:`minigru.parallel.run_pair`); dL/dx is the sum of the two directions' dx.
+    (x, *params_forward, *params_reverse) -> (y, *states_forward, *states_reverse), where
+    ``layer`` is ``GRULayer``, ``LSTMLayer`` or ``RNNLayer``, each direction's params are
+    that Function's inputs after x, and its outputs after y follow y. y (T, B, 2H) is the
+    layer's output: the forward direction's outputs in columns 0 ... H-1, the reverse's in
+    H ... 2H-1, each written there by its kernel. The two directions run at once in forward
+    and in backward (:func:`minigru.parallel.run_pair`), both reading dL/dy from the one
+    array at their own columns; dL/dx is the sum of the two directions' dx.
     """
 
     materialize_grads = False
@@ -157,23 +180,27 @@ class BothDirections(Function):
     @staticmethod
     def forward(ctx: Context, x, *params, layer: type[Function], **options):
         half = len(params) // 2
+        H = params[0].shape[1]
+        y = np.empty(x.shape[:2] + (2 * H,), x.dtype)
         ctx_f, ctx_r = _pieces(ctx, layer)
         out_f, out_r = run_pair(
-            lambda: layer.forward(ctx_f, x, *params[:half], reverse=False, **options),
-            lambda: layer.forward(ctx_r, x, *params[half:], reverse=True, **options))
+            lambda: layer.forward(ctx_f, x, *params[:half], reverse=False, out=y, col=0,
+                                  **options),
+            lambda: layer.forward(ctx_r, x, *params[half:], reverse=True, out=y, col=H,
+                                  **options))
         ctx.save_for_backward(ctx_f, ctx_r)
         ctx.layer = layer
-        ctx.n_out = len(out_f)
-        ctx.out_meta = [(o.shape, o.dtype) for o in out_f]
-        return tuple(out_f) + tuple(out_r)
+        ctx.n_states = len(out_f) - 1
+        ctx.out_meta = [(y.shape, y.dtype)] + [(o.shape, o.dtype) for o in out_f[1:]] * 2
+        return (y,) + tuple(out_f[1:]) + tuple(out_r[1:])
 
     @staticmethod
     def backward(ctx: Context, *grads):
         ctx_f, ctx_r = ctx.saved_tensors
-        layer, k = ctx.layer, ctx.n_out
-        grads = _filled(layer, grads, [ctx.out_meta[i % k] for i in range(len(grads))])
-        g_f, g_r = run_pair(lambda: layer.backward(ctx_f, *grads[:k]),
-                            lambda: layer.backward(ctx_r, *grads[k:]))
+        layer, k = ctx.layer, ctx.n_states
+        dy, *states = _filled(layer, grads, ctx.out_meta)
+        g_f, g_r = run_pair(lambda: layer.backward(ctx_f, dy, *states[:k]),
+                            lambda: layer.backward(ctx_r, dy, *states[k:]))
         dx = None if g_f[0] is None else g_f[0] + g_r[0]
         return (dx,) + tuple(g_f[1:]) + tuple(g_r[1:])
 
@@ -316,25 +343,25 @@ def recurrent_stack(
 def _both_directions(mode, x, h0, c0, weights, layer, lengths, reset_after, h_list, c_list,
                      gates):
     """One bidirectional layer: its ``BothDirections`` node, its states appended to h_list
-    (and c_list), its gates to ``gates``; returns the (T, B, 2H) output."""
+    (and c_list), its gates to ``gates``; returns its (T, B, 2H) output."""
     params = []
     for k in (2 * layer, 2 * layer + 1):
         w_ih, w_hh, b_ih, b_hh = weights[k]
         params += [h0[k]] + ([c0[k]] if mode == "LSTM" else []) + [w_ih, w_hh, b_ih, b_hh]
     if mode == "GRU":
-        y_f, h_f, g_f, y_r, h_r, g_r = BothDirections.apply(
+        y, h_f, g_f, h_r, g_r = BothDirections.apply(
             x, *params, layer=GRULayer, lengths=lengths, reset_after=reset_after)
         if gates is not None:
             gates += [g_f.data, g_r.data]
     elif mode == "LSTM":
-        y_f, h_f, c_f, y_r, h_r, c_r = BothDirections.apply(x, *params, layer=LSTMLayer,
-                                                             lengths=lengths)
+        y, h_f, c_f, h_r, c_r = BothDirections.apply(x, *params, layer=LSTMLayer,
+                                                     lengths=lengths)
         c_list += [c_f, c_r]
     else:
-        y_f, h_f, y_r, h_r = BothDirections.apply(x, *params, layer=RNNLayer, lengths=lengths,
-                                                  relu=mode == "RNN_RELU")
+        y, h_f, h_r = BothDirections.apply(x, *params, layer=RNNLayer, lengths=lengths,
+                                           relu=mode == "RNN_RELU")
     h_list += [h_f, h_r]
-    return S.concat([y_f, y_r], axis=2)
+    return y
 
 
 def _one_direction(mode, x, h0, c0, weights, layer, lengths, reset_after, h_list, c_list,
