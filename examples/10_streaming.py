@@ -25,6 +25,7 @@ from minigru.audio.endpoint import RELEASE_DB, VAD_DB
 from minigru.data.stream_file import digit_stream
 from minigru.speech import make_config, pipeline_of, train_run
 from minigru.speech.compare import describe, paired_t
+from minigru.speech.config import floor_draws_of
 from minigru.speech.predict import load_model
 from minigru.speech.stream import StreamingRecognizer
 from minigru.training import RunFolder
@@ -35,7 +36,8 @@ def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None):
     recogniser decides as its model's features allow (``decide="auto"``)."""
     kwargs = {} if release_db is None else {"release_db": release_db}
     recognizer = StreamingRecognizer(model, pipeline_of(run_cfg), sr, run_cfg["classes"],
-                                     threshold=threshold, **kwargs)
+                                     threshold=threshold, floor_draws=floor_draws_of(run_cfg),
+                                     **kwargs)
     recognizer.warm_up()
     chunk = int(0.010 * sr)
     times, found = [], []

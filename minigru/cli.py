@@ -83,7 +83,7 @@ def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
             "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker",
-            "schedule")
+            "schedule", "floor_draws")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack")
                 if getattr(args, k) is not None}
@@ -285,7 +285,7 @@ def _print_detection(d: dict) -> None:
 
 
 def _cmd_stream(args: argparse.Namespace) -> int:
-    from .speech.config import fsdd_dir, pipeline_of
+    from .speech.config import floor_draws_of, fsdd_dir, pipeline_of
     from .speech.predict import load_model
     from .speech.stream import make_demo, run_stream
 
@@ -307,7 +307,8 @@ def _cmd_stream(args: argparse.Namespace) -> int:
     try:
         model, cfg = load_model(args.checkpoint)
         r = run_stream(model, pipeline_of(cfg), cfg["classes"], args.file, args.chunk_ms,
-                       args.threshold, on_detection=_print_detection, decide=args.decide)
+                       args.threshold, on_detection=_print_detection, decide=args.decide,
+                       floor_draws=floor_draws_of(cfg))
     except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
     times, rtf, delays = r["chunk_ms"], r["real_time_factor"], r["delays"]
@@ -390,6 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a noise floor: white noise DB dB below each trimmed word, seeded "
                         "by its duration, at training and at test (default 25; none: off; "
                         "see mg.audio.augment.dither)")
+    p.add_argument("--floor-draws", type=int, metavar="K", default=None,
+                   help="the model's answers (its test, evaluate, predict, stream) average "
+                        "the posteriors of K draws of the noise floor (default 5; 1: one)")
     p.add_argument("--stack", type=int, metavar="K", default=None,
                    help="K consecutive feature frames side by side per recurrent step "
                         "(default 1; 2 halves the steps)")

@@ -70,6 +70,8 @@ def test_generalisation_benchmark_on_a_few_clips(tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "| recipe | theo | mean | worst |" in result.stdout
     assert "| none, ensemble of the 2 seeds |" in result.stdout
+    assert "| none, the first draw of the noise floor alone |" in result.stdout
+    assert "answers averaged over 5 draw(s) of the noise floor" in result.stdout
     assert "| babble 10 dB |" in result.stdout and "| 44.1 kHz |" in result.stdout
     assert "| recipe | clips per digit | theo | mean | worst | other speakers |" in result.stdout
     assert "| none | 1 |" in result.stdout
@@ -78,6 +80,7 @@ def test_generalisation_benchmark_on_a_few_clips(tmp_path):
     assert "| none | not adapted |" in result.stdout and "| none | 0.5,0.7 |" in result.stdout
     rows = json.loads(out.read_text())["results"]["none"]["theo"]
     assert len(rows) == 2 and all(sum(map(sum, r["confusion"])) == 80 for r in rows)
+    assert all(0 <= r["first draw"] <= 1 for r in rows)
     assert all(set(r["enrol"]) == {"0", "1", "others 0", "others 1"} for r in rows)
     assert all(set(r["self"]) == {"0", "0.5,0.7", "others 0", "others 0.5,0.7",
                                   "right 0.5,0.7"} for r in rows)

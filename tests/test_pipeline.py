@@ -273,11 +273,15 @@ def test_a_noise_floor_travels_with_its_model(tmp_path, clip):
     assert pipe.dither_db == 30.0
     wavfile.write(tmp_path / "16k.wav", 16000, clip)
     [(_, p)] = predict.predict_files(model, cfg2, [tmp_path / "16k.wav"])
-    feats = pipe(clip, 16000).astype(np.float32)
-    with mg.no_grad():
-        direct = mg.nn.functional.softmax(model(feats[:, None, :], [feats.shape[0]]),
-                                          axis=1).numpy()[0]
-    np.testing.assert_allclose(p, direct, rtol=0, atol=1e-6)
+    assert cfg2["floor_draws"] == 5
+    direct = []
+    for draw in range(5):
+        feats = dataclasses.replace(pipe, floor_draw=draw)(clip, 16000).astype(np.float32)
+        with mg.no_grad():
+            direct.append(mg.nn.functional.softmax(model(feats[:, None, :], [feats.shape[0]]),
+                                                   axis=1).numpy()[0])
+    np.testing.assert_allclose(p, np.mean(direct, axis=0), rtol=0, atol=1e-6)
+    assert np.abs(direct[1] - direct[0]).max() > 1e-4
     assert StreamingRecognizer(model, dataclasses.replace(pipe, cmvn=False, trim=False),
                                16000, cfg2["classes"]).decide == "word"
 

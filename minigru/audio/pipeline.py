@@ -12,6 +12,7 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
        -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
        -> if ``dither_db``: + white noise that many dB below it, seeded by its duration in ms
+          (and by ``floor_draw``: see :meth:`FeaturePipeline.floor_draws`)
        -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
        -> deltas of order 1..``deltas``                            (mg.audio.delta)
        -> per-utterance CMVN if ``cmvn``                           (mg.audio.cmvn)
@@ -62,6 +63,9 @@ class FeaturePipeline:
             added to every input (``mg.audio.augment.dither``, seeded by the signal's
             duration, :func:`dither_seed`), so that what lies below it in a recording (its
             room, its microphone's hiss) looks alike in every recording (None: none).
+        floor_draw: which draw of that noise this pipeline adds (0, the first, unless the
+            pipeline is one of :meth:`floor_draws`): its seed is
+            ``dither_seed(N, rate) + floor_draw * DRAW_STRIDE``.
     """
 
     preset: str | None = None
@@ -72,13 +76,14 @@ class FeaturePipeline:
     trim: bool = False
     stack: int = 1
     dither_db: float | None = None
+    floor_draw: int = 0
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             names = [p for p in PRESETS if p is not None]
             raise InputError(f"FeaturePipeline: preset must be None or one of {names}, got "
                              f"{self.preset!r}")
-        for name, low in (("n_mfcc", 1), ("deltas", 0), ("stack", 1)):
+        for name, low in (("n_mfcc", 1), ("deltas", 0), ("stack", 1), ("floor_draw", 0)):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise InputError(f"FeaturePipeline: {name} must be an integer >= {low}, got "
@@ -117,11 +122,14 @@ class FeaturePipeline:
 
     def to_dict(self) -> dict[str, Any]:
         """The pipeline as a JSON-ready dict (the ``features`` section of a run config).
-        ``dither_db`` is left out when it is None, so a pipeline without a noise floor is
-        described, and its cached features are found, as before the setting existed."""
+        ``dither_db`` is left out when it is None, and ``floor_draw`` when it is 0, so a
+        pipeline without a noise floor, or with its first draw, is described, and its cached
+        features are found, as before the settings existed."""
         d = dataclasses.asdict(self)
         if d["dither_db"] is None:
             del d["dither_db"]
+        if d["floor_draw"] == 0:
+            del d["floor_draw"]
         return d
 
     @classmethod
@@ -149,6 +157,24 @@ class FeaturePipeline:
         if self.sample_rate is not None:
             return self
         return dataclasses.replace(self, sample_rate=int(sample_rate))
+
+    def floor_draws(self, k: int) -> list[FeaturePipeline]:
+        """The pipelines of the first ``k`` draws of the noise floor: this one with
+        ``floor_draw`` 0, 1, ..., k-1, which read a signal alike except for the seed of the
+        white noise ``dither_db`` dB below it. A recogniser that averages its posteriors over
+        them, p(c | x) = (1/k) sum_j p(c | features_j(x)), answers by the floor's level alone
+        rather than by one draw of its noise (``minigru.speech.views``). A pipeline without a
+        floor has one draw: ``[self]``.
+
+        Raises:
+            InputError: ``k`` is not an integer >= 1.
+        """
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+            raise InputError(f"FeaturePipeline.floor_draws: k must be an integer >= 1, got "
+                             f"{k!r}")
+        if self.dither_db is None:
+            return [self]
+        return [dataclasses.replace(self, floor_draw=j) for j in range(int(k))]
 
     def mfcc_config(self) -> MFCCConfig:
         """The MFCC settings of the pipeline: the preset with its coefficients, deltas and
@@ -178,7 +204,8 @@ class FeaturePipeline:
         if self.trim:
             x = trim(x, rate)
         if self.dither_db is not None and x.size:
-            x = dither(x, self.dither_db, dither_seed(x.size, rate))
+            x = dither(x, self.dither_db,
+                       dither_seed(x.size, rate) + self.floor_draw * DRAW_STRIDE)
         return x, rate
 
     def frames(self, signals: Sequence[Any], sample_rate: int) -> list[np.ndarray]:
@@ -255,6 +282,12 @@ class FeaturePipeline:
         return {"signal": x, "sample_rate": rate, "power": power,
                 "freqs": np.arange(fb.shape[1]) * rate / n_fft, "filterbank": fb,
                 "mel_scale": cfg.mel_scale, "features": self(x, rate), "hop_seconds": hop / rate}
+
+
+DRAW_STRIDE = 104729
+"""The step between the seeds of successive draws of a clip's noise floor
+(``FeaturePipeline.floor_draw``): a prime larger than the duration in milliseconds of any
+clip under 104 s, so a clip's later draws do not repeat the first draw of a shorter clip."""
 
 
 def dither_seed(samples: int, sample_rate: int) -> int:

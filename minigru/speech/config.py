@@ -29,6 +29,7 @@ a noise floor 25 dB below the word (``dither_db``) and each utterance normalised
 which is what holds up on voices and recordings the model never met
 (``benchmarks/bench_generalisation.py``)."""
 MODELS = ("gru", "lstm", "rnn", "cnn-gru")
+MAX_FLOOR_DRAWS = 64
 POOLINGS = ("mean", "last")
 SCHEDULES = ("plateau", "cosine")
 
@@ -39,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "dropout": 0.3, "patience": 6, "clip": 5.0, "ema": None, "weight_decay": 0.0,
     "weight_noise": 0.0, "test_speaker": None,
     "limit": None, "threads": None,
-    "augment": "auto", "mix_synthetic": 0,
+    "augment": "auto", "mix_synthetic": 0, "floor_draws": 5,
     "features": {"dither_db": None, **RECOGNISER_PIPELINE.to_dict()},
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000, "voices": "classic"},
@@ -61,7 +62,10 @@ AdamW, decoupled decay ``p <- p (1 - lr * weight_decay)`` before each step (0: A
 that standard deviation and applies it to the clean weights (``nn.WeightNoise``, Graves 2011;
 0: none). ``test_speaker`` (FSDD only) replaces the conventional split by leave one speaker
 out: every clip of that speaker is the test set, and the others' clips are the training and
-validation sets (see ``minigru.speech.datasets``)."""
+validation sets (see ``minigru.speech.datasets``). ``floor_draws`` is how many draws of the
+noise floor (``features.dither_db``) the model's answers average their posteriors over: the
+run's test accuracy and report, ``evaluate``, ``predict`` and ``stream`` (see
+``minigru.speech.views``; training reads one draw, whatever the setting)."""
 
 
 class ConfigError(InputError):
@@ -193,6 +197,10 @@ def check_config(cfg: dict[str, Any]) -> None:
     if cfg.get("augment", "none") not in (*POLICIES, "auto"):
         raise ConfigError(f"augment must be auto or one of {sorted(POLICIES)}, got "
                           f"{cfg.get('augment')!r}")
+    draws = cfg.get("floor_draws", 1)
+    if not _is_int(draws) or not 1 <= draws <= MAX_FLOOR_DRAWS:
+        raise ConfigError(f"floor_draws must be a whole number of draws of the noise floor "
+                          f"in [1, {MAX_FLOOR_DRAWS}] (1: the first alone), got {draws!r}")
     mix = cfg.get("mix_synthetic", 0)
     if not isinstance(mix, int) or isinstance(mix, bool) or mix < 0:
         raise ConfigError(f"mix_synthetic must be a whole number of utterances per class "
@@ -257,6 +265,13 @@ def ema_of(cfg: dict[str, Any]) -> float:
     if ema is None:
         return 0.0 if cfg.get("data") == "synthetic" else EMA_RECORDINGS
     return float(ema)
+
+
+def floor_draws_of(cfg: dict[str, Any]) -> int:
+    """How many draws of the noise floor a model's answers average over: ``floor_draws``; a
+    configuration stored without it (written before the setting existed) answered with one,
+    and still does."""
+    return int(cfg.get("floor_draws", 1))
 
 
 def legacy_config(cfg: dict[str, Any]) -> dict[str, Any]:

@@ -130,18 +130,27 @@ def synthetic_digits(n_per_class: int, rate: int, seed: int, pipeline: FeaturePi
                            voices=voices)
 
 
-def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDataset]:
-    limit = cfg["limit"]
-    if cfg["data"] == "synthetic":
-        s = cfg["synthetic"]
-        counts = [s["train_per_class"], s["val_per_class"], s["test_per_class"]]
-        out, start = {}, 0
-        for split, n in zip(SPLITS, counts, strict=True):
+def _synthetic_splits(cfg: dict[str, Any], pipeline: FeaturePipeline,
+                      wanted: tuple[str, ...] = SPLITS) -> dict[str, ArrayDataset]:
+    """The ``wanted`` splits of the synthetic digits: takes 0 .. n_train - 1 of each digit
+    are the training split, the next n_val the validation split, the next n_test the test
+    split (each cut to ``limit`` per class)."""
+    s, limit = cfg["synthetic"], cfg["limit"]
+    counts = [s["train_per_class"], s["val_per_class"], s["test_per_class"]]
+    out, start = {}, 0
+    for split, n in zip(SPLITS, counts, strict=True):
+        if split in wanted:
             out[split] = synthetic_digits(n if limit is None else min(n, limit),
                                           s["sample_rate"], s["data_seed"], pipeline, start,
                                           s.get("voices", "classic"))
-            start += n
-        return out
+        start += n
+    return out
+
+
+def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDataset]:
+    limit = cfg["limit"]
+    if cfg["data"] == "synthetic":
+        return _synthetic_splits(cfg, pipeline)
     if cfg["data"] == "fsdd" and cfg.get("test_speaker") is not None:
         everything = SpokenDigitFolder(fsdd_dir(cfg), "all", features=pipeline,
                                        cache_dir=cache_dir())
@@ -162,6 +171,17 @@ def _splits(cfg: dict[str, Any], pipeline: FeaturePipeline) -> dict[str, ArrayDa
     parts = {"val": order[:n_val], "test": order[n_val:n_val + n_test],
              "train": order[n_val + n_test:]}
     return {k: limit_per_class(full.subset(sorted(v)), limit) for k, v in parts.items()}
+
+
+def one_split(cfg: dict[str, Any], pipeline: FeaturePipeline, split: str) -> ArrayDataset:
+    """The ``split`` of :func:`make_datasets` alone, not grown: for FSDD's conventional test
+    split only its own files are read (the others' features are not computed)."""
+    if cfg["data"] == "synthetic":
+        return _synthetic_splits(cfg, pipeline, (split,))[split]
+    if split == "test" and cfg["data"] == "fsdd" and cfg.get("test_speaker") is None:
+        test = SpokenDigitFolder(fsdd_dir(cfg), "test", features=pipeline, cache_dir=cache_dir())
+        return limit_per_class(test, cfg["limit"])
+    return _splits(cfg, pipeline)[split]
 
 
 def speaker_split(everything: SpokenDigitFolder, speaker: str, seed: int

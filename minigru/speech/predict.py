@@ -16,19 +16,18 @@ import numpy as np
 
 from ..audio.pipeline import FeaturePipeline
 from ..audio.wav import OTHER_AUDIO_SUFFIXES, is_audio_file
-from ..autograd import no_grad
 from ..data.dataset import ArrayDataset
 from ..data.loader import DataLoader
 from ..data.speech import silent_reason
 from ..data.synthetic import DIGIT_WORDS
 from ..nn import Module
-from ..nn.functional import softmax
-from ..training import evaluate, load_checkpoint
+from ..training import evaluate_mean, load_checkpoint
 from .config import ConfigError, check_config, pipeline_of
-from .datasets import SPLITS, make_datasets, whole_corpus
+from .datasets import SPLITS
 from .ensemble import Ensemble
 from .models import model_for
 from .run import EVAL_BATCH
+from .views import corpus_views, draw_pipelines, mean_posterior, split_views
 
 
 def load_model(path: str | os.PathLike[str]) -> tuple[Module, dict[str, Any]]:
@@ -57,13 +56,22 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Module, dict[str, Any]]:
 
 def features_of(pipeline: FeaturePipeline, path: str | os.PathLike[str]) -> np.ndarray:
     """The model input of one file, or ConfigError naming the file and what is wrong."""
-    signal, rate = pipeline.load(path)
-    window = pipeline.mfcc_config().frame_sizes(rate)[0]
+    return feature_views([pipeline], path)[0]
+
+
+def feature_views(pipelines: Sequence[FeaturePipeline], path: str | os.PathLike[str]
+                  ) -> list[np.ndarray]:
+    """The model input of one file through each of ``pipelines`` (the draws of a noise floor,
+    ``minigru.speech.views``), the file read once; ConfigError naming the file and what is
+    wrong."""
+    signal, rate = pipelines[0].load(path)
+    window = pipelines[0].mfcc_config().frame_sizes(rate)[0]
     silent = silent_reason(path, signal, rate) if signal.size >= window else None
     if silent:
         raise ConfigError(silent)
-    feats = pipeline(signal, rate).astype(np.float32) if signal.size >= window else None
-    if feats is None or feats.shape[0] == 0:
+    feats = [p(signal, rate).astype(np.float32) for p in pipelines] \
+        if signal.size >= window else None
+    if feats is None or feats[0].shape[0] == 0:
         raise ConfigError(f"{path} is too short for one frame of features "
                           f"({signal.size / rate * 1000:.1f} ms, a frame is "
                           f"{window / rate * 1000:.1f} ms)")
@@ -93,8 +101,9 @@ def predict_each(model: Module, cfg: dict[str, Any],
     for every ``.wav`` under it, see :func:`expand_folders`): ``{"file",
     "label", "probability", "probabilities": {class: p}}``, or ``{"file", "error"}`` for a
     file that cannot be classified (missing, not a WAV, NaN samples, silent, too short); the
-    other files are still classified."""
-    pipeline = pipeline_of(cfg)
+    other files are still classified. The probabilities are averaged over the draws of the
+    pipeline's noise floor (``minigru.speech.views``)."""
+    pipelines = draw_pipelines(cfg, pipeline_of(cfg))
     classes = cfg["classes"]
     out: list[dict[str, Any]] = []
     for f in expand_folders(files):
@@ -102,12 +111,11 @@ def predict_each(model: Module, cfg: dict[str, Any],
             out.append(f)
             continue
         try:
-            feats = features_of(pipeline, f)
+            views = feature_views(pipelines, f)
         except (OSError, ValueError) as exc:
             out.append({"file": str(f), "error": str(exc)})
             continue
-        with no_grad():
-            probs = softmax(model(feats[:, None, :], [feats.shape[0]]), axis=1).numpy()[0]
+        probs = mean_posterior(model, views)
         best = int(np.argmax(probs))
         out.append({"file": str(f), "label": classes[best], "probability": float(probs[best]),
                     "probabilities": {c: float(p) for c, p in zip(classes, probs,
@@ -153,7 +161,9 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
     The test split of a run that held out a speaker (``test_speaker``) is that speaker's
     clips; another corpus has no held-out speaker.
 
-    Files that cannot be read are skipped and listed in ``skipped`` as (file, reason).
+    Files that cannot be read are skipped and listed in ``skipped`` as (file, reason). The
+    posteriors are averaged over the draws of the pipeline's noise floor
+    (``minigru.speech.views``).
 
     Returns ``accuracy``, ``loss``, ``n``, ``classes``, ``confusion`` (rows: true, columns:
     predicted), ``per_class`` ({class: {"n", "correct", "accuracy"}}), ``skipped``,
@@ -177,15 +187,15 @@ def evaluate_checkpoint(checkpoint: str | os.PathLike[str], data: str | None = N
     classes = cfg["classes"]
     skipped: list[tuple[str, str]] = []
     if split == "all":
-        dataset, skipped = whole_corpus(cfg, pipeline)
+        views, skipped = corpus_views(cfg, pipeline)
     else:
-        dataset = make_datasets(cfg, pipeline, grow=False)[split]
-    mapping = class_map(dataset.classes, classes)
-    renamed = {c: classes[k] for c, k in zip(dataset.classes, mapping, strict=True)
+        views = split_views(cfg, pipeline, split)
+    mapping = class_map(views[0].classes, classes)
+    renamed = {c: classes[k] for c, k in zip(views[0].classes, mapping, strict=True)
                if c != classes[k]}
-    dataset = ArrayDataset(dataset.features, [mapping[y] for y in dataset.labels],
-                           dataset.names, classes)
-    result = evaluate(model, DataLoader(dataset, EVAL_BATCH), len(classes))
+    loaders = [DataLoader(ArrayDataset(d.features, [mapping[y] for y in d.labels], d.names,
+                                       classes), EVAL_BATCH) for d in views]
+    result = evaluate_mean(model, loaders, len(classes))
     confusion = result["confusion"]
     per_class = {}
     for k, name in enumerate(classes):

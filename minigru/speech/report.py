@@ -3,7 +3,8 @@
 The page holds the run's configuration, its learning curves and, for the test set, the
 confusion matrix as a table whose cells open the clips behind them. Every misclassified test
 clip (up to ``max_errors``) and a sample of correct ones (``max_correct``, drawn with the run's
-seed) gets an audio player, the model's probabilities, and a figure of its features and, for a
+seed) gets an audio player, the model's probabilities (averaged over the draws of its noise
+floor, as every answer is: ``minigru.speech.views``), and a figure of its features and, for a
 GRU, the update and reset gates over time. Images are PNG and audio 16-bit WAV, embedded as
 base64 ``data:`` URIs, so the file works offline, from any folder, with no server; the only
 script is a few lines of plain JavaScript that show the clips of a clicked cell.
@@ -38,6 +39,7 @@ from .datasets import make_datasets
 from .figures import figure_png, plot_clip
 from .predict import load_model
 from .run import EVAL_BATCH
+from .views import split_views
 
 SCRIPT = """
 var errors = [];
@@ -146,7 +148,8 @@ def write_report(run_dir: str | os.PathLike[str], max_errors: int = 60, max_corr
     pipeline = pipeline_of(cfg)
     classes = list(cfg["classes"])
     test = make_datasets(cfg, pipeline, grow=False)["test"]
-    probs = _predict(model, test)
+    probs = np.mean([_predict(model, d) for d in split_views(cfg, pipeline, "test", test)],
+                    axis=0)
     labels = np.asarray(test.labels)
     pred = probs.argmax(1)
     confusion = np.zeros((len(classes), len(classes)), dtype=int)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..nn import Module
 from ..optim import Adam, AdamW
 from ..optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 from ..runtime import set_threads
-from ..training import RunFolder, Trainer, evaluate, load_checkpoint
+from ..training import RunFolder, Trainer, evaluate_mean, load_checkpoint
 from .config import (
     DEFAULTS,
     SCHEDULES,
@@ -35,6 +36,7 @@ from .config import (
 from .datasets import make_datasets, run_pipeline, uses_espeak
 from .figures import write_figures
 from .models import model_for
+from .views import split_views
 
 EVAL_BATCH = 128
 
@@ -121,7 +123,8 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     trainer.fit()
     if files.best.exists():
         model.load_state_dict(load_checkpoint(files.best)["model"])
-    test = evaluate(model, DataLoader(data["test"], EVAL_BATCH), len(classes))
+    test = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in
+                                 split_views(cfg, pipeline, "test", data["test"])], len(classes))
     summary = {
         "test_accuracy": test["accuracy"], "test_loss": test["loss"], "n_test": test["n"],
         "best_epoch": trainer.best["epoch"], "best_val_accuracy": trainer.best["val_accuracy"],
@@ -141,13 +144,16 @@ def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: Ar
                  epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
                  patience: int | None = 6, clip: float | None = 5.0,
                  schedule: str | None = None, ema: float = 0.0, weight_decay: float = 0.0,
-                 weight_noise: float = 0.0) -> dict[str, Any]:
+                 weight_noise: float = 0.0, views: Sequence[ArrayDataset] = ()
+                 ) -> dict[str, Any]:
     """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
     ``schedule`` is the learning rate's course, as in :func:`make_trainer` (``"plateau"`` is
     what :func:`train_run` uses by default); ``ema`` > 0 validates and keeps a moving average
     of the weights with that decay; ``weight_decay`` > 0 trains with AdamW; ``weight_noise``
     > 0 takes each step's gradient at weights perturbed by Gaussian noise of that standard
-    deviation.
+    deviation. ``views`` are further readings of the test set (the same clips in the same
+    order: the other draws of a noise floor, ``minigru.speech.views.split_views``), whose
+    posteriors the test averages with ``test``'s.
 
     Returns test accuracy and loss, the confusion matrix, the test posteriors
     (``probabilities``, in the test set's order), the history, and seconds of training.
@@ -159,7 +165,8 @@ def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: Ar
     trainer.fit()
     if trainer.best_state is not None:
         model.load_state_dict(trainer.best_state)
-    result = evaluate(model, DataLoader(test, EVAL_BATCH), len(train.classes))
+    result = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in (test, *views)],
+                           len(train.classes))
     return {"test_accuracy": result["accuracy"], "test_loss": result["loss"],
             "confusion": result["confusion"], "probabilities": result["probabilities"],
             "history": trainer.history,

@@ -22,13 +22,11 @@ import numpy as np
 
 from ..audio.endpoint import RELEASE_DB, VAD_DB
 from ..audio.pipeline import FeaturePipeline
-from ..autograd import no_grad
 from ..errors import InputError
 from ..kernels.step import gru_step, lstm_step, rnn_step
 from ..kernels.vmath import activation_scratch
 from ..ops.recurrent import MODES
-from ..ops.reduce import softmax
-from ..tensor import Tensor
+from .views import mean_posterior
 
 
 class RecurrentStream:
@@ -140,13 +138,17 @@ class StreamingRecognizer:
     - ``"auto"`` (the default): ``"word"`` when the pipeline normalises or trims each
       utterance (``cmvn`` or ``trim``, as the default recogniser does), stacks frames
       (``stack > 1``) or adds a noise floor (``dither_db``), else ``"frames"``.
+
+    ``floor_draws``: a word decided whole is read through that many draws of the pipeline's
+    noise floor and its posteriors averaged, as ``minigru predict`` reads a file
+    (``minigru.speech.views``; the run setting of the same name).
     """
 
     def __init__(self, model: Any, features: FeaturePipeline, sample_rate: int | None,
                  classes: list[str], threshold: float = 0.5, vad_db: float = VAD_DB,
                  hangover_ms: float = 150.0, min_word_ms: float = 100.0,
                  release_db: float | None = RELEASE_DB, decide: str = "auto",
-                 pad_ms: float = 100.0, max_word_s: float = 3.0) -> None:
+                 pad_ms: float = 100.0, max_word_s: float = 3.0, floor_draws: int = 1) -> None:
         if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
             raise InputError(f"StreamingRecognizer: threshold must be a probability in [0, 1], "
                              f"got {threshold!r}")
@@ -167,6 +169,10 @@ class StreamingRecognizer:
             if not (isinstance(value, (int, float)) and 0 <= value < float("inf")):
                 raise InputError(f"StreamingRecognizer: {name} must be a number >= 0, got "
                                  f"{value!r}")
+        if not isinstance(floor_draws, int) or isinstance(floor_draws, bool) or floor_draws < 1:
+            raise InputError(f"StreamingRecognizer: floor_draws must be an integer >= 1, got "
+                             f"{floor_draws!r}")
+        self.draws = features.floor_draws(floor_draws)
         if decide == "auto":
             decide = "word" if features.cmvn or features.trim or features.stack != 1 \
                 or features.dither_db is not None else "frames"
@@ -252,15 +258,11 @@ class StreamingRecognizer:
         return self.audio[a - self.audio_start:b - self.audio_start]
 
     def _classify(self, samples: np.ndarray) -> np.ndarray:
-        """softmax(model(pipeline(samples))): the posterior of one whole word, in eval mode."""
-        x = self.features(samples.astype(np.float32), self.sample_rate)
-        was_training = self.model.training
-        self.model.eval()
-        with no_grad():
-            logits = self.model(Tensor(x[:, None, :].astype(self.dtype)),
-                                np.array([x.shape[0]]))
-        self.model.train(was_training)
-        return softmax(logits, axis=1).data[0].astype(np.float64)
+        """softmax(model(pipeline(samples))), averaged over the draws of the pipeline's noise
+        floor (``floor_draws``; ``minigru.speech.views``): the posterior of one whole word, in
+        eval mode."""
+        x = samples.astype(np.float32)
+        return mean_posterior(self.model, [p(x, self.sample_rate) for p in self.draws])
 
     def _finish_word(self, now: float) -> dict[str, Any] | None:
         self.in_word = False
@@ -323,7 +325,7 @@ class StreamingRecognizer:
 def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
                path: str | os.PathLike[str], chunk_ms: float = 10.0, threshold: float = 0.5,
                on_detection: Callable[[dict[str, Any]], None] | None = None,
-               decide: str = "auto") -> dict[str, Any]:
+               decide: str = "auto", floor_draws: int = 1) -> dict[str, Any]:
     """Feed a WAV file to a :class:`StreamingRecognizer` in chunks of ``chunk_ms`` as if it
     were live, and measure it.
 
@@ -332,8 +334,8 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
     ``make_demo`` writes), the detections are matched against it: a word counts as
     recognised when the first detection overlapping it in time has its label.
 
-    ``decide`` is the :class:`StreamingRecognizer`'s. Returns a dict: ``decide`` (the mode
-    used), ``detections`` (list), ``seconds`` of audio, ``chunk_seconds``,
+    ``decide`` and ``floor_draws`` are the :class:`StreamingRecognizer`'s. Returns a dict:
+    ``decide`` (the mode used), ``detections`` (list), ``seconds`` of audio, ``chunk_seconds``,
     ``chunk_ms`` (per-chunk processing times in ms, an array), ``real_time_factor`` (array:
     processing time / chunk duration), ``delays`` (detection time - detected word end, s),
     and when a truth file exists ``truth`` (its name), ``words``, ``hits`` and
@@ -345,7 +347,7 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
         raise InputError(f"chunk_ms must be positive, got {chunk_ms}")
     signal, sr = pipeline.load(path)
     recognizer = StreamingRecognizer(model, pipeline, sr, classes, threshold=threshold,
-                                     decide=decide)
+                                     decide=decide, floor_draws=floor_draws)
     chunk = max(1, int(round(chunk_ms / 1000 * sr)))
     recognizer.warm_up()
     times, found = [], []
