@@ -15,8 +15,9 @@ DRAW_STRIDE``; draw 0 is the floor a pipeline has always added. Training is unch
 training utterance and copy reads draw 0, and so does validation, which only picks the epoch.
 Every answer reads the K draws: the run's test accuracy (``train_run``) and report,
 ``minigru evaluate``, ``predict`` and ``stream`` (word decisions), and
-``benchmarks/bench_generalisation.py``. A pipeline without a floor has one draw, and its
-answers are those of one reading.
+``benchmarks/bench_generalisation.py``. Adaptation (``minigru adapt``) trains, and labels
+unlabelled clips, with draw 0, as training does. A pipeline without a floor has one draw,
+and its answers are those of one reading.
 """
 
 from __future__ import annotations
