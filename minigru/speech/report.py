@@ -35,7 +35,7 @@ from ..nn.functional import softmax
 from ..tensor import Tensor
 from ..training import RunFolder
 from .config import pipeline_of
-from .datasets import make_datasets
+from .datasets import one_split
 from .figures import figure_png, plot_clip
 from .predict import load_model
 from .run import EVAL_BATCH
@@ -147,7 +147,7 @@ def write_report(run_dir: str | os.PathLike[str], max_errors: int = 60, max_corr
     model, cfg = load_model(files.best)
     pipeline = pipeline_of(cfg)
     classes = list(cfg["classes"])
-    test = make_datasets(cfg, pipeline, grow=False)["test"]
+    test = one_split(cfg, pipeline, "test")
     probs = np.mean([_predict(model, d) for d in split_views(cfg, pipeline, "test", test)],
                     axis=0)
     labels = np.asarray(test.labels)
