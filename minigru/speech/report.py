@@ -23,17 +23,13 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy.io import wavfile
 
-from ..autograd import no_grad
 from ..data.loader import DataLoader
 from ..data.speech import source_audio
-from ..nn.functional import softmax
-from ..tensor import Tensor
-from ..training import RunFolder
+from ..training import RunFolder, evaluate_mean
 from .config import pipeline_of
 from .datasets import one_split
 from .figures import figure_png, plot_clip
@@ -131,14 +127,6 @@ def _probs_html(probs: np.ndarray, classes: list[str], true: int) -> str:
     return "<table class='probs'>" + "".join(rows) + "</table>"
 
 
-def _predict(model: Any, dataset: Any) -> np.ndarray:
-    probs = []
-    with no_grad():
-        for batch in DataLoader(dataset, EVAL_BATCH):
-            probs.append(softmax(model(Tensor(batch.x), batch.lengths), axis=1).numpy())
-    return np.concatenate(probs)
-
-
 def write_report(run_dir: str | os.PathLike[str], max_errors: int = 60, max_correct: int = 8
                  ) -> Path:
     """Write ``report.html`` into the run folder ``run_dir`` (see the module docstring) and
@@ -148,8 +136,9 @@ def write_report(run_dir: str | os.PathLike[str], max_errors: int = 60, max_corr
     pipeline = pipeline_of(cfg)
     classes = list(cfg["classes"])
     test = one_split(cfg, pipeline, "test")
-    probs = np.mean([_predict(model, d) for d in split_views(cfg, pipeline, "test", test)],
-                    axis=0)
+    probs = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in
+                                  split_views(cfg, pipeline, "test", test)],
+                          len(classes))["probabilities"]
     labels = np.asarray(test.labels)
     pred = probs.argmax(1)
     confusion = np.zeros((len(classes), len(classes)), dtype=int)

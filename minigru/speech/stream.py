@@ -183,7 +183,6 @@ class StreamingRecognizer:
         self.mfcc = detector.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model = model
-        self.dtype = next(iter(model.parameters())).data.dtype
         self.model_stream = None
         if decide == "frames":
             self.model_stream = model.stream() if hasattr(model, "stream") else \
