@@ -24,6 +24,7 @@ from .spectral import (
     mel_to_hz,
     power_spectrum,
     power_to_db,
+    root_energies,
 )
 from .streaming import StreamingMFCC
 from .wav import load_wav
@@ -33,5 +34,6 @@ __all__ = [
     "StreamingMFCC", "cmvn", "dct", "delta", "fbank",
     "fbank_batch", "frame_signal", "get_window", "hz_to_mel", "lifter", "load_wav",
     "log_energies", "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "power_spectrum",
-    "power_to_db", "preemphasis", "resample", "resolve_config", "round_half_up", "stack_frames",
+    "power_to_db", "preemphasis", "resample", "resolve_config", "root_energies", "round_half_up",
+    "stack_frames",
 ]

@@ -46,6 +46,7 @@ from .spectral import (
     log_energies,
     mel_filterbank,
     power_to_db,
+    root_energies,
 )
 
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
@@ -75,7 +76,10 @@ class MFCCConfig:
         n_mels, fmin, fmax, mel_scale, filter_placement, mel_norm, filter_dtype: the filter bank
             (see ``mel_filterbank``); fmax None is sr / 2.
         log: "ln" (natural log with ``log_floor`` applied by ``log_floor_mode`` "max" or
-            "zeros") or "db" (10 log10 with ``log_floor`` as amin, then ``top_db``).
+            "zeros"), "db" (10 log10 with ``log_floor`` as amin, then ``top_db``) or "root"
+            (the power law max(m, log_floor)^root_power of ``root_energies``, PNCC's
+            compression; c0 := energy, when set, is raised to the same power).
+        root_power: the exponent of ``log="root"``, in (0, 1) (PNCC's 1/15).
         lifter: the liftering parameter L (0 = none).
         energy: None, "power" (c0 := ln of each frame's total power spectrum, zeros replaced by
             machine epsilon) or "raw" (c0 := ln max(sum x^2, float32 eps) of the frame after DC
@@ -109,6 +113,7 @@ class MFCCConfig:
     log: str = "ln"
     log_floor: float = 1e-10
     log_floor_mode: str = "max"
+    root_power: float = 1.0 / 15.0
     top_db: float | None = None
     lifter: int = 22
     energy: str | None = None
@@ -127,7 +132,7 @@ class MFCCConfig:
         """Raise ``ValueError`` naming the first field whose value cannot work."""
         choices = {"edge": EDGES, "window": WINDOWS, "mel_scale": MEL_SCALES,
                    "filter_placement": PLACEMENTS, "frame_rounding": ("half_up", "floor"),
-                   "power_scale": ("none", "n_fft"), "log": ("ln", "db"),
+                   "power_scale": ("none", "n_fft"), "log": ("ln", "db", "root"),
                    "log_floor_mode": ("max", "zeros"), "energy": (None, "power", "raw"),
                    "mel_norm": (None, "slaney"), "filter_dtype": (None, "float32")}
         for name, allowed in choices.items():
@@ -146,6 +151,8 @@ class MFCCConfig:
             raise InputError(f"MFCCConfig.deltas must be 0, 1 or 2, got {self.deltas}")
         if self.log_floor <= 0:
             raise InputError(f"MFCCConfig.log_floor must be positive, got {self.log_floor}")
+        if not 0.0 < self.root_power < 1.0:
+            raise InputError(f"MFCCConfig.root_power must be in (0, 1), got {self.root_power!r}")
         win, hop, n_fft = self.frame_sizes(sample_rate)
         if win < 1 or hop < 1:
             raise InputError(f"frames of {win} samples every {hop} samples at {sample_rate} Hz: "
@@ -346,6 +353,17 @@ class _FrontEnd:
         return mel, None
 
 
+def _compressed(mel: np.ndarray, c0: np.ndarray | None, cfg: MFCCConfig,
+                counts: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The mel energies and c0 (a log energy, or None) after the configured ``log``."""
+    if cfg.log == "db":
+        return power_to_db(mel, cfg.log_floor, cfg.top_db, counts), c0
+    if cfg.log == "root":
+        return (root_energies(mel, cfg.log_floor, cfg.root_power),
+                None if c0 is None else np.exp(cfg.root_power * c0))
+    return log_energies(mel, cfg.log_floor, cfg.log_floor_mode), c0
+
+
 def _cepstra(logs: np.ndarray, c0: np.ndarray | None, cfg: MFCCConfig) -> np.ndarray:
     """DCT, lifter and the c0 replacement of stacked log mel energies."""
     ceps = lifter(dct(logs, cfg.n_mfcc), cfg.lifter)
@@ -358,7 +376,8 @@ def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
                       ) -> np.ndarray:
     """MFCCs (before deltas and CMVN) of frames cut from an already scaled and pre-emphasised
     signal: the per-frame part of the pipeline, used by the streaming front end. Only for
-    configurations whose log does not look at the whole utterance (``log="ln"``)."""
+    configurations whose log does not look at the whole utterance (``log="ln"`` or
+    ``"root"``)."""
     frames = np.ascontiguousarray(frames, dtype=np.float64)
     count, width = frames.shape
     index = np.arange(count, dtype=np.int64)
@@ -366,7 +385,7 @@ def cepstra_of_frames(frames: np.ndarray, cfg: MFCCConfig, sample_rate: float
              np.zeros(count, dtype=np.int64))
     mel, c0 = _FrontEnd.get(cfg, sample_rate).mel(
         group, 1.0, cfg.preemphasis if cfg.preemphasis_per_frame else 0.0)
-    return _cepstra(log_energies(mel, cfg.log_floor, cfg.log_floor_mode), c0, cfg)
+    return _cepstra(*_compressed(mel, c0, cfg), cfg)
 
 
 def _batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig, cepstra: bool
@@ -380,10 +399,7 @@ def _batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig, cepstra:
     out: list[np.ndarray] = []
     for frames, counts in _signal_groups(signals, cfg, sample_rate):
         mel, c0 = front.mel(frames, cfg.input_scale, cfg.preemphasis)
-        if cfg.log == "db":
-            feats = power_to_db(mel, cfg.log_floor, cfg.top_db, counts)
-        else:
-            feats = log_energies(mel, cfg.log_floor, cfg.log_floor_mode)
+        feats, c0 = _compressed(mel, c0, cfg, counts)
         if cepstra:
             feats = _cepstra(feats, c0, cfg)
         out.extend(_finish(f, cfg) for f in np.split(feats, np.cumsum(counts)[:-1]))

@@ -14,6 +14,7 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
        -> if ``dither_db``: + white noise that many dB below it, seeded by its duration in ms
           (and by ``floor_draw``: see :meth:`FeaturePipeline.floor_draws`)
        -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
+          (with ``compression="root"``: of the mel energies' power law, not their log)
        -> deltas of order 1..``deltas``                            (mg.audio.delta)
        -> per-utterance CMVN if ``cmvn``                           (mg.audio.cmvn)
        -> ``stack`` consecutive frames side by side                (stack_frames)
@@ -43,6 +44,9 @@ from .resampling import resample
 from .spectral import mel_filterbank, power_spectrum
 from .wav import load_wav
 
+COMPRESSIONS = ("log", "root")
+ROOT_POWER = 1.0 / 15.0
+
 
 @dataclasses.dataclass(frozen=True)
 class FeaturePipeline:
@@ -63,6 +67,10 @@ class FeaturePipeline:
             added to every input (``mg.audio.augment.dither``, seeded by the signal's
             duration, :func:`dither_seed`), so that what lies below it in a recording (its
             room, its microphone's hiss) looks alike in every recording (None: none).
+        compression: how the MFCCs compress the mel energies: "log" (the preset's own log)
+            or "root" (the power law m^root_power of PNCC, ``mg.audio.root_energies``, which
+            noise moves less; it needs ``cmvn`` to be independent of the input's level).
+        root_power: the exponent of ``compression="root"``, in (0, 1) (PNCC's 1/15).
         floor_draw: which draw of that noise this pipeline adds (0, the first, unless the
             pipeline is one of :meth:`floor_draws`): its seed is
             ``dither_seed(N, rate) + floor_draw * DRAW_STRIDE``.
@@ -76,6 +84,8 @@ class FeaturePipeline:
     trim: bool = False
     stack: int = 1
     dither_db: float | None = None
+    compression: str = "log"
+    root_power: float = ROOT_POWER
     floor_draw: int = 0
 
     def __post_init__(self) -> None:
@@ -90,6 +100,13 @@ class FeaturePipeline:
                                  f"{value!r}")
         if self.deltas > 2:
             raise InputError(f"FeaturePipeline: deltas must be 0, 1 or 2, got {self.deltas}")
+        if self.compression not in COMPRESSIONS:
+            raise InputError(f"FeaturePipeline: compression must be one of {COMPRESSIONS}, "
+                             f"got {self.compression!r}")
+        r = self.root_power
+        if (not isinstance(r, (int, float)) or isinstance(r, bool) or not 0.0 < r < 1.0):
+            raise InputError(f"FeaturePipeline: root_power must be a number in (0, 1), got "
+                             f"{r!r}")
         for name in ("cmvn", "trim"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(f"FeaturePipeline: {name} must be true or false, got "
@@ -122,12 +139,17 @@ class FeaturePipeline:
 
     def to_dict(self) -> dict[str, Any]:
         """The pipeline as a JSON-ready dict (the ``features`` section of a run config).
-        ``dither_db`` is left out when it is None, and ``floor_draw`` when it is 0, so a
-        pipeline without a noise floor, or with its first draw, is described, and its cached
-        features are found, as before the settings existed."""
+        ``dither_db`` is left out when it is None, ``compression`` when it is "log",
+        ``root_power`` when it is PNCC's 1/15, and ``floor_draw`` when it is 0, so a pipeline
+        without a noise floor, with the log, or with its first draw, is described, and its
+        cached features are found, as before the settings existed."""
         d = dataclasses.asdict(self)
         if d["dither_db"] is None:
             del d["dither_db"]
+        if d["compression"] == "log":
+            del d["compression"]
+        if d["root_power"] == ROOT_POWER:
+            del d["root_power"]
         if d["floor_draw"] == 0:
             del d["floor_draw"]
         return d
@@ -177,10 +199,12 @@ class FeaturePipeline:
         return [dataclasses.replace(self, floor_draw=j) for j in range(int(k))]
 
     def mfcc_config(self) -> MFCCConfig:
-        """The MFCC settings of the pipeline: the preset with its coefficients, deltas and
-        CMVN."""
+        """The MFCC settings of the pipeline: the preset with its coefficients, deltas, CMVN
+        and, for ``compression="root"``, ``log="root"``."""
+        extra = ({"log": "root", "root_power": float(self.root_power)}
+                 if self.compression == "root" else {})
         return resolve_config(self.preset, n_mfcc=self.n_mfcc, deltas=self.deltas,
-                              cmvn=self.cmvn)
+                              cmvn=self.cmvn, **extra)
 
     # ------------------------------------------------------------------ computing
     def convert(self, signal: Any, sample_rate: int) -> tuple[np.ndarray, int]:
@@ -249,7 +273,7 @@ class FeaturePipeline:
         if rate is None:
             raise InputError("FeaturePipeline.streaming: the pipeline has no sample rate; "
                              "pass sample_rate")
-        return StreamingMFCC(rate, preset=self.preset, n_mfcc=self.n_mfcc, deltas=self.deltas,
+        return StreamingMFCC(rate, config=self.mfcc_config().replace(cmvn=False),
                              running_cmvn=self.cmvn)
 
     def mfcc_stages(self, signal: Any, sample_rate: int) -> dict[str, Any]:
@@ -258,7 +282,8 @@ class FeaturePipeline:
         Returns a dict with ``signal`` (N,) and ``sample_rate`` after conversion, ``power``
         (frames, n_fft // 2 + 1) the power spectrum of the frames exactly as the features see
         them (scaled, pre-emphasised, DC removed where the preset does, windowed), so
-        ``log(power @ filterbank.T)`` then the DCT and lifter give the features, ``freqs`` the
+        ``log(power @ filterbank.T)`` (or its power law, for ``compression="root"``) then the
+        DCT and lifter give the features, ``freqs`` the
         frequency of each bin in Hz, ``filterbank`` (n_mels, bins), ``mel_scale``,
         ``features`` (steps, size) the pipeline's output, and ``hop_seconds`` (of a frame).
         """

@@ -148,6 +148,22 @@ def log_energies(m: np.ndarray, floor: float = 1e-10, mode: str = "max") -> np.n
     raise InputError(f"log_energies: mode must be 'max' or 'zeros', got {mode!r}")
 
 
+def root_energies(m: np.ndarray, floor: float = 1e-10, power: float = 1.0 / 15.0
+                  ) -> np.ndarray:
+    """Power-law compression of mel energies in place of the log: max(m, floor)^power.
+
+    Kim and Stern's PNCC (2016) compresses with power = 1/15: over the range where speech
+    lies it bends like the log, but a band that holds only a little energy (where noise
+    fills the gaps between the harmonics and between the words) is not stretched towards
+    -inf as ln m stretches it, so noise moves the features less. A gain g scales every
+    value by g^power; per-utterance mean and variance normalisation removes that factor, as
+    it removes the offset ln g from log energies.
+    """
+    if not 0.0 < power < 1.0:
+        raise InputError(f"root_energies: power must be in (0, 1), got {power!r}")
+    return np.maximum(m, floor) ** power
+
+
 def power_to_db(m: np.ndarray, amin: float = 1e-10, top_db: float | None = 80.0,
                 counts: Sequence[int] | None = None) -> np.ndarray:
     """10 log10(max(m, amin)), then floored at (its maximum - top_db) when top_db is given.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.augment import POLICIES
-from ..audio.pipeline import FeaturePipeline
+from ..audio.pipeline import ROOT_POWER, FeaturePipeline
 from ..data.synthetic import VOICE_FAMILIES
 from ..errors import InputError
 
@@ -41,7 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "weight_noise": 0.0, "test_speaker": None,
     "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0, "floor_draws": 5,
-    "features": {"dither_db": None, **RECOGNISER_PIPELINE.to_dict()},
+    "features": {"dither_db": None, "compression": "log", "root_power": ROOT_POWER,
+                 **RECOGNISER_PIPELINE.to_dict()},
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000, "voices": "classic"},
 }
