@@ -41,6 +41,7 @@ from .normalize import cmvn, delta
 from .spectral import (
     MEL_SCALES,
     PLACEMENTS,
+    ROOT_POWER,
     dct,
     lifter,
     log_energies,
@@ -113,7 +114,7 @@ class MFCCConfig:
     log: str = "ln"
     log_floor: float = 1e-10
     log_floor_mode: str = "max"
-    root_power: float = 1.0 / 15.0
+    root_power: float = ROOT_POWER
     top_db: float | None = None
     lifter: int = 22
     energy: str | None = None

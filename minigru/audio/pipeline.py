@@ -41,11 +41,10 @@ from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
 from .frames import frame_signal, get_window, preemphasis
 from .resampling import resample
-from .spectral import mel_filterbank, power_spectrum
+from .spectral import ROOT_POWER, mel_filterbank, power_spectrum
 from .wav import load_wav
 
 COMPRESSIONS = ("log", "root")
-ROOT_POWER = 1.0 / 15.0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -148,7 +148,11 @@ def log_energies(m: np.ndarray, floor: float = 1e-10, mode: str = "max") -> np.n
     raise InputError(f"log_energies: mode must be 'max' or 'zeros', got {mode!r}")
 
 
-def root_energies(m: np.ndarray, floor: float = 1e-10, power: float = 1.0 / 15.0
+ROOT_POWER = 1.0 / 15.0
+"""PNCC's exponent (Kim and Stern 2016), the default of every power-law setting."""
+
+
+def root_energies(m: np.ndarray, floor: float = 1e-10, power: float = ROOT_POWER
                   ) -> np.ndarray:
     """Power-law compression of mel energies in place of the log: max(m, floor)^power.
 

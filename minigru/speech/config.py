@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.augment import POLICIES
-from ..audio.pipeline import ROOT_POWER, FeaturePipeline
+from ..audio.pipeline import FeaturePipeline
+from ..audio.spectral import ROOT_POWER
 from ..data.synthetic import VOICE_FAMILIES
 from ..errors import InputError
 
