@@ -22,8 +22,10 @@
    labels them and keeps those fractions of each answer's surest, in rounds), scored on
    takes 25-49.
 
-Every answer is the model's own: its posteriors averaged over the draws of its noise floor
-(``floor_draws``, ``minigru.speech.views``); the first draw alone is scored beside it.
+Every answer is the model's own: with a drawn noise floor (``features.floor=noise``), its
+posteriors averaged over the draws of the floor (``floor_draws``, ``minigru.speech.views``),
+and the first draw alone scored beside it; with the expected floor (the default), one
+reading.
 Enrolment and self-training score with the first draw. Every recipe is the run
 configuration ``minigru train --data fsdd`` would use, with
 ``augment`` set to the recipe's name; the baseline (``none``) is measured in the same run.

@@ -85,7 +85,7 @@ def _train_overrides(args: argparse.Namespace) -> dict:
             "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker",
             "schedule", "floor_draws")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
-    features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack", "compression")
+    features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack", "compression", "floor")
                 if getattr(args, k) is not None}
     if args.dither_db is not None:
         features["dither_db"] = None if args.dither_db == "none" else float(args.dither_db)
@@ -391,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a noise floor: white noise DB dB below each trimmed word, seeded "
                         "by its duration, at training and at test (default 25; none: off; "
                         "see mg.audio.augment.dither)")
+    p.add_argument("--floor", choices=["noise", "expected"], default=None,
+                   help="how the noise floor of --dither-db is added: noise (a draw of white "
+                        "noise, the answers averaged over --floor-draws draws) or expected "
+                        "(its expected power added to the mel energies: no draw, the same "
+                        "features for a clip at any sample rate)")
     p.add_argument("--compression", choices=["log", "root"], default=None,
                    help="the mel energies' compression before the DCT: log (default) or "
                         "root, PNCC's power law m^(1/15), which noise moves less (see "

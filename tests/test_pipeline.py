@@ -265,8 +265,13 @@ def test_a_noise_floor_travels_with_its_model(tmp_path, clip):
     assert none["features"] == {"dither_db": None}
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["train", "--dither-db", "loud"])
-    cfg = config.make_config({**over, "limit": 3, "epochs": 1, "hidden": 8, "synthetic": {
-        "train_per_class": 3, "val_per_class": 2, "test_per_class": 2}})
+    drawn = cli._train_overrides(cli.build_parser().parse_args(["train", "--floor", "noise"]))
+    assert drawn["features"] == {"floor": "noise"}
+    assert config.make_config()["features"]["floor"] == "expected"
+    cfg = config.make_config({"features": {"dither_db": 30.0, "floor": "noise"}, "limit": 3,
+                              "epochs": 1, "hidden": 8, "synthetic": {
+                                  "train_per_class": 3, "val_per_class": 2,
+                                  "test_per_class": 2}})
     run.train_run(cfg, tmp_path / "run", quiet=True, log=None)
     model, cfg2 = predict.load_model(RunFolder(tmp_path / "run").best)
     pipe = config.pipeline_of(cfg2)

@@ -9,6 +9,7 @@ from .features import (
     fbank_batch,
     mfcc,
     mfcc_batch,
+    noise_mel,
     resolve_config,
 )
 from .frames import frame_signal, get_window, preemphasis, round_half_up
@@ -33,7 +34,8 @@ __all__ = [
     "DEFAULT_PIPELINE", "FeatureCache", "FeaturePipeline", "MFCCConfig", "PRESETS",
     "StreamingMFCC", "cmvn", "dct", "delta", "fbank",
     "fbank_batch", "frame_signal", "get_window", "hz_to_mel", "lifter", "load_wav",
-    "log_energies", "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "power_spectrum",
+    "log_energies", "mel_filterbank", "mel_to_hz", "mfcc", "mfcc_batch", "noise_mel",
+    "power_spectrum",
     "power_to_db", "preemphasis", "resample", "resolve_config", "root_energies", "round_half_up",
     "stack_frames",
 ]

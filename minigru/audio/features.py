@@ -4,8 +4,12 @@ references people compare against.
 The pipeline, each step a public function of ``minigru.audio``:
 
     x -> (x * input_scale) -> preemphasis -> frame_signal -> [remove DC] -> [per-frame
-    preemphasis] -> window -> power_spectrum -> mel_filterbank -> log -> dct -> lifter
-    -> [c0 := log energy] -> [deltas] -> [cmvn]
+    preemphasis] -> window -> power_spectrum -> mel_filterbank -> [+ expected noise floor]
+    -> log -> dct -> lifter -> [c0 := log energy] -> [deltas] -> [cmvn]
+
+The noise floor (``noise_floor_db``) adds to every frame's mel energies what white noise
+``noise_floor_db`` dB below the signal's power adds to them on average (see
+:meth:`_FrontEnd.noise_spectra`): the floor of a noise, without a draw of it.
 
 Every choice lives in :class:`MFCCConfig`; ``preset=`` picks a named configuration and keyword
 arguments override single fields::
@@ -87,6 +91,12 @@ class MFCCConfig:
             removal, before pre-emphasis and window; Kaldi).
         deltas: 0, 1 or 2: append first (and second) order deltas over +-``delta_width`` frames.
         cmvn: per-utterance mean and variance normalisation of the final features.
+        noise_floor_db: None, or a number of dB d: each frame's mel energies m_b (and the
+            energy of c0, when set) become m_b + sigma^2 e_b, where sigma^2 = P(x) 10^(-d/10)
+            for the signal's power P(x) = mean(x^2) and e_b is the expected value of m_b for
+            white noise of unit variance (:meth:`_FrontEnd.noise_spectra`): the mean effect of
+            adding white noise d dB below the signal, with nothing random in it. A whole
+            signal's power is needed, so a stream (``StreamingMFCC``) has no such floor.
     """
 
     n_mfcc: int = 13
@@ -121,6 +131,7 @@ class MFCCConfig:
     deltas: int = 0
     delta_width: int = 2
     cmvn: bool = False
+    noise_floor_db: float | None = None
 
     def replace(self, **changes: Any) -> MFCCConfig:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -154,6 +165,11 @@ class MFCCConfig:
             raise InputError(f"MFCCConfig.log_floor must be positive, got {self.log_floor}")
         if not 0.0 < self.root_power < 1.0:
             raise InputError(f"MFCCConfig.root_power must be in (0, 1), got {self.root_power!r}")
+        d = self.noise_floor_db
+        if d is not None and (not isinstance(d, (int, float)) or isinstance(d, bool)
+                              or not np.isfinite(d)):
+            raise InputError(f"MFCCConfig.noise_floor_db must be a finite number of dB or None, "
+                             f"got {d!r}")
         win, hop, n_fft = self.frame_sizes(sample_rate)
         if win < 1 or hop < 1:
             raise InputError(f"frames of {win} samples every {hop} samples at {sample_rate} Hz: "
@@ -311,6 +327,7 @@ class _FrontEnd:
         self.chunk = max(16, (1 << 16) // n_fft)
         self.buffer = np.zeros((0, n_fft))
         self.scratch = np.empty(win)
+        self.noise: dict[tuple[float, float], tuple[np.ndarray, float, float]] = {}
 
     @classmethod
     def get(cls, cfg: MFCCConfig, sample_rate: float) -> _FrontEnd:
@@ -324,10 +341,40 @@ class _FrontEnd:
             cache[key] = cls(cfg, sample_rate)
         return cache[key]
 
-    def mel(self, frames: Frames, input_scale: float, preemphasis: float
-            ) -> tuple[np.ndarray, np.ndarray | None]:
+    def noise_spectra(self, input_scale: float, preemphasis: float
+                      ) -> tuple[np.ndarray, float, float]:
+        """What white noise of unit variance gives this front end on average: the expected
+        mel energies (n_mels,), raw frame energy and total power of one frame.
+
+        Each of these is a sum of squares of linear functions of the frame's samples and the
+        one before it, q = sum_i (sum_j A_ij n_j)^2 for the L + 1 samples n_j (L the frame
+        length; the one before feeds the pre-emphasis). For white noise, E[n_j n_k] = delta_jk,
+        so E[q] = sum_j sum_i A_ij^2: the sum, over the L + 1 unit impulses e_j, of what the
+        front end computes for a frame holding e_j. That is how it is computed, by the same
+        kernels as the features, so scale, pre-emphasis, DC removal, window, FFT size and
+        filters are those of the features exactly."""
+        key = (float(input_scale), float(preemphasis))
+        if key not in self.noise:
+            cfg, length = self.cfg, self.scratch.size
+            n = length + 1
+            impulses = (np.eye(n).reshape(-1), np.arange(n, dtype=np.int64) * n,
+                        np.full(n, n, dtype=np.int64), np.arange(n, dtype=np.int64),
+                        np.ones(n, dtype=np.int64))
+            rows = np.zeros((n, self.buffer.shape[1]))
+            energy = np.empty(n if cfg.energy == "raw" else 0)
+            window_frames(*impulses, input_scale, preemphasis, cfg.preemphasis_per_frame,
+                          cfg.remove_dc, self.window, np.empty(length), rows, energy)
+            mel = np.empty((n, cfg.n_mels))
+            power = np.empty(n if cfg.energy == "power" else 0)
+            banded_mel_power(scipy.fft.rfft(rows, axis=-1), self.scale, *self.bands, mel, power)
+            self.noise[key] = (mel.sum(axis=0), float(energy.sum()), float(power.sum()))
+        return self.noise[key]
+
+    def mel(self, frames: Frames, input_scale: float, preemphasis: float,
+            floor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """Mel energies (frames, n_mels) of a group's frames, and the values that replace c0
-        (or None)."""
+        (or None). ``floor`` (frames,): each frame's noise variance sigma^2, whose expected
+        spectra (:meth:`noise_spectra`) are added before any log."""
         cfg, chunk = self.cfg, self.chunk
         x, offsets, lengths, frame_clip, frame_start = frames
         total = frame_clip.size
@@ -347,6 +394,13 @@ class _FrontEnd:
             spec = scipy.fft.rfft(block, axis=-1)
             banded_mel_power(spec, self.scale, *self.bands, mel[start:stop],
                              power[start:stop] if power.size else power)
+        if floor is not None:
+            noise_mel, noise_energy, noise_power = self.noise_spectra(input_scale, preemphasis)
+            mel += floor[:, None] * noise_mel
+            if energy.size:
+                energy += floor * noise_energy
+            if power.size:
+                power += floor * noise_power
         if cfg.energy == "raw":
             return mel, np.log(np.maximum(energy, FLOAT32_EPS))
         if cfg.energy == "power":
@@ -399,12 +453,24 @@ def _batch(signals: Sequence[Any], sample_rate: float, cfg: MFCCConfig, cepstra:
     front = _FrontEnd.get(cfg, sample_rate)
     out: list[np.ndarray] = []
     for frames, counts in _signal_groups(signals, cfg, sample_rate):
-        mel, c0 = front.mel(frames, cfg.input_scale, cfg.preemphasis)
+        mel, c0 = front.mel(frames, cfg.input_scale, cfg.preemphasis,
+                            _floor_variances(frames, counts, cfg.noise_floor_db))
         feats, c0 = _compressed(mel, c0, cfg, counts)
         if cepstra:
             feats = _cepstra(feats, c0, cfg)
         out.extend(_finish(f, cfg) for f in np.split(feats, np.cumsum(counts)[:-1]))
     return out
+
+
+def _floor_variances(frames: Frames, counts: np.ndarray, floor_db: float | None
+                     ) -> np.ndarray | None:
+    """Per frame of a group, the variance sigma^2 = mean(x^2) 10^(-floor_db / 10) of the
+    noise floor of its clip x (None without a floor)."""
+    if floor_db is None:
+        return None
+    x, offsets, lengths = frames[:3]
+    power = np.add.reduceat(x * x, offsets) / lengths
+    return np.repeat(power * 10.0 ** (-float(floor_db) / 10.0), counts)
 
 
 def _finish(features: np.ndarray, cfg: MFCCConfig) -> np.ndarray:
@@ -429,6 +495,19 @@ def mfcc_batch(signals: Sequence[Any], sample_rate: float, n_mfcc: int | None = 
         overrides["n_mfcc"] = n_mfcc
     cfg = resolve_config(preset, config, **overrides)
     return _batch(signals, sample_rate, cfg, cepstra=True)
+
+
+def noise_mel(sample_rate: float, preset: str | None = None, config: MFCCConfig | None = None,
+              **overrides: Any) -> np.ndarray:
+    """The mel energies that white noise of unit variance gives a frame on average, through
+    the configured front end: (n_mels,) float64, e_b = E[m_b] (see
+    ``_FrontEnd.noise_spectra`` for how it is computed exactly). White noise of variance
+    sigma^2 adds sigma^2 e_b to the expected energy of band b; ``noise_floor_db`` adds that
+    to every frame."""
+    cfg = resolve_config(preset, config, **overrides)
+    cfg.validate(sample_rate)
+    return _FrontEnd.get(cfg, sample_rate).noise_spectra(cfg.input_scale,
+                                                         cfg.preemphasis)[0].copy()
 
 
 def mfcc(signal: Any, sample_rate: float, n_mfcc: int | None = None, preset: str | None = None,

@@ -11,9 +11,12 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
     x  -> downmix to mono (mean of the channels)                  (load_wav)
        -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
-       -> if ``dither_db``: + white noise that many dB below it, seeded by its duration in ms
-          (and by ``floor_draw``: see :meth:`FeaturePipeline.floor_draws`)
+       -> if ``dither_db`` and ``floor="noise"``: + white noise that many dB below it,
+          seeded by its duration in ms (and by ``floor_draw``: see
+          :meth:`FeaturePipeline.floor_draws`)
        -> MFCC of ``preset`` with ``n_mfcc`` coefficients          (mg.audio.mfcc)
+          (with ``floor="expected"``: of the mel energies plus what that noise adds to them
+          on average, ``MFCCConfig.noise_floor_db``; nothing random)
           (with ``compression="root"``: of the mel energies' power law, not their log)
        -> deltas of order 1..``deltas``                            (mg.audio.delta)
        -> per-utterance CMVN if ``cmvn``                           (mg.audio.cmvn)
@@ -38,13 +41,14 @@ import numpy as np
 from ..errors import InputError
 from .augment import dither
 from .endpoint import trim
-from .features import PRESETS, MFCCConfig, mfcc_batch, resolve_config
+from .features import PRESETS, MFCCConfig, mfcc_batch, noise_mel, resolve_config
 from .frames import frame_signal, get_window, preemphasis
 from .resampling import resample
 from .spectral import ROOT_POWER, mel_filterbank, power_spectrum
 from .wav import load_wav
 
 COMPRESSIONS = ("log", "root")
+FLOORS = ("noise", "expected")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +74,12 @@ class FeaturePipeline:
             or "root" (the power law m^root_power of PNCC, ``mg.audio.root_energies``, which
             noise moves less; it needs ``cmvn`` to be independent of the input's level).
         root_power: the exponent of ``compression="root"``, in (0, 1) (PNCC's 1/15).
+        floor: how the floor of ``dither_db`` is added: "noise" (a draw of white noise,
+            added to the signal) or "expected" (its expected power, added to every frame's mel
+            energies: ``MFCCConfig.noise_floor_db``). The expected floor has no draw to
+            average over, and a sample more or less at the word's edges, or another seed,
+            does not change it: a copy of a clip at another rate gets the features of the
+            original, where a drawn floor pairs its noise with the word's samples differently.
         floor_draw: which draw of that noise this pipeline adds (0, the first, unless the
             pipeline is one of :meth:`floor_draws`): its seed is
             ``dither_seed(N, rate) + floor_draw * DRAW_STRIDE``.
@@ -85,6 +95,7 @@ class FeaturePipeline:
     dither_db: float | None = None
     compression: str = "log"
     root_power: float = ROOT_POWER
+    floor: str = "noise"
     floor_draw: int = 0
 
     def __post_init__(self) -> None:
@@ -99,6 +110,9 @@ class FeaturePipeline:
                                  f"{value!r}")
         if self.deltas > 2:
             raise InputError(f"FeaturePipeline: deltas must be 0, 1 or 2, got {self.deltas}")
+        if self.floor not in FLOORS:
+            raise InputError(f"FeaturePipeline: floor must be one of {FLOORS}, got "
+                             f"{self.floor!r}")
         if self.compression not in COMPRESSIONS:
             raise InputError(f"FeaturePipeline: compression must be one of {COMPRESSIONS}, "
                              f"got {self.compression!r}")
@@ -139,9 +153,10 @@ class FeaturePipeline:
     def to_dict(self) -> dict[str, Any]:
         """The pipeline as a JSON-ready dict (the ``features`` section of a run config).
         ``dither_db`` is left out when it is None, ``compression`` when it is "log",
-        ``root_power`` when it is PNCC's 1/15, and ``floor_draw`` when it is 0, so a pipeline
-        without a noise floor, with the log, or with its first draw, is described, and its
-        cached features are found, as before the settings existed."""
+        ``root_power`` when it is PNCC's 1/15, ``floor`` when it is "noise", and
+        ``floor_draw`` when it is 0, so a pipeline without a noise floor, with the log, with a
+        drawn floor, or with its first draw, is described, and its cached features are found,
+        as before the settings existed."""
         d = dataclasses.asdict(self)
         if d["dither_db"] is None:
             del d["dither_db"]
@@ -149,6 +164,8 @@ class FeaturePipeline:
             del d["compression"]
         if d["root_power"] == ROOT_POWER:
             del d["root_power"]
+        if d["floor"] == "noise":
+            del d["floor"]
         if d["floor_draw"] == 0:
             del d["floor_draw"]
         return d
@@ -185,7 +202,7 @@ class FeaturePipeline:
         white noise ``dither_db`` dB below it. A recogniser that averages its posteriors over
         them, p(c | x) = (1/k) sum_j p(c | features_j(x)), answers by the floor's level alone
         rather than by one draw of its noise (``minigru.speech.views``). A pipeline without a
-        floor has one draw: ``[self]``.
+        floor, or with the expected floor (``floor="expected"``), has one draw: ``[self]``.
 
         Raises:
             InputError: ``k`` is not an integer >= 1.
@@ -193,22 +210,25 @@ class FeaturePipeline:
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
             raise InputError(f"FeaturePipeline.floor_draws: k must be an integer >= 1, got "
                              f"{k!r}")
-        if self.dither_db is None:
+        if self.dither_db is None or self.floor == "expected":
             return [self]
         return [dataclasses.replace(self, floor_draw=j) for j in range(int(k))]
 
     def mfcc_config(self) -> MFCCConfig:
-        """The MFCC settings of the pipeline: the preset with its coefficients, deltas, CMVN
-        and, for ``compression="root"``, ``log="root"``."""
-        extra = ({"log": "root", "root_power": float(self.root_power)}
-                 if self.compression == "root" else {})
+        """The MFCC settings of the pipeline: the preset with its coefficients, deltas, CMVN,
+        for ``compression="root"`` ``log="root"``, and for ``floor="expected"``
+        ``noise_floor_db=dither_db``."""
+        extra: dict[str, Any] = ({"log": "root", "root_power": float(self.root_power)}
+                                 if self.compression == "root" else {})
+        if self.dither_db is not None and self.floor == "expected":
+            extra["noise_floor_db"] = float(self.dither_db)
         return resolve_config(self.preset, n_mfcc=self.n_mfcc, deltas=self.deltas,
                               cmvn=self.cmvn, **extra)
 
     # ------------------------------------------------------------------ computing
     def convert(self, signal: Any, sample_rate: int) -> tuple[np.ndarray, int]:
         """A signal in this pipeline's form: mono float32 at its rate (its speech alone if
-        ``trim``, over the noise floor of ``dither_db``), and that rate.
+        ``trim``, over the drawn noise floor of ``dither_db``), and that rate.
 
         ``signal`` of shape (N,), or (channels, N) which is averaged over channels.
         """
@@ -226,7 +246,7 @@ class FeaturePipeline:
             rate = self.sample_rate
         if self.trim:
             x = trim(x, rate)
-        if self.dither_db is not None and x.size:
+        if self.dither_db is not None and self.floor == "noise" and x.size:
             x = dither(x, self.dither_db,
                        dither_seed(x.size, rate) + self.floor_draw * DRAW_STRIDE)
         return x, rate
@@ -272,7 +292,8 @@ class FeaturePipeline:
         if rate is None:
             raise InputError("FeaturePipeline.streaming: the pipeline has no sample rate; "
                              "pass sample_rate")
-        return StreamingMFCC(rate, config=self.mfcc_config().replace(cmvn=False),
+        return StreamingMFCC(rate, config=self.mfcc_config().replace(cmvn=False,
+                                                                     noise_floor_db=None),
                              running_cmvn=self.cmvn)
 
     def mfcc_stages(self, signal: Any, sample_rate: int) -> dict[str, Any]:
@@ -284,7 +305,9 @@ class FeaturePipeline:
         ``log(power @ filterbank.T)`` (or its power law, for ``compression="root"``) then the
         DCT and lifter give the features, ``freqs`` the
         frequency of each bin in Hz, ``filterbank`` (n_mels, bins), ``mel_scale``,
-        ``features`` (steps, size) the pipeline's output, and ``hop_seconds`` (of a frame).
+        ``mel_floor`` (n_mels,) what ``floor="expected"`` adds to every frame's mel energies
+        before the log (zeros otherwise), ``features`` (steps, size) the pipeline's output,
+        and ``hop_seconds`` (of a frame).
         """
         x, rate = self.convert(signal, sample_rate)
         cfg = self.mfcc_config()
@@ -303,9 +326,15 @@ class FeaturePipeline:
                                cfg.power_scale)
         fb = mel_filterbank(rate, n_fft, cfg.n_mels, cfg.fmin, cfg.fmax, cfg.mel_scale,
                             cfg.filter_placement, cfg.mel_norm, cfg.filter_dtype)
+        mel_floor = np.zeros(cfg.n_mels)
+        if cfg.noise_floor_db is not None and x.size:
+            variance = float(np.mean(np.square(x, dtype=np.float64)))
+            mel_floor = variance * 10.0 ** (-cfg.noise_floor_db / 10.0) * noise_mel(rate,
+                                                                                    config=cfg)
         return {"signal": x, "sample_rate": rate, "power": power,
                 "freqs": np.arange(fb.shape[1]) * rate / n_fft, "filterbank": fb,
-                "mel_scale": cfg.mel_scale, "features": self(x, rate), "hop_seconds": hop / rate}
+                "mel_scale": cfg.mel_scale, "mel_floor": mel_floor, "features": self(x, rate),
+                "hop_seconds": hop / rate}
 
 
 DRAW_STRIDE = 104729

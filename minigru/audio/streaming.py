@@ -101,6 +101,9 @@ class StreamingMFCC:
         if cfg.cmvn:
             raise InputError("StreamingMFCC: per-utterance CMVN needs the whole utterance; pass "
                              "cmvn=False and running_cmvn=True for the streaming substitute")
+        if cfg.noise_floor_db is not None:
+            raise InputError("StreamingMFCC: noise_floor_db is set by the whole signal's power, "
+                             "which a stream has not heard yet; pass noise_floor_db=None")
         self.cfg, self.sample_rate, self.running_cmvn = cfg, int(sample_rate), running_cmvn
         self.win, self.hop, self.n_fft = cfg.frame_sizes(sample_rate)
         self.last_c0 = np.zeros(0)

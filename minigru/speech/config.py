@@ -24,9 +24,10 @@ SYNTHETIC_VOICES = (*VOICE_FAMILIES, "espeak")
 """The families of synthetic speakers: minigru's own synthesizer's (``VOICE_FAMILIES``) and
 eSpeak NG's (``minigru.data.espeak``, which needs the ``espeak-ng`` program or the library
 of the ``voices`` extra)."""
-RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True, dither_db=25.0)
+RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True, dither_db=25.0, floor="expected")
 """The recogniser's features: minigru's MFCCs and deltas, the silence around the word trimmed,
-a noise floor 25 dB below the word (``dither_db``) and each utterance normalised (CMVN),
+the expected floor of white noise 25 dB below the word (``dither_db``, ``floor``) and each
+utterance normalised (CMVN),
 which is what holds up on voices and recordings the model never met
 (``benchmarks/bench_generalisation.py``)."""
 MODELS = ("gru", "lstm", "rnn", "cnn-gru")
@@ -42,7 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "weight_noise": 0.0, "test_speaker": None,
     "limit": None, "threads": None,
     "augment": "auto", "mix_synthetic": 0, "floor_draws": 5,
-    "features": {"dither_db": None, "compression": "log", "root_power": ROOT_POWER,
+    "features": {"dither_db": None, "floor": "noise", "compression": "log",
+                 "root_power": ROOT_POWER,
                  **RECOGNISER_PIPELINE.to_dict()},
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000, "voices": "classic"},
@@ -64,8 +66,10 @@ AdamW, decoupled decay ``p <- p (1 - lr * weight_decay)`` before each step (0: A
 that standard deviation and applies it to the clean weights (``nn.WeightNoise``, Graves 2011;
 0: none). ``test_speaker`` (FSDD only) replaces the conventional split by leave one speaker
 out: every clip of that speaker is the test set, and the others' clips are the training and
-validation sets (see ``minigru.speech.datasets``). ``floor_draws`` is how many draws of the
-noise floor (``features.dither_db``) the model's answers average their posteriors over: the
+validation sets (see ``minigru.speech.datasets``). ``floor_draws`` is how many draws of a
+drawn noise floor (``features.dither_db`` with ``features.floor = "noise"``; the expected
+floor, the default, has nothing to draw and is read once) the model's answers average their
+posteriors over: the
 run's test accuracy and report, ``evaluate``, ``predict`` and ``stream`` (see
 ``minigru.speech.views``; training reads one draw, whatever the setting)."""
 

@@ -1,6 +1,8 @@
 """A recogniser's answers averaged over draws of its noise floor.
 
-A pipeline with a noise floor (``features.dither_db``) adds white noise that many dB below
+A pipeline with a drawn noise floor (``features.dither_db`` with ``features.floor =
+"noise"``; the expected floor, ``"expected"``, adds no noise and has one reading) adds white
+noise that many dB below
 each trimmed word, drawn from a seed set by the word's duration in milliseconds
 (``minigru.audio.pipeline``). One draw is one sample of that noise: a word near a decision
 boundary can go either way with it, and a copy of the recording at another sample rate,
