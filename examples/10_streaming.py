@@ -31,13 +31,18 @@ from minigru.speech.stream import StreamingRecognizer
 from minigru.training import RunFolder
 
 
-def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None):
+def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None,
+                 decide="auto"):
     """Feed ``signal`` in 10 ms chunks; return (hits, detections, delays, chunk times). The
-    recogniser decides as its model's features allow (``decide="auto"``)."""
+    recogniser decides as ``decide`` says (``"auto"``: as its model's features allow), and
+    is refused if it cannot."""
     kwargs = {} if release_db is None else {"release_db": release_db}
     recognizer = StreamingRecognizer(model, pipeline_of(run_cfg), sr, run_cfg["classes"],
                                      threshold=threshold, floor_draws=floor_draws_of(run_cfg),
                                      **kwargs)
+    if decide != "auto" and recognizer.decide != decide:
+        raise SystemExit(f"10_streaming: the model decides by {recognizer.decide!r}, not "
+                         f"{decide!r}: its features {pipeline_of(run_cfg).to_dict()}")
     recognizer.warm_up()
     chunk = int(0.010 * sr)
     times, found = [], []
@@ -66,18 +71,20 @@ def main() -> None:
     n_words = 8 if args.quick else 40
     runs = []
     for seed in seeds:
-        # A stream has no whole utterance to normalise or trim: the model is trained on
-        # features a stream can compute (no per-utterance CMVN, no trimming), clean copies.
+        # A stream has no whole utterance to normalise, trim or set a noise floor by: the
+        # model is trained on features a stream can compute (no per-utterance CMVN, no
+        # trimming, no floor), clean copies.
         cfg = make_config({"data": "fsdd", "data_dir": str(root), "seed": seed,
                            "limit": 40 if args.quick else None, "augment": "none",
-                           "features": {"cmvn": False, "trim": False},
+                           "features": {"cmvn": False, "trim": False, "dither_db": None},
                            "epochs": 8 if args.quick else 20, "threads": args.threads})
         summary = train_run(cfg, out / f"model-seed{seed}", log=None, quiet=True)
         model, run_cfg = load_model(RunFolder(out / f"model-seed{seed}").best)
         signal, sr, words = digit_stream(root, n_words, seed)
-        hits, found, delays, times = stream_words(model, run_cfg, signal, sr, words, threshold)
+        hits, found, delays, times = stream_words(model, run_cfg, signal, sr, words, threshold,
+                                                  decide="frames")
         one, _, _, _ = stream_words(model, run_cfg, signal, sr, words, threshold,
-                                    release_db=VAD_DB)
+                                    release_db=VAD_DB, decide="frames")
         # The default recogniser (CMVN, trimming, light augmentation), each word decided
         # whole through its own features.
         default = make_config({"data": "fsdd", "data_dir": str(root), "seed": seed,
