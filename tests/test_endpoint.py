@@ -60,6 +60,19 @@ def test_frame_energy_matches_its_formula():
         E.frame_energy_db(np.zeros((2, 2)), SR)
 
 
+def test_a_gain_moves_no_bound():
+    """Every comparison is a ratio to the loudest frame: the quiet copy of a word over faint
+    noise is trimmed to the same samples, down to -60 dB (with the energies' absolute
+    1e-10 floor, the quiet frames of the -30 dB copy would fall differently)."""
+    word = synthesize_digit(6, SR, 0, 0, (20.0, 30.0))
+    x, _, _ = padded(word, 0.3, 0.4, noise_db=-75.0)
+    bounds = E.speech_bounds(x, SR)
+    for db in (-60.0, -30.0, 10.0):
+        assert E.speech_bounds(x * 10 ** (db / 20), SR) == bounds, db
+    np.testing.assert_allclose(E.frame_power(x, SR)[:3], [np.mean(x[i * 80:i * 80 + 200] ** 2)
+                                                           for i in range(3)], rtol=1e-9)
+
+
 @pytest.mark.parametrize("digit", [0, 6, 7])
 def test_trim_makes_a_padded_word_look_like_the_word(digit):
     word = synthesize_digit(digit, SR, seed=3, take=1, snr_db=(40.0, 40.0)).astype(np.float64)

@@ -4,14 +4,19 @@ One rule, used by every entry point (the pipeline's ``trim`` setting at training
 evaluation and prediction; the streaming recogniser's word detector):
 
 1. Cut the signal into frames of ``FRAME_S`` (25 ms) every ``HOP_S`` (10 ms) and take each
-   frame's energy in decibels, ``e_t = 10 log10(mean(x_t^2) + 1e-10)``.
-2. A frame is speech when its energy is within ``TOP_DB`` (35 dB) of the loudest frame's:
-   ``e_t >= max_t e_t - TOP_DB``.
-3. The speech runs from the first sample of the first speech frame to the last sample of the
-   last speech frame whose magnitude reaches the threshold's amplitude,
-   ``|x[n]| >= 10^((max_t e_t - TOP_DB) / 20)`` (such a sample exists: a frame's RMS cannot
-   exceed its largest sample). Bounds to the sample, not the frame, keep silence out of the
-   edge frames, so CMVN statistics are not pulled by it.
+   frame's power ``p_t = mean(x_t^2)``.
+2. A frame is speech when its power is within ``TOP_DB`` (35 dB) of the loudest frame's:
+   ``p_t >= P 10^(-TOP_DB / 10)`` with ``P = max_t p_t``.
+3. The speech runs from the first sample of the first speech frame whose magnitude reaches
+   the threshold's amplitude, ``|x[n]| >= sqrt(P 10^(-TOP_DB / 10))``, to the last such
+   sample of the last speech frame (such samples exist: a frame's RMS cannot exceed its
+   largest sample). Bounds to the sample, not the frame, keep silence out of the edge
+   frames, so CMVN statistics are not pulled by it.
+
+Every comparison is a ratio to the loudest frame, so a gain changes no bound: the recording
+at -30 dB is trimmed to the same samples. (The energies in decibels of
+:func:`frame_energy_db`, ``10 log10(p_t + 1e-10)``, add an absolute floor that a quiet copy
+of a recording meets and a loud one does not; they decide silence, not bounds.)
 
 The threshold depends only on the loudest frame, so a word cut tightly and the same word
 with seconds of silence (or any background more than ``TOP_DB`` below the word) around it
@@ -48,14 +53,20 @@ SILENT_DB = -90.0
 
 
 def frame_energy_db(signal: Any, sample_rate: int) -> np.ndarray:
-    """Energy in dB of frames of ``FRAME_S`` every ``HOP_S``: shape (frames,), with
-    ``frames = 1 + ceil((N - win) / hop)`` so every sample is in a frame (the last frame is
-    completed with zeros; a signal shorter than one frame is one frame)."""
+    """Energy in dB of frames of ``FRAME_S`` every ``HOP_S``, ``10 log10(p_t + 1e-10)`` for
+    the frame powers of :func:`frame_power`: shape (frames,)."""
+    return 10.0 * np.log10(frame_power(signal, sample_rate) + 1e-10)
+
+
+def frame_power(signal: Any, sample_rate: int) -> np.ndarray:
+    """Mean square ``p_t = mean(x_t^2)`` of frames of ``FRAME_S`` every ``HOP_S``: shape
+    (frames,), with ``frames = 1 + ceil((N - win) / hop)`` so every sample is in a frame (the
+    last frame is completed with zeros; a signal shorter than one frame is one frame)."""
     x = np.asarray(signal, dtype=np.float64)
     if x.ndim != 1:
-        raise InputError(f"frame_energy_db: signal must be 1-D, got shape {np.shape(signal)}")
+        raise InputError(f"frame_power: signal must be 1-D, got shape {np.shape(signal)}")
     if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise InputError(f"frame_energy_db: sample_rate must be a positive integer, got "
+        raise InputError(f"frame_power: sample_rate must be a positive integer, got "
                          f"{sample_rate!r}")
     win = max(1, int(round(FRAME_S * sample_rate)))
     hop = max(1, int(round(HOP_S * sample_rate)))
@@ -63,7 +74,7 @@ def frame_energy_db(signal: Any, sample_rate: int) -> np.ndarray:
     squares = np.concatenate([[0.0], np.cumsum(x * x)])
     starts = np.arange(n) * hop
     ends = np.minimum(starts + win, x.size)
-    return 10.0 * np.log10((squares[ends] - squares[starts]) / win + 1e-10)
+    return np.maximum(squares[ends] - squares[starts], 0.0) / win
 
 
 def is_silent(signal: Any, sample_rate: int) -> bool:
@@ -75,14 +86,15 @@ def speech_bounds(signal: Any, sample_rate: int, top_db: float = TOP_DB) -> tupl
     """(start, end): the samples ``signal[start:end]`` that hold the speech, by the rule of
     the module docstring; ``(0, len(signal))`` for a silent signal."""
     x = np.asarray(signal, dtype=np.float64)
-    energy = frame_energy_db(x, sample_rate)
-    peak = energy.max()
-    if peak < SILENT_DB:
+    power = frame_power(x, sample_rate)
+    peak = power.max()
+    if 10.0 * np.log10(peak + 1e-10) < SILENT_DB:
         return 0, x.size
-    speech = np.flatnonzero(energy >= peak - top_db)
+    threshold = peak * 10.0 ** (-top_db / 10.0)
+    speech = np.flatnonzero(power >= threshold)
     hop = max(1, int(round(HOP_S * sample_rate)))
     win = max(1, int(round(FRAME_S * sample_rate)))
-    loud = np.abs(x) >= 10.0 ** ((peak - top_db) / 20.0)
+    loud = np.abs(x) >= np.sqrt(threshold)
     first, last = int(speech[0]) * hop, min(x.size, int(speech[-1]) * hop + win)
     start = first + int(np.argmax(loud[first:first + win]))
     tail = loud[max(0, last - win):last]
