@@ -71,6 +71,8 @@ def test_a_gain_moves_no_bound():
         assert E.speech_bounds(x * 10 ** (db / 20), SR) == bounds, db
     np.testing.assert_allclose(E.frame_power(x, SR)[:3], [np.mean(x[i * 80:i * 80 + 200] ** 2)
                                                            for i in range(3)], rtol=1e-9)
+    with pytest.raises(ValueError, match="frame_power: signal must be 1-D"):
+        E.frame_power(np.zeros((2, 2)), SR)
 
 
 @pytest.mark.parametrize("digit", [0, 6, 7])

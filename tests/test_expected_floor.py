@@ -127,6 +127,10 @@ def test_a_preset_whose_c0_is_an_energy_floors_that_energy_too(preset):
 
 
 def test_the_floor_is_refused_where_it_cannot_work():
+    with pytest.raises(InputError, match="sample_rate"):
+        noise_mel(0)
+    with pytest.raises(InputError, match="n_mels"):
+        noise_mel(RATE, n_mels=0, n_mfcc=1)
     with pytest.raises(InputError, match="noise_floor_db"):
         mfcc(vowel(), RATE, noise_floor_db=float("nan"))
     with pytest.raises(InputError, match="noise_floor_db"):
