@@ -388,14 +388,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trim", action=argparse.BooleanOptionalAction, default=None,
                    help="trim the silence around each word (default on)")
     p.add_argument("--dither-db", type=_db_or_none, metavar="DB", default=None,
-                   help="a noise floor: white noise DB dB below each trimmed word, seeded "
-                        "by its duration, at training and at test (default 25; none: off; "
-                        "see mg.audio.augment.dither)")
+                   help="a noise floor: white noise DB dB below each trimmed word, at "
+                        "training and at test (default 25; none: off; how it is added: "
+                        "--floor)")
     p.add_argument("--floor", choices=["noise", "expected"], default=None,
-                   help="how the noise floor of --dither-db is added: noise (a draw of white "
-                        "noise, the answers averaged over --floor-draws draws) or expected "
-                        "(its expected power added to the mel energies: no draw, the same "
-                        "features for a clip at any sample rate)")
+                   help="how the noise floor of --dither-db is added: expected (default: its "
+                        "expected power added to the mel energies, nothing random, one "
+                        "reading per answer; see mg.audio.noise_mel) or noise (a draw of "
+                        "white noise seeded by the word's duration, the answers averaged over "
+                        "--floor-draws draws; see mg.audio.augment.dither)")
     p.add_argument("--compression", choices=["log", "root"], default=None,
                    help="the mel energies' compression before the DCT: log (default) or "
                         "root, PNCC's power law m^(1/15), which noise moves less (see "
