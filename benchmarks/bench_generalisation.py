@@ -11,7 +11,9 @@
    fold's confusion matrix, rows the true digit).
 2. Corruption suite, on the held-out speaker's clips, with each fold's model: resampled to
    16 and 44.1 kHz, stereo, white and babble noise at 20/10/5 dB SNR, a telephone channel,
-   reverberation (RT60 0.4 s), 1 s of silence before and after, and -30 dB gain. The model
+   reverberation (RT60 0.4 s), 1 s of silence before and after, the same 1 s with steady
+   noise over the whole recording (pink 30 dB, white 20 and 10 dB below the word's
+   power: a word recorded in a room), and -30 dB gain. The model
    reads each corrupted clip through its own feature pipeline, as ``minigru predict`` does.
 3. Enrolment (``--enrol 1 3 5``): each fold's model adapted, as ``minigru adapt`` does, to K
    clips of each digit of the held-out speaker, drawn from their takes 0-4, and scored on
@@ -78,8 +80,20 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
     out["reverb 0.4 s"] = lambda x, rng: (A.reverberate(x, A.room_impulse_response(
         rate, 0.4, rng)), rate)
     out["1 s silence"] = lambda x, rng: (np.pad(x, rate), rate)
+    for kind, snr in (("pink", 30), ("white", 20), ("white", 10)):
+        out[f"1 s {kind} noise, {snr} dB"] = in_noise(kind, snr, rate)
     out["-30 dB gain"] = lambda x, rng: (A.apply_gain(x, -30.0), rate)
     return out
+
+
+def in_noise(kind: str, snr: float, rate: int):
+    """The word with 1 s of silence before and after it, and steady noise of ``kind`` over
+    the whole, ``snr`` dB below the word's own power: a word recorded in a quiet room."""
+    def corrupt(x, rng):
+        noise = A.make_noise(kind, x.size + 2 * rate, rng)
+        scale = np.sqrt(np.mean(np.square(x, dtype=np.float64)) * 10 ** (-snr / 10))
+        return np.pad(x, rate) + scale * noise, rate
+    return corrupt
 
 
 def answers(model, pipelines, clips, labels, corrupt, seed: int) -> np.ndarray:

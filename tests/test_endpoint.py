@@ -97,3 +97,100 @@ def test_trim_is_a_pipeline_setting_that_round_trips():
     assert FeaturePipeline.from_dict({"preset": None}).trim is False
     with pytest.raises(ValueError, match="trim"):
         FeaturePipeline(trim="yes")
+
+
+def in_room(word: np.ndarray, kind: str, snr_db: float, seed: int = 0,
+            pad_s: float = 1.0) -> tuple[np.ndarray, int, int]:
+    """``word`` with ``pad_s`` of silence on each side and steady noise of ``kind`` over the
+    whole, ``snr_db`` below the word's power."""
+    from minigru.audio.augment import make_noise
+    rng = np.random.default_rng(seed)
+    a = int(pad_s * SR)
+    noise = make_noise(kind, word.size + 2 * a, rng)
+    noise *= np.sqrt(np.mean(word ** 2) * 10 ** (-snr_db / 10))
+    return np.pad(word, a) + noise, a, a + word.size
+
+
+@pytest.mark.parametrize("kind, snr_db", [("white", 30.0), ("white", 20.0), ("pink", 30.0),
+                                          ("pink", 20.0), ("brown", 30.0)])
+@pytest.mark.parametrize("digit", [0, 6, 8])
+def test_a_word_in_steady_room_noise_is_cut_from_it(kind, snr_db, digit):
+    """Noise 20-30 dB below the word is within 35 dB of its loudest frame, so the ratio to
+    the loudest frame alone keeps all of it; the steady floor finds the word within a few
+    frames of where it lies, and its features are those of the word in that noise, not of
+    2 s of noise around it."""
+    word = synthesize_digit(digit, SR, seed=3, take=1, snr_db=(60.0, 60.0)).astype(np.float64)
+    s0, e0 = E.speech_bounds(word, SR)
+    word = word[s0:e0]
+    x, start, end = in_room(word, kind, snr_db, seed=digit)
+    s, e = E.speech_bounds(x, SR)
+    slack = int(0.06 * SR)
+    assert start - slack <= s and e <= end + slack, (s - start, e - end)
+    assert e - s >= 0.7 * word.size  # only the word's faint edges may fall under the floor
+    floor = E.noise_floor(E.band_power(x, SR))
+    assert floor is not None
+    pipe = FeaturePipeline(trim=True, cmvn=True, sample_rate=SR)
+    assert pipe(x, SR).shape[0] < pipe(word, SR).shape[0] + 12
+
+
+def test_the_floor_is_the_quietest_steady_window():
+    rng = np.random.default_rng(1)
+    band = np.concatenate([0.8 + 0.1 * rng.random(30), 100.0 + rng.random(20),
+                           0.5 + 0.1 * rng.random(45)])
+    band[55] = 2.0  # a window holding it is not steady (2 / 0.6 is more than 6 dB)
+    mean, top, start = E.noise_floor(band)
+    windows = [band[i:i + E.FLOOR_FRAMES] for i in range(band.size - E.FLOOR_FRAMES + 1)]
+    steady = [w for w in windows if w.max() <= w.min() * 10 ** (E.STEADY_DB / 10)]
+    best = min(steady, key=np.mean)
+    assert (mean, top) == (np.mean(best), np.max(best))
+    assert np.array_equal(band[start:start + E.FLOOR_FRAMES], best)
+    assert 0.5 <= mean < 0.6
+    assert E.noise_floor(band[:E.FLOOR_FRAMES - 1]) is None  # shorter than a window
+    assert E.noise_floor(np.full(40, 3.0)) is None  # steady, but not below the loudest frame
+    with pytest.raises(ValueError, match="noise_floor: band must be 1-D"):
+        E.noise_floor(np.zeros((2, 30)))
+
+
+def test_band_power_is_the_high_passed_frame_power():
+    from scipy.signal import butter, sosfilt
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(4000)
+    sos = butter(4, E.BAND_HZ, "highpass", fs=SR, output="sos")
+    np.testing.assert_allclose(E.band_power(x, SR), E.frame_power(sosfilt(sos, x), SR),
+                               rtol=1e-12)
+    hum = np.sin(2 * np.pi * 50 * np.arange(4000) / SR)
+    steady = E.band_power(hum, SR)[5:-1]  # past the filter's start from rest
+    assert np.all(steady < 10 ** (-3.5) * E.frame_power(hum, SR)[5:-1])  # mains hum: < -35 dB
+    np.testing.assert_array_equal(E.band_power(x[:50], 200), E.frame_power(x[:50], 200))
+
+
+def test_a_tight_word_is_trimmed_by_the_loudest_frame_alone():
+    """A word cut tightly (every FSDD clip, and these) has no steady 0.2 s below it, so the
+    floor plays no part and the bounds are those of the 35 dB rule."""
+    for digit in range(10):
+        word = synthesize_digit(digit, SR, seed=5, take=0, snr_db=(40.0, 40.0))
+        power = E.frame_power(word, SR)
+        speech = np.flatnonzero(power >= power.max() * 10 ** (-E.TOP_DB / 10))
+        s, e = E.speech_bounds(word, SR)
+        assert speech[0] * 80 <= s < speech[0] * 80 + 200
+        assert speech[-1] * 80 < e <= speech[-1] * 80 + 200
+
+
+def test_digital_silence_is_no_floor():
+    """A recording whose own room tail is its floor keeps that floor when zeros are put
+    around it (the zeros' frames are not steady noise), so it is trimmed to the same
+    samples; and the tail itself is cut away."""
+    from minigru.audio.augment import make_noise
+    word = synthesize_digit(2, SR, seed=4, take=0, snr_db=(60.0, 60.0)).astype(np.float64)
+    word = E.trim(word, SR)
+    tail = make_noise("pink", int(0.4 * SR), np.random.default_rng(3))
+    tail *= np.sqrt(np.mean(word ** 2) * 10 ** (-25 / 10))
+    x = np.concatenate([word, tail])
+    x[:word.size] += make_noise("pink", word.size, np.random.default_rng(4)) * np.std(tail)
+    s, e = E.speech_bounds(x, SR)
+    assert e <= word.size + int(0.06 * SR)
+    assert E.noise_floor(E.band_power(x, SR)) is not None
+    for before, after in ((0.5, 0.5), (0.0, 1.0), (1.3, 0.0)):
+        a = int(before * SR)
+        padded = np.concatenate([np.zeros(a), x, np.zeros(int(after * SR))])
+        assert E.speech_bounds(padded, SR) == (s + a, e + a), (before, after)

@@ -156,6 +156,34 @@ def test_a_word_with_silence_around_it_is_treated_like_the_word(fsdd_model, tmp_
         assert sum(a == b for a, b in zip(got, base, strict=True)) >= 8, (before, after)
 
 
+@needs_fsdd
+def test_a_word_recorded_in_a_quiet_room_is_treated_like_the_word(fsdd_model, tmp_path):
+    """1 s of steady noise on each side, 30 dB (pink) and 20 dB (white) below the word: the
+    35 dB rule alone would keep all of it, and the model would read 2 s of noise with the
+    word; the endpoint's steady floor cuts it away."""
+    from minigru.audio import augment as A
+    from minigru.audio.endpoint import speech_bounds
+
+    model, trimmed = fsdd_model
+    originals = sorted(FSDD.glob("*_jackson_3.wav"))
+    base = [r["label"] for r in predict.predict_each(model, trimmed, originals)]
+    rng = np.random.default_rng(0)
+    for kind, snr in (("pink", 30.0), ("white", 20.0)):
+        files = []
+        for f in originals:
+            x, rate = load_wav(f)
+            x = x.astype(np.float64)
+            noise = A.make_noise(kind, x.size + 2 * rate, rng)
+            y = np.pad(x, rate) + noise * np.sqrt(np.mean(x ** 2) * 10 ** (-snr / 10))
+            s, e = speech_bounds(y, rate)
+            s0, e0 = speech_bounds(x, rate)
+            assert rate + s0 - 0.1 * rate <= s and e <= rate + e0 + 0.1 * rate, (f.name, kind)
+            wavfile.write(tmp_path / f.name, rate, y.astype(np.float32))
+            files.append(tmp_path / f.name)
+        got = [r["label"] for r in predict.predict_each(model, trimmed, files)]
+        assert sum(a == b for a, b in zip(got, base, strict=True)) >= 8, kind
+
+
 def test_a_training_set_grows_reproducibly():
     p = FeaturePipeline(cmvn=True)
     base = SyntheticDigits(2, 8000, seed=5, features=p)
