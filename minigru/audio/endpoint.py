@@ -39,13 +39,12 @@ evaluation and prediction; the streaming recogniser's word detector):
    largest sample). Bounds to the sample, not the frame, keep silence out of the edge
    frames, so CMVN statistics are not pulled by it.
 
-Every comparison is a ratio to the loudest frame, so a gain changes no bound: the recording
-at -30 dB is trimmed to the same samples. (The energies in decibels of
+Every comparison is a ratio (to the loudest frame, to the floor), so a gain changes no
+bound: the recording at -30 dB is trimmed to the same samples. (The energies in decibels of
 :func:`frame_energy_db`, ``10 log10(p_t + 1e-10)``, add an absolute floor that a quiet copy
 of a recording meets and a loud one does not; they decide silence, not bounds.)
 
-The thresholds depend only on ratios, to the loudest frame and to the floor, so a word cut
-tightly and the same word with seconds of silence (or any background more than ``TOP_DB``
+So a word cut tightly and the same word with seconds of silence (or any background more than ``TOP_DB``
 below the word) around it are trimmed to the same samples, and a word in steady noise to
 within a few frames of them. Noise is not removed from the word itself, nor noise that is
 not steady (babble, music) or less than ``FLOOR_BELOW_DB`` below the word: that is left to
