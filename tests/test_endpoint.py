@@ -162,6 +162,10 @@ def test_band_power_is_the_high_passed_frame_power():
     steady = E.band_power(hum, SR)[5:-1]  # past the filter's start from rest
     assert np.all(steady < 10 ** (-3.5) * E.frame_power(hum, SR)[5:-1])  # mains hum: < -35 dB
     np.testing.assert_array_equal(E.band_power(x[:50], 200), E.frame_power(x[:50], 200))
+    with pytest.raises(ValueError, match="sample_rate"):
+        E.band_power(x, 0)
+    with pytest.raises(ValueError, match="signal must be 1-D"):
+        E.band_power(np.zeros((2, 400)), SR)
 
 
 def test_a_tight_word_is_trimmed_by_the_loudest_frame_alone():
