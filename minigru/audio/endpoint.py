@@ -44,12 +44,12 @@ bound: the recording at -30 dB is trimmed to the same samples. (The energies in 
 :func:`frame_energy_db`, ``10 log10(p_t + 1e-10)``, add an absolute floor that a quiet copy
 of a recording meets and a loud one does not; they decide silence, not bounds.)
 
-So a word cut tightly and the same word with seconds of silence (or any background more than ``TOP_DB``
-below the word) around it are trimmed to the same samples, and a word in steady noise to
-within a few frames of them. Noise is not removed from the word itself, nor noise that is
-not steady (babble, music) or less than ``FLOOR_BELOW_DB`` below the word: that is left to
-the model, which meets it in training through ``mg.audio.augment``. A signal with no frame
-louder than ``SILENT_DB`` is silent (:func:`is_silent`), and is left whole.
+So a word cut tightly and the same word with seconds of silence (or any background more
+than ``TOP_DB`` below the word) around it are trimmed to the same samples, and a word in
+steady noise to within a few frames of them. Noise is not removed from the word itself, nor
+noise that is not steady (babble, music) or less than ``FLOOR_BELOW_DB`` below the word: that
+is left to the model, which meets it in training through ``mg.audio.augment``. A signal with
+no frame louder than ``SILENT_DB`` is silent (:func:`is_silent`), and is left whole.
 
 The streaming recogniser finds words with the same frame energies, causally: a word starts
 when a frame is ``VAD_DB`` (12 dB) above the running floor of the energies seen so far
@@ -115,9 +115,8 @@ def band_power(signal: Any, sample_rate: int) -> np.ndarray:
     Butterworth filter at ``BAND_HZ`` (``scipy.signal.sosfilt``, from rest); the plain
     frame powers when ``BAND_HZ`` is not below the Nyquist frequency. Shape (frames,)."""
     x = np.asarray(signal, dtype=np.float64)
-    power = frame_power(x, sample_rate)
-    if BAND_HZ >= sample_rate / 2:
-        return power
+    if x.ndim != 1 or not isinstance(sample_rate, (int, np.integer)) or BAND_HZ >= sample_rate / 2:
+        return frame_power(x, sample_rate)  # which refuses a bad signal or rate by name
     from scipy.signal import sosfilt  # imported on use, as in resampling
     return frame_power(sosfilt(_highpass(int(sample_rate)), x), sample_rate)
 
