@@ -299,7 +299,8 @@ def test_dither_leaves_silence_and_refuses_a_bad_snr():
         A.dither(np.zeros((2, 3)), 20.0)
 
 
-def test_the_noisy_policy_is_strong_with_more_and_louder_noise():
+def test_the_noisy_policy_is_strong_with_more_noise_and_shorter_vocal_tracts():
     strong, noisy = A.policy("strong"), A.policy("noisy")
-    assert (noisy.p_noise, noisy.snr) == (0.8, (0.0, 20.0))
-    assert dataclasses.replace(noisy, name="strong", p_noise=0.7, snr=(5.0, 30.0)) == strong
+    assert (noisy.p_noise, noisy.snr, noisy.vtlp) == (0.8, (0.0, 20.0), (0.9, 1.25))
+    assert dataclasses.replace(noisy, name="strong", p_noise=0.7, snr=(5.0, 30.0),
+                               vtlp=(0.9, 1.1)) == strong
