@@ -1,4 +1,4 @@
-"""Benchmark of one time step's recurrent product in two memory layouts, four ways.
+"""Benchmark of one time step's recurrent product in two memory layouts, five ways.
 
     python benchmarks/bench_step_product.py [--threads 2] [--rounds 30] [--steps 100] [--shapes abc]
 
@@ -8,8 +8,11 @@ PyTorch does, so a GRU's forward and backward products are
 
     forward   (B, H) @ (H, 3H) -> (B, 3H)        backward   (B, 3H) @ (3H, H) -> (B, H)
 
-(``rows_product`` of ``minigru/kernels/active.py``, every row active: the baseline). The same
-numbers come out of the transposed products, with the state stored by columns (H, B):
+(the baseline: ``np.dot`` with the weight whole). The kernels' own ``rows_product``
+(``minigru/kernels/active.py``) cuts the weight into column blocks packed once, so that each
+block's product takes OpenBLAS's small-matrix path (``minigru/kernels/blocks.py``): that is
+the second row, ``by rows, column blocks (the kernels)``. The same numbers come out of the
+transposed products, with the state stored by columns (H, B):
 
     forward   (3H, H) @ (H, B) -> (3H, B)        backward   (H, 3H) @ (3H, B) -> (H, B)
 
@@ -21,7 +24,9 @@ rows: ``gemm(T, N)`` called directly (through ``numba_xxgemm``, the helper behin
 ``np.dot``), which reads the (B, H) state transposed as it packs it, so nothing is copied in;
 the result comes out (3H, B), by columns.
 
-For the GRU shapes (a), (b) and (c) of ``bench_rnn.py`` (B, H) it prints the median time of
+For the GRU shapes (a), (b) and (c) of ``bench_rnn.py`` (B, H), and (p) and (q), the halves
+of (a) and (b) (16 rows: a one-way layer runs the two halves of its batch on two threads, one
+BLAS thread each; time them with ``--threads 1``), it prints the median time of
 one product over ``--rounds`` alternating rounds of ``--steps`` products each, in Numba
 loops as in the kernels, float32, with GFLOP/s (2 B H 3H per product), and checks that every
 layout gives the same result to rounding.
@@ -45,16 +50,25 @@ from numba.extending import overload  # noqa: E402
 
 import minigru as mg  # noqa: E402
 from minigru.kernels.active import rows_product  # noqa: E402
+from minigru.kernels.blocks import column_blocks  # noqa: E402
 
-SHAPES = {"a": (32, 128), "b": (32, 256), "c": (64, 512)}
-BASELINE = "by rows (the kernels)"
+SHAPES = {"a": (32, 128), "b": (32, 256), "c": (64, 512), "p": (16, 128), "q": (16, 256)}
+BASELINE = "by rows, weight whole"
 
 
 @njit(nogil=True)
-def by_rows(a, w, out, rows, a_block, out_block, steps):
-    """``steps`` times out = a @ w through the kernels' own rows_product, all rows active."""
+def by_rows(a, w, out, steps):
+    """``steps`` times out = a @ w, one product with the weight whole."""
     for _ in range(steps):
-        rows_product(a, w, out, rows, a.shape[0], a_block, out_block)
+        np.dot(a, w, out)
+
+
+@njit(nogil=True)
+def by_rows_blocks(a, blocks, out, rows, a_block, out_block, steps):
+    """``steps`` times out = a @ w through the kernels' own rows_product (the weight as its
+    column blocks), all rows active."""
+    for _ in range(steps):
+        rows_product(a, blocks, out, rows, a.shape[0], a_block, out_block)
 
 
 @njit(nogil=True)
@@ -128,13 +142,16 @@ def measure(B: int, K: int, N: int, rounds: int, steps: int,
     w = (rng.standard_normal((K, N)) / np.sqrt(K)).astype(f)
     w_t, a_t = np.ascontiguousarray(w.T), np.ascontiguousarray(a.T)
     out_rows, out_copied = np.empty((B, N), f), np.empty((B, N), f)
+    out_blocks, blocks = np.empty((B, N), f), column_blocks(w, B, True)
     out_t, scratch_t, out_rt = np.empty((N, B), f), np.empty((N, B), f), np.empty((N, B), f)
     rows = np.arange(B, dtype=np.int64)
     a_block, out_block = np.empty_like(a), np.empty((B, N), f)
     a_copy = np.empty((K, B), f)
     runs = {
         BASELINE:
-            lambda n: by_rows(a, w, out_rows, rows, a_block, out_block, n),
+            lambda n: by_rows(a, w, out_rows, n),
+        "by rows, column blocks (the kernels)":
+            lambda n: by_rows_blocks(a, blocks, out_blocks, rows, a_block, out_block, n),
         "by columns":
             lambda n: by_columns(w_t, a_t, out_t, n),
         "by columns, copied in and out":
@@ -146,7 +163,7 @@ def measure(B: int, K: int, N: int, rounds: int, steps: int,
         run(1)
     exact = a.astype(np.float64) @ w.astype(np.float64)
     scale = float(np.abs(exact).max())
-    for got in (out_rows, out_t.T, out_copied, out_rt.T):
+    for got in (out_rows, out_blocks, out_t.T, out_copied, out_rt.T):
         err = float(np.abs(got - exact).max()) / scale
         if err > 1e-5:
             sys.exit(f"a layout gave another product: relative error {err:.2e}")

@@ -116,6 +116,18 @@ def pairs_run_at_once() -> bool:
     return bool(libs) and all(lib.num_threads >= 2 for lib in libs)
 
 
+def products_on_one_thread() -> bool:
+    """Whether a BLAS product called now runs on one thread: inside a pair (:func:`run_pair`
+    sets every BLAS library to one thread), or with every BLAS library set to one thread
+    (``minigru train --threads 1``, ``OPENBLAS_NUM_THREADS=1``). False when threadpoolctl
+    finds no BLAS library. The recurrent kernels then cut their weights into column blocks
+    (``kernels/blocks.py``)."""
+    if _state["inside"]:
+        return True
+    libs = _blas()
+    return bool(libs) and all(lib.num_threads == 1 for lib in libs)
+
+
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
     """Every BLAS library on one thread inside the block, as it was afterwards."""

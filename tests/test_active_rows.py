@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import minigru as mg
 from minigru.kernels import active as A
+from minigru.kernels.blocks import column_blocks
 
 
 def test_active_rows_lists_the_sequences_still_running_in_batch_order():
@@ -35,7 +36,8 @@ def test_rows_product_writes_the_active_rows_and_leaves_the_others(lengths, t, d
     out = np.full((B, N), 7.0, dtype=dtype)
     rows = np.empty(B, dtype=np.int64)
     n = A.active_rows(lengths, t, rows)
-    A.rows_product(a, w, out, rows, n, np.empty((B, K), dtype), np.empty((B, N), dtype))
+    blocks = column_blocks(w, B, True)
+    A.rows_product(a, blocks, out, rows, n, np.empty((B, K), dtype), np.empty((B, N), dtype))
     active = t < lengths
     want = a.astype(np.float64) @ w.astype(np.float64)
     tol = 1e-5 if dtype == np.float32 else 1e-13

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blocks import blocks_product
 from .jit import kernel
 
 
@@ -43,19 +44,21 @@ def active_rows(lengths, t, rows):
 
 @kernel
 def rows_product(a, w, out, rows, n, a_block, out_block):
-    """out[rows[:n]] = a[rows[:n]] @ w, leaving the other rows of ``out`` as they are.
+    """out[rows[:n]] = a[rows[:n]] @ W, leaving the other rows of ``out`` as they are.
 
-    a: (B, K), w: (K, N), out: (B, N); a_block (B, K) and out_block (B, N) are scratch.
+    a: (B, K), out: (B, N), W (K, N) given as its ``column_blocks(W, B)`` (``kernels/blocks.py``:
+    (nb, K, c), made once before the time loop); a_block (B, K) and out_block (B, N) are
+    scratch.
     """
     B = a.shape[0]
     if n == B:
-        np.dot(a, w, out)
+        blocks_product(a, w, out)
         return
     if n == 0:
         return
     for k in range(n):
         a_block[k] = a[rows[k]]
-    np.dot(a_block[:n], w, out_block[:n])
+    blocks_product(a_block[:n], w, out_block[:n])
     for k in range(n):
         out[rows[k]] = out_block[k]
 

@@ -71,6 +71,7 @@ from __future__ import annotations
 import numpy as np
 
 from .active import active_rows, rows_product, valid_positions, valid_rows
+from .blocks import column_blocks
 from .jit import kernel
 from .timeloop import forward_start, time_index
 from .vmath import activation_scratch, sigmoid_row, tanh_row, unit
@@ -78,7 +79,7 @@ from .weight_grads import back_through_w_hh, column_sums, input_grad
 
 
 @kernel
-def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y, col):
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y, col, blocks):
     """One GRU layer in one direction over the whole sequence.
 
     Args:
@@ -90,6 +91,8 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
         reset_after: PyTorch's candidate (True) or Cho et al.'s (False).
         y, col: the outputs h' go to ``y[:, :, col:col + H]`` (zero where t >= lengths[b]);
             y is (T, B, W), C-contiguous (``kernels/timeloop.py``).
+        blocks: cut W_hh into column blocks for the step products (``kernels/blocks.py``):
+            True when the caller's BLAS products run on one thread.
 
     Returns:
         h_n: (B, H) state after each sequence's last step.
@@ -103,9 +106,9 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
     xg, h_prev, h, rows = forward_start(x, w_ih, h0)
     gates = np.empty((T, B, 3 * H), dtype=x.dtype)
     q = np.empty((T, B, H), dtype=x.dtype)
-    w_hh_t = np.ascontiguousarray(w_hh.T)
-    w_hrz_t = np.ascontiguousarray(w_hh[: 2 * H].T)
-    w_hn_t = np.ascontiguousarray(w_hh[2 * H:].T)
+    w_hh_t = column_blocks(np.ascontiguousarray(w_hh.T), B, blocks)
+    w_hrz_t = column_blocks(np.ascontiguousarray(w_hh[: 2 * H].T), B, blocks)
+    w_hn_t = column_blocks(np.ascontiguousarray(w_hh[2 * H:].T), B, blocks)
     hg = np.empty((B, 3 * H), dtype=x.dtype)
     hrz = np.empty((B, 2 * H), dtype=x.dtype)
     u = np.zeros((B, H), dtype=x.dtype)
@@ -167,7 +170,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
 
 @kernel
 def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, reset_after,
-                 need_dx):
+                 need_dx, blocks):
     """BPTT for :func:`gru_forward` (the derivation is in the module docstring).
 
     Args:
@@ -177,6 +180,7 @@ def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, revers
         h_prev, gates, q: as returned by the forward kernel.
         need_dx: form dx (False when the input needs no gradient, as a first layer's
             features: an empty (0, 0, 0) array is returned in its place).
+        blocks: as for the forward kernel.
 
     Returns:
         dx (T, B, I), dh0 (B, H), dw_ih (3H, I), dw_hh (3H, H), db_ih (3H,), db_hh (3H,).
@@ -188,8 +192,9 @@ def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, revers
     gh = np.empty((T, B, 3 * H), dtype=x.dtype)
     dh = dh_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
-    w_hrz = np.ascontiguousarray(w_hh[: 2 * H])
-    w_hn = np.ascontiguousarray(w_hh[2 * H:])
+    w_blocks = column_blocks(np.ascontiguousarray(w_hh), B, blocks)
+    w_hrz = column_blocks(np.ascontiguousarray(w_hh[: 2 * H]), B, blocks)
+    w_hn = column_blocks(np.ascontiguousarray(w_hh[2 * H:]), B, blocks)
     dan = np.zeros((B, H), dtype=x.dtype)
     du = np.empty((B, H), dtype=x.dtype)
     grz = np.zeros((B, 2 * H), dtype=x.dtype)
@@ -237,7 +242,7 @@ def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, revers
                     ghb[2 * H + j] = gxb[2 * H + j]
                     dan[b, j] = gxb[2 * H + j]
         if reset_after:
-            back_through_w_hh(gh[t], w_hh, back, dh, rows, n_active, True, g_block, h_block)
+            back_through_w_hh(gh[t], w_blocks, back, dh, rows, n_active, True, g_block, h_block)
         else:
             rows_product(dan, w_hn, du, rows, n_active, h_block, du_block)
             for b in range(B):

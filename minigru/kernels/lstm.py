@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from .active import active_rows, rows_product
+from .blocks import column_blocks
 from .jit import kernel
 from .timeloop import forward_start, time_index
 from .vmath import activation_scratch, sigmoid_row, tanh_row, unit
@@ -36,9 +37,10 @@ from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
-def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col):
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, blocks):
     """One LSTM layer in one direction; its outputs h' go to ``y[:, :, col:col + H]`` (y is
-    (T, B, W), ``kernels/timeloop.py``).
+    (T, B, W), ``kernels/timeloop.py``). ``blocks``: cut W_hh into column blocks for the
+    step products (``kernels/blocks.py``), True when the caller's BLAS runs on one thread.
 
     Returns:
         h_n (B, H), c_n (B, H), and for backward: h_prev (T, B, H), c_prev (T, B, H),
@@ -51,7 +53,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col):
     gates = np.empty((T, B, 4 * H), dtype=x.dtype)
     k = np.empty((T, B, H), dtype=x.dtype)
     c = c0.copy()
-    w_hh_t = np.ascontiguousarray(w_hh.T)
+    w_hh_t = column_blocks(np.ascontiguousarray(w_hh.T), B, blocks)
     hg = np.empty((B, 4 * H), dtype=x.dtype)
     h_block = np.empty((B, H), dtype=x.dtype)
     hg_block = np.empty((B, 4 * H), dtype=x.dtype)
@@ -91,8 +93,9 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col):
 
 @kernel
 def lstm_backward(dy, col, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths,
-                  reverse, need_dx):
-    """BPTT for :func:`lstm_forward`, dL/dy at ``dy[:, :, col:col + H]`` (dy (T, B, W), as y).
+                  reverse, need_dx, blocks):
+    """BPTT for :func:`lstm_forward`, dL/dy at ``dy[:, :, col:col + H]`` (dy (T, B, W), as y;
+    ``blocks`` as there).
 
     Returns:
         dx (T, B, I) (empty unless ``need_dx``), dh0 (B, H), dc0 (B, H), dw_ih (4H, I),
@@ -106,6 +109,7 @@ def lstm_backward(dy, col, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, 
     dh = dh_n.copy()
     dc = dc_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
+    w_blocks = column_blocks(np.ascontiguousarray(w_hh), B, blocks)
     rows = np.empty(B, dtype=np.int64)
     g_block = np.empty((B, 4 * H), dtype=x.dtype)
     back_block = np.empty((B, H), dtype=x.dtype)
@@ -133,6 +137,6 @@ def lstm_backward(dy, col, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, 
                 ggb[3 * H + j] = d * kb[j] * o * (one - o)
                 dc[b, j] = dc_tot * f
         n = active_rows(lengths, t, rows)
-        back_through_w_hh(gg[t], w_hh, back, dh, rows, n, False, g_block, back_block)
+        back_through_w_hh(gg[t], w_blocks, back, dh, rows, n, False, g_block, back_block)
     dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths, need_dx)
     return dx, dh, dc, dw_ih, dw_hh, db

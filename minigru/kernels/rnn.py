@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .active import active_rows, rows_product
+from .blocks import column_blocks
 from .jit import kernel
 from .timeloop import forward_start, time_index
 from .vmath import activation_scratch, tanh_row, unit
@@ -26,16 +27,18 @@ from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col):
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col, blocks):
     """One RNN layer in one direction; its outputs go to ``y[:, :, col:col + H]`` (h' at
-    active steps, else 0; y is (T, B, W), ``kernels/timeloop.py``).
+    active steps, else 0; y is (T, B, W), ``kernels/timeloop.py``). ``blocks``: cut W_hh into
+    column blocks for the step products (``kernels/blocks.py``), True when the caller's BLAS
+    runs on one thread.
 
     Returns h_n (B, H), h_prev (T, B, H).
     """
     T, B, I = x.shape
     H = h0.shape[1]
     xg, h_prev, h, rows = forward_start(x, w_ih, h0)
-    w_hh_t = np.ascontiguousarray(w_hh.T)
+    w_hh_t = column_blocks(np.ascontiguousarray(w_hh.T), B, blocks)
     hg = np.empty((B, H), dtype=x.dtype)
     h_block = np.empty((B, H), dtype=x.dtype)
     hg_block = np.empty((B, H), dtype=x.dtype)
@@ -66,9 +69,11 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col):
 
 
 @kernel
-def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, h_prev, lengths, reverse, relu, need_dx):
+def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, h_prev, lengths, reverse, relu, need_dx,
+                 blocks):
     """BPTT for :func:`rnn_forward`: ``y[:, :, col:col + H]`` holds h' at every active step
-    (y as filled by the forward call) and ``dy[:, :, col:col + H]`` dL/dy (dy (T, B, W)).
+    (y as filled by the forward call) and ``dy[:, :, col:col + H]`` dL/dy (dy (T, B, W));
+    ``blocks`` as there.
 
     Returns dx (T, B, I) (empty unless ``need_dx``), dh0 (B, H), dw_ih (H, I), dw_hh (H, H),
     db (H,).
@@ -79,6 +84,7 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, h_prev, lengths, reverse, relu
     gg = np.empty((T, B, H), dtype=x.dtype)
     dh = dh_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
+    w_blocks = column_blocks(np.ascontiguousarray(w_hh), B, blocks)
     rows = np.empty(B, dtype=np.int64)
     g_block = np.empty((B, H), dtype=x.dtype)
     back_block = np.empty((B, H), dtype=x.dtype)
@@ -98,6 +104,6 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, h_prev, lengths, reverse, relu
                 for j in range(H):
                     ggb[j] = (dh[b, j] + dyb[j]) * (one - yb[j] * yb[j])
         n = active_rows(lengths, t, rows)
-        back_through_w_hh(gg[t], w_hh, back, dh, rows, n, False, g_block, back_block)
+        back_through_w_hh(gg[t], w_blocks, back, dh, rows, n, False, g_block, back_block)
     dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths, need_dx)
     return dx, dh, dw_ih, dw_hh, db

@@ -14,7 +14,8 @@ from .jit import kernel
 @kernel
 def back_through_w_hh(g_t, w_hh, back, dh, rows, n, add, g_block, back_block):
     """The recurrent path of dL/dh_{t-1}: back = G_t W_hh, one (n, G*H) @ (G*H, H) product for
-    the n sequences active at step t (``rows[:n]``, from ``active_rows``), then for each of
+    the n sequences active at step t (``rows[:n]``, from ``active_rows``; ``w_hh`` given as its
+    ``column_blocks(W_hh, B)``, ``kernels/blocks.py``), then for each of
     them dh = back (``add=False``: the LSTM's and RNN's whole state gradient) or dh += back
     (``add=True``: the GRU adds it to the direct path dh * z). An inactive sequence's dh passes
     through unchanged. ``g_block`` (B, G*H) and ``back_block`` (B, H) are scratch.

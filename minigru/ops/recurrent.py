@@ -21,7 +21,7 @@ from ..autograd import Context, Function
 from ..kernels.gru import gru_backward, gru_forward
 from ..kernels.lstm import lstm_backward, lstm_forward
 from ..kernels.rnn import rnn_backward, rnn_forward
-from ..parallel import halves_pay, run_pair
+from ..parallel import halves_pay, products_on_one_thread, run_pair
 from ..tensor import Tensor
 from . import layers as L
 from . import shape as S
@@ -72,7 +72,8 @@ class GRULayer(Function):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
         y = _output(x, h0, out)
         h_n, h_prev, gates, q = gru_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0),
-                                            lengths, reverse, reset_after, y, col)
+                                            lengths, reverse, reset_after, y, col,
+                                            products_on_one_thread())
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates, q)
         ctx.options = (lengths, reverse, reset_after, col)
         ctx.width = y.shape[2]
@@ -85,7 +86,7 @@ class GRULayer(Function):
         dh_n = np.zeros((x.shape[1], w_hh.shape[1]), x.dtype) if dh_n is None else _c(dh_n)
         need = _needs_dx(ctx)
         dx, *rest = gru_backward(_dy(dy, ctx, x), col, dh_n, x, w_ih, w_hh, h_prev, gates, q,
-                                 lengths, reverse, reset_after, need)
+                                 lengths, reverse, reset_after, need, products_on_one_thread())
         return (_dx(dx, need), *rest)
 
 
@@ -101,7 +102,8 @@ class LSTMLayer(Function):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
         y = _output(x, h0, out)
         h_n, c_n, h_prev, c_prev, gates, k = lstm_forward(
-            x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), _c(c0), lengths, reverse, y, col)
+            x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), _c(c0), lengths, reverse, y, col,
+            products_on_one_thread())
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, c_prev, gates, k)
         ctx.options = (lengths, reverse, col)
         ctx.width = y.shape[2]
@@ -114,7 +116,7 @@ class LSTMLayer(Function):
         need = _needs_dx(ctx)
         dx, dh0, dc0, dw_ih, dw_hh, db = lstm_backward(
             _dy(dy, ctx, x), col, _c(dh_n), _c(dc_n), x, w_ih, w_hh, h_prev, c_prev, gates, k,
-            lengths, reverse, need)
+            lengths, reverse, need, products_on_one_thread())
         return _dx(dx, need), dh0, dc0, dw_ih, dw_hh, db, db
 
 
@@ -130,7 +132,7 @@ class RNNLayer(Function):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
         y = _output(x, h0, out)
         h_n, h_prev = rnn_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), lengths, reverse,
-                                  relu, y, col)
+                                  relu, y, col, products_on_one_thread())
         ctx.save_for_backward(x, w_ih, w_hh, y, h_prev)
         ctx.options = (lengths, reverse, relu, col)
         ctx.width = y.shape[2]
@@ -142,7 +144,8 @@ class RNNLayer(Function):
         lengths, reverse, relu, col = ctx.options
         need = _needs_dx(ctx)
         dx, dh0, dw_ih, dw_hh, db = rnn_backward(_dy(dy, ctx, x), _c(dh_n), x, w_ih, w_hh, y,
-                                                 col, h_prev, lengths, reverse, relu, need)
+                                                 col, h_prev, lengths, reverse, relu, need,
+                                                 products_on_one_thread())
         return _dx(dx, need), dh0, dw_ih, dw_hh, db, db
 
 
