@@ -13,26 +13,40 @@ passes of the two directions.
 A unidirectional layer has no second direction, but its sequences do not interact: two halves
 of the batch (dealt by length, ``ops.recurrent.deal``) are two layers with the same weights
 (``ops.recurrent.BatchHalves``), which can run as a pair the same way. Each half's products
-have half the rows, and one thread each, so this pays only where the BLAS library does not
-already share a product well, at a small hidden size, and where a half still has enough rows
-for an efficient product. :func:`halves_pay` says when; on the machine of ``benchmarks/``
-(GRU training step of one layer, full-length batches, float32, T = 100 unless said, I = 39,
-whole layer / halves):
+have half the rows, and one thread each; a step product of one thread and few rows takes
+OpenBLAS's small-matrix path, or is cut into column blocks that do (``kernels/blocks.py``),
+while the whole batch's product is shared between the BLAS library's threads at every step.
+This pays where each half's step product still has some work in it, and not for the largest
+layers, whose products the BLAS library shares well. :func:`halves_pay` says when: with at
+least 8 sequences, at most 512 units, and (B/2) G H^2 >= 393,216 multiply-adds in a half's
+step product (G gate blocks: 3 for the GRU, 4 for the LSTM, 1 for the RNN; a GRU of 16
+sequences and 128 units is the smallest). ``python benchmarks/bench_halves.py`` measured on
+the machine of ``benchmarks/`` (training step of one layer, full-length batches, float32,
+2 threads, T = 100 unless said, I = 39, median of 5 rounds, whole layer / halves; the rule's
+"yes" in the last column):
 
-    ====  =====  ===============  =========
-      B     H    whole ms         halves ms
-    ====  =====  ===============  =========
-     16    128   6.4              8.1
-     32     64   5.1              5.8
-     32    128   14.5             9.4
-     64    128   28.4             22.4
-    128    128   56.6             43.2
-     32    192   28.9             25.0
-     32    256   34.6 (T = 64)    34.4
-     64    256   79.0             68.1
-     32    384   88.5             96.4
-     64    512   463.6 (T = 200)  517.9
-    ====  =====  ===============  =========
+    ====  =====  =====  ========  =========  =====  ====  =====
+      B     H    GRU    whole ms  halves ms  LSTM   RNN   rule
+    ====  =====  =====  ========  =========  =====  ====  =====
+     16     96   0.88   3.9       3.4        0.71   1.41  no
+     32     64   0.81   4.7       3.8        0.75   1.40  no
+     16    128   0.74   6.2       4.5        0.57   1.39  GRU, LSTM
+     64     96   0.71   17.2      12.3       0.68   0.91  GRU, LSTM
+     32    128   0.66   13.8      9.1        0.66   0.91  GRU, LSTM
+      8    256   0.47   14.9      7.0        0.53   1.36  GRU, LSTM
+     16    256   0.53   23.9      12.7       0.57   0.54  all
+     32    256   0.67   39.9      26.8       0.70   0.76  all
+     32    384   0.73   80.1      58.1       0.74   0.75  all
+      8    512   0.68   58.3      39.6       0.62   0.48  all
+     64    512   0.94   112.7     105.8      0.94   0.76  all
+            (T = 50)
+     32   1024   1.01   139.4     140.3      1.10   0.88  no
+            (T = 20)
+    ====  =====  =====  ========  =========  =====  ====  =====
+
+(GRU, LSTM, RNN: halves / whole.) The rule passes by a few gains of 10-30% at the smallest
+sizes rather than risk the RNN's losses there, where a step's product is a few microseconds
+and handing the work to a second thread costs as much.
 
 While a pair runs, every BLAS library the process has loaded (NumPy's and SciPy's each bring
 their own; Numba's products use SciPy's) is set to one thread, through threadpoolctl, and set
@@ -152,23 +166,27 @@ def _pool() -> ThreadPoolExecutor:
     return _state["pool"]
 
 
-HALVES_MIN_BATCH = 32
-HALVES_HIDDEN = (128, 256)
+HALVES_MIN_BATCH = 8
+HALVES_MAX_HIDDEN = 512
+HALVES_MIN_WORK = 3 << 17
 
 
-def halves_pay(batch: int, hidden: int) -> bool:
-    """Whether a unidirectional layer of this batch and hidden size runs its two batch halves
-    as a pair: pairs run at once (:func:`pairs_run_at_once`), the batch has at least
-    ``HALVES_MIN_BATCH`` sequences, and ``HALVES_HIDDEN[0] <= hidden <= HALVES_HIDDEN[1]``
-    (the measurements in the module docstring).
+def halves_pay(batch: int, hidden: int, gates: int = 3) -> bool:
+    """Whether a unidirectional layer of this batch, hidden size and gate count (3 for the
+    GRU, 4 for the LSTM, 1 for the RNN) runs its two batch halves as a pair: pairs run at once
+    (:func:`pairs_run_at_once`), the batch has at least ``HALVES_MIN_BATCH`` sequences,
+    ``hidden <= HALVES_MAX_HIDDEN``, and a half's step product has at least
+    ``HALVES_MIN_WORK`` multiply-adds, (batch // 2) gates hidden^2 (the measurements in the
+    module docstring).
 
     Raises:
-        InputError: ``batch`` or ``hidden`` is not a positive integer.
+        InputError: ``batch``, ``hidden`` or ``gates`` is not a positive integer.
     """
-    for name, value in (("batch", batch), ("hidden", hidden)):
+    for name, value in (("batch", batch), ("hidden", hidden), ("gates", gates)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise InputError(f"halves_pay: {name} must be a positive integer, got {value!r}")
-    return (batch >= HALVES_MIN_BATCH and HALVES_HIDDEN[0] <= hidden <= HALVES_HIDDEN[1]
+    return (batch >= HALVES_MIN_BATCH and hidden <= HALVES_MAX_HIDDEN
+            and (batch // 2) * gates * hidden * hidden >= HALVES_MIN_WORK
             and pairs_run_at_once())
 
 

@@ -18,6 +18,8 @@ BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
 
 SMALLEST = {
+    "bench_halves": (["--rounds", "1", "--steps", "1", "--kinds", "rnn", "--sizes", "8x16x5"],
+                     "| cell | B | H |"),
     "bench_mfcc": (["--clips", "3", "--seconds", "0.5", "--reps", "1", "--loop-clips", "2"],
                    "| preset |"),
     "bench_padding": (["--rounds", "1", "--shapes", "a", "--kinds", "rnn"], "| shape |"),

@@ -168,8 +168,13 @@ def test_halves_pay_where_the_module_docstring_measured(pairing):
     pairing(True)
     require_pairs()
     assert parallel.halves_pay(32, 128) and parallel.halves_pay(64, 256)
-    assert not parallel.halves_pay(16, 128)  # halves of 8 rows
-    assert not parallel.halves_pay(32, 64) and not parallel.halves_pay(64, 512)
+    assert parallel.halves_pay(16, 128) and parallel.halves_pay(8, 256)
+    assert parallel.halves_pay(32, 384) and parallel.halves_pay(64, 512)
+    assert parallel.halves_pay(16, 128, gates=4) and not parallel.halves_pay(16, 96, gates=4)
+    assert not parallel.halves_pay(32, 64) and not parallel.halves_pay(32, 1024)
+    assert not parallel.halves_pay(4, 512)  # halves of 2 rows
+    assert parallel.halves_pay(16, 256, gates=1) and not parallel.halves_pay(32, 128, gates=1)
+    assert not parallel.halves_pay(8, 256, gates=1)
     pairing(False)
     assert not parallel.halves_pay(32, 128)
 
@@ -217,12 +222,13 @@ def test_batch_halves_equal_the_whole_layer(pairing, count_halves, kind):
     """Every output and gradient of a model whose layers ran as halves agrees with the whole
     layers to rounding, in float64; the final states and the initial states' gradients keep
     the batch order."""
+    shape = (7, 33, 5, 256 if kind == "rnn" else 128)   # an RNN of 128 units runs whole
     pairing(True)
     require_pairs()
-    halves = run_unidirectional(kind, "float64")
+    halves = run_unidirectional(kind, "float64", shape)
     assert len(count_halves) == 2
     pairing(False)
-    whole = run_unidirectional(kind, "float64")
+    whole = run_unidirectional(kind, "float64", shape)
     assert len(count_halves) == 2
     for a, b in zip(halves, whole, strict=True):
         assert a.shape == b.shape
@@ -251,7 +257,7 @@ def test_batch_halves_at_once_equal_one_after_the_other_bit_for_bit(pairing, mon
 
     pairing(True)
     require_pairs()
-    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden: True)
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden, gates=3: True)
     paired = run_unidirectional(kind, "float32")
     with threadpool_limits(1):
         alone = run_unidirectional(kind, "float32")
@@ -265,7 +271,7 @@ def test_gradcheck_batch_halves(monkeypatch, count_halves, kind):
     """Finite differences check every gradient of a small model whose layers are split."""
     from minigru.ops import recurrent
 
-    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden: True)
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden, gates=3: True)
     mg.manual_seed(7)
     cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
     model = cls(3, 4, num_layers=2, dtype="float64")
@@ -321,8 +327,9 @@ def test_halves_are_dealt_by_length():
     assert sorted(lengths)[-2] <= min(lengths[a].max(), lengths[b].max())
 
 
-@pytest.mark.parametrize("batch,hidden,name", [(0, 128, "batch"), (32.0, 128, "batch"),
-                                                (32, -1, "hidden"), (32, True, "hidden")])
-def test_halves_pay_names_a_bad_argument(batch, hidden, name):
+@pytest.mark.parametrize("batch,hidden,gates,name", [
+    (0, 128, 3, "batch"), (32.0, 128, 3, "batch"), (32, -1, 3, "hidden"),
+    (32, True, 3, "hidden"), (32, 128, 0, "gates"), (32, 128, 3.0, "gates")])
+def test_halves_pay_names_a_bad_argument(batch, hidden, gates, name):
     with pytest.raises(mg.InputError, match=f"halves_pay: {name} must be a positive integer"):
-        parallel.halves_pay(batch, hidden)
+        parallel.halves_pay(batch, hidden, gates)

@@ -372,7 +372,7 @@ def _one_direction(mode, x, h0, c0, weights, layer, lengths, reset_after, h_list
     """One unidirectional layer (its node, states and gates as for :func:`_both_directions`);
     returns the (T, B, H) output."""
     w_ih, w_hh, b_ih, b_hh = weights[layer]
-    split = halves_pay(x.shape[1], w_hh.shape[1])
+    split = halves_pay(x.shape[1], w_hh.shape[1], MODES[mode])
 
     def apply(fn: type[Function], *args, unread: tuple[int, ...] = (), **options):
         if split:
