@@ -24,23 +24,30 @@ stays whole when the product is small already (M K N <= 10^6); when even 32 colu
 many (the large shapes, where packing is cheap against the product); in float64, where the
 small path was slower; and when the products may use more than one BLAS thread. The small
 path runs on one thread, where a whole product of 32 or more rows is shared between the
-threads: with two, the blocks took up to 1.24 times as long. So the blocks are cut only where
+threads (below). So the blocks are cut only where
 the caller's products run on one thread anyway, which is where the time loops of minigru's
 layers run on a 2-core machine (the two directions of a bidirectional layer and the two
 halves of a batch, one thread each: ``minigru/parallel.py``), and where the user asked for one
-thread (``minigru train --threads 1``). On the 2-core machine of ``benchmarks/`` (one thread,
-float32, time of one product with the blocks / whole, ``benchmarks/bench_step_product.py``):
+thread (``minigru train --threads 1``). On the 2-core machine of ``benchmarks/``
+(``python benchmarks/bench_step_product.py --threads 1 --shapes pqab``: float32, one thread,
+median of 30 rounds of 100 products, time with the blocks / with the weight whole, two runs
+on different hours):
 
-    =====================  ======  =====
-    M, K, N                c       ratio
-    =====================  ======  =====
-    32, 128, 384           192     0.64
-    32, 384, 128           64      0.60
-    16, 256, 768           192     0.54
-    16, 768, 256           64      0.51
-    32, 256, 768           64      0.86
-    32, 768, 256           32      0.85
-    =====================  ======  =====
+    ============================  ==========  ===  ==========  ==========
+    product                       shape       c    first run   second run
+    ============================  ==========  ===  ==========  ==========
+    (16, 256) @ (256, 768)        (b) half    192  0.40        0.53
+    (16, 768) @ (768, 256)        (b) half    64   0.39        0.51
+    (32, 128) @ (128, 384)        (a), (e)    192  0.49        0.62
+    (32, 384) @ (384, 128)        (a), (e)    64   0.51        0.66
+    (32, 256) @ (256, 768)        (b)         64   0.54        0.69
+    (32, 768) @ (768, 256)        (b)         32   0.55        0.66
+    ============================  ==========  ===  ==========  ==========
+
+(16, 128) @ (128, 384), a half of (a), has 786,432 multiply-adds and takes the small path
+whole. With two BLAS threads the blocks took 0.80-1.10 of the whole product's time at (a)
+and (b), and up to 1.24 at larger products ((64, 256) @ (256, 768)): hence the one-thread
+condition.
 
 Elsewhere (another BLAS library, or a processor without AVX-512) the blocks cost one call
 each and the same arithmetic; the benchmark shows what they do on a given machine.
