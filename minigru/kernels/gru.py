@@ -21,7 +21,9 @@ cuDNN / PyTorch form) the reset gate acts before the product:
 The input products ``x W_ih^T`` of every step are one matrix product before the loop
 (``xg``; ``b_ih`` is added inside the loop, with the recurrent terms); inside the loop the
 only product is ``h W_hh^T`` (for ``reset_after=False``, one for the r, z blocks and one for
-``(r * h) W_hn^T``), then the gates of every unit are computed in one fused pass.
+``(r * h) W_hn^T``), then the gates of every unit are computed in one fused pass. Where the
+products run on one BLAS thread, a float32 W_hh is cut into column blocks once, before the
+loop, and each step's product is one small product per block (``kernels/blocks.py``).
 
 Variable lengths: sequence b is active at step t when t < lengths[b]. An inactive step keeps
 the state (h' = h) and outputs zero, so ``h_n`` is each sequence's state after its own last
