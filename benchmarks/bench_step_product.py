@@ -45,12 +45,12 @@ if __name__ == "__main__":
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from numba import njit, types  # noqa: E402
+from numba import njit  # noqa: E402
 from numba.extending import overload  # noqa: E402
 
 import minigru as mg  # noqa: E402
 from minigru.kernels.active import rows_product  # noqa: E402
-from minigru.kernels.blocks import column_blocks  # noqa: E402
+from minigru.kernels.blocks import blas_gemm, column_blocks  # noqa: E402
 
 SHAPES = {"a": (32, 128), "b": (32, 256), "c": (64, 512), "p": (16, 128), "q": (16, 256)}
 BASELINE = "by rows, weight whole"
@@ -102,15 +102,7 @@ def transposed_product(w_t, a, out_t):
 def _transposed_product(w_t, a, out_t):
     """gemm(T, N, m=B, n=N, k=K): to column-major BLAS, a is (K, B), read transposed, w_t is
     (K, N), and out_t is the (B, N) result with leading dimension B."""
-    from numba.np.linalg import ensure_blas
-
-    ensure_blas()
-    ptr = types.CPointer(w_t.dtype)
-    gemm = types.ExternalFunction("numba_xxgemm", types.intc(
-        types.char, types.char, types.char, types.intp, types.intp, types.intp,
-        ptr, ptr, types.intp, ptr, types.intp, ptr, ptr, types.intp))
-    kind = ord("s") if w_t.dtype == types.float32 else ord("d")
-    dtype = np.float32 if w_t.dtype == types.float32 else np.float64
+    gemm, kind, dtype = blas_gemm(w_t.dtype)
 
     def impl(w_t, a, out_t):
         N, K = w_t.shape

@@ -117,6 +117,27 @@ def column_blocks(w, rows, cut):
     return blocks
 
 
+def blas_gemm(dtype: types.Type) -> tuple[types.ExternalFunction, int, type]:
+    """For overloads of compiled helpers: (the BLAS ``gemm`` of ``dtype``, float32 or float64,
+    as an external function, its kind code, the matching NumPy scalar type).
+
+    The function is ``numba_xxgemm(kind, transa, transb, m, n, k, alpha, a, lda, b, ldb,
+    beta, c, ldc)``, the entry point behind Numba's own ``np.dot``: column-major
+    ``C = alpha op(A) op(B) + beta C`` with ``op`` the transpose where the flag is ``"T"``,
+    every matrix given by a pointer to its first element and its leading dimension.
+    """
+    from numba.np.linalg import ensure_blas
+
+    ensure_blas()
+    ptr = types.CPointer(dtype)
+    gemm = types.ExternalFunction("numba_xxgemm", types.intc(
+        types.char, types.char, types.char, types.intp, types.intp, types.intp,
+        ptr, ptr, types.intp, ptr, types.intp, ptr, ptr, types.intp))
+    if dtype == types.float32:
+        return gemm, ord("s"), np.float32
+    return gemm, ord("d"), np.float64
+
+
 def _gemm_block(a, block, out, j0, width):
     """out[:, j0:j0 + width] = a @ block[:, :width]: NumPy here (``NUMBA_DISABLE_JIT=1``),
     BLAS called directly when compiled."""
@@ -127,17 +148,9 @@ def _gemm_block(a, block, out, j0, width):
 def _gemm_block_typed(a, block, out, j0, width):
     """Column-major BLAS sees the row-major arrays transposed: out^T (N, M) with leading
     dimension N, block^T (c, K) with leading dimension c, a^T (K, M) with leading dimension K,
-    so rows j0 ... j0 + width - 1 of out^T are ``gemm(N, N, width, M, K, block^T, a^T)``.
-    ``numba_xxgemm`` is the entry point behind Numba's own ``np.dot``."""
-    from numba.np.linalg import ensure_blas
-
-    ensure_blas()
-    ptr = types.CPointer(block.dtype)
-    gemm = types.ExternalFunction("numba_xxgemm", types.intc(
-        types.char, types.char, types.char, types.intp, types.intp, types.intp,
-        ptr, ptr, types.intp, ptr, types.intp, ptr, ptr, types.intp))
-    kind = ord("s") if block.dtype == types.float32 else ord("d")
-    dtype = np.float32 if block.dtype == types.float32 else np.float64
+    so rows j0 ... j0 + width - 1 of out^T are ``gemm(N, N, width, M, K, block^T, a^T)``
+    (:func:`blas_gemm`)."""
+    gemm, kind, dtype = blas_gemm(block.dtype)
 
     def impl(a, block, out, j0, width):
         M, K = a.shape
