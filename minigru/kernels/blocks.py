@@ -138,23 +138,23 @@ def blas_gemm(dtype: types.Type) -> tuple[types.ExternalFunction, int, type]:
     return gemm, ord("d"), np.float64
 
 
-def _gemm_block(a, block, out, j0, width):
+def _gemm_block(a, block, out, j0, width, one, zero):
     """out[:, j0:j0 + width] = a @ block[:, :width]: NumPy here (``NUMBA_DISABLE_JIT=1``),
-    BLAS called directly when compiled."""
+    BLAS called directly when compiled (``one`` and ``zero``: BLAS's alpha and beta, arrays
+    of one element in the dtype of ``a``)."""
     out[:, j0:j0 + width] = a @ block[:, :width]
 
 
 @overload(_gemm_block)
-def _gemm_block_typed(a, block, out, j0, width):
+def _gemm_block_typed(a, block, out, j0, width, one, zero):
     """Column-major BLAS sees the row-major arrays transposed: out^T (N, M) with leading
     dimension N, block^T (c, K) with leading dimension c, a^T (K, M) with leading dimension K,
     so rows j0 ... j0 + width - 1 of out^T are ``gemm(N, N, width, M, K, block^T, a^T)``
     (:func:`blas_gemm`)."""
-    gemm, kind, dtype = blas_gemm(block.dtype)
+    gemm, kind, _ = blas_gemm(block.dtype)
 
-    def impl(a, block, out, j0, width):
+    def impl(a, block, out, j0, width, one, zero):
         M, K = a.shape
-        one, zero = np.ones(1, dtype=dtype), np.zeros(1, dtype=dtype)
         gemm(kind, ord("N"), ord("N"), width, M, K, one.ctypes, block.ctypes, block.shape[1],
              a.ctypes, K, zero.ctypes, out[0, j0:].ctypes, out.shape[1])
 
@@ -172,6 +172,7 @@ def blocks_product(a, blocks, out):
     if nb == 1 and c == N:
         np.dot(a, blocks[0], out)
         return
+    one, zero = np.ones(1, dtype=a.dtype), np.zeros(1, dtype=a.dtype)
     for b in range(nb):
         j0 = b * c
-        _gemm_block(a, blocks[b], out, j0, min(c, N - j0))
+        _gemm_block(a, blocks[b], out, j0, min(c, N - j0), one, zero)

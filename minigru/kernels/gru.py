@@ -108,9 +108,9 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
     xg, h_prev, h, rows = forward_start(x, w_ih, h0)
     gates = np.empty((T, B, 3 * H), dtype=x.dtype)
     q = np.empty((T, B, H), dtype=x.dtype)
-    w_hh_t = column_blocks(np.ascontiguousarray(w_hh.T), B, blocks)
-    w_hrz_t = column_blocks(np.ascontiguousarray(w_hh[: 2 * H].T), B, blocks)
-    w_hn_t = column_blocks(np.ascontiguousarray(w_hh[2 * H:].T), B, blocks)
+    first = 3 * H if reset_after else 2 * H
+    w_first_t = column_blocks(np.ascontiguousarray(w_hh[:first].T), B, blocks)
+    w_hn_t = column_blocks(np.ascontiguousarray(w_hh[first:].T), B, blocks)
     hg = np.empty((B, 3 * H), dtype=x.dtype)
     hrz = np.empty((B, 2 * H), dtype=x.dtype)
     u = np.zeros((B, H), dtype=x.dtype)
@@ -126,9 +126,9 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
         h_prev[t] = h
         n_active = active_rows(lengths, t, rows)
         if reset_after:
-            rows_product(h, w_hh_t, hg, rows, n_active, h_block, hg_block)
+            rows_product(h, w_first_t, hg, rows, n_active, h_block, hg_block)
         else:
-            rows_product(h, w_hrz_t, hrz, rows, n_active, h_block, hrz_block)
+            rows_product(h, w_first_t, hrz, rows, n_active, h_block, hrz_block)
         for b in range(B):
             if t >= lengths[b]:
                 y[t, b, col:col + H] = 0.0
@@ -194,9 +194,9 @@ def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, revers
     gh = np.empty((T, B, 3 * H), dtype=x.dtype)
     dh = dh_n.copy()
     back = np.empty((B, H), dtype=x.dtype)
-    w_blocks = column_blocks(np.ascontiguousarray(w_hh), B, blocks)
-    w_hrz = column_blocks(np.ascontiguousarray(w_hh[: 2 * H]), B, blocks)
-    w_hn = column_blocks(np.ascontiguousarray(w_hh[2 * H:]), B, blocks)
+    first = 3 * H if reset_after else 2 * H
+    w_first = column_blocks(np.ascontiguousarray(w_hh[:first]), B, blocks)
+    w_hn = column_blocks(np.ascontiguousarray(w_hh[first:]), B, blocks)
     dan = np.zeros((B, H), dtype=x.dtype)
     du = np.empty((B, H), dtype=x.dtype)
     grz = np.zeros((B, 2 * H), dtype=x.dtype)
@@ -244,7 +244,7 @@ def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, revers
                     ghb[2 * H + j] = gxb[2 * H + j]
                     dan[b, j] = gxb[2 * H + j]
         if reset_after:
-            back_through_w_hh(gh[t], w_blocks, back, dh, rows, n_active, True, g_block, h_block)
+            back_through_w_hh(gh[t], w_first, back, dh, rows, n_active, True, g_block, h_block)
         else:
             rows_product(dan, w_hn, du, rows, n_active, h_block, du_block)
             for b in range(B):
@@ -259,7 +259,7 @@ def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, revers
                     grz[b, j] = da_r
                     grz[b, H + j] = gh[t, b, H + j]
                     dh[b, j] += du[b, j] * r[j]
-            back_through_w_hh(grz, w_hrz, back, dh, rows, n_active, True, grz_block, h_block)
+            back_through_w_hh(grz, w_first, back, dh, rows, n_active, True, grz_block, h_block)
     pos = valid_positions(lengths, T)
     gx2 = valid_rows(gx, pos)
     gh2 = valid_rows(gh, pos)
