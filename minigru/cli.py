@@ -443,7 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("evaluate", help="evaluate a checkpoint on a data split")
-    p.add_argument("checkpoint", help="a run's best-model or checkpoint file")
+    p.add_argument("checkpoint", help="a run's best-model or checkpoint file, or its "
+                                       "run folder (its best.npz)")
     p.add_argument("--data", choices=["synthetic", "fsdd", "folder"], default=None)
     p.add_argument("--data-dir")
     p.add_argument("--split", choices=["train", "val", "test", "all"], default=None,
@@ -454,7 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("predict", help="classify recordings with a checkpoint")
-    p.add_argument("checkpoint")
+    p.add_argument("checkpoint", help="a run's best-model file, an ensemble, or a run folder "
+                                      "(its best.npz)")
     p.add_argument("files", nargs="+", metavar="FILE.wav",
                    help="recordings (WAV of any sample format, G.711 mu-law and A-law WAV, "
                         "NIST SPHERE), or folders: every .wav and .sph under a folder, sorted")
@@ -465,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "classes (e.g. other seeds) into one model file "
                                         "that averages their posteriors")
     p.add_argument("models", nargs="+", metavar="MODEL",
-                   help="the best-model files of runs, or ensembles")
+                   help="the best-model files of runs, their run folders, or ensembles")
     p.add_argument("--out", required=True, metavar="FILE.npz", help="the model file to write")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=_cmd_ensemble)
@@ -473,7 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("adapt", help="fine-tune a model on recordings of a new voice, a few "
                                      "labelled ones (enrolment) or many unlabelled ones "
                                      "(self-training), written as a new model file")
-    p.add_argument("checkpoint", metavar="MODEL", help="a run's best-model file, or an ensemble")
+    p.add_argument("checkpoint", metavar="MODEL", help="a run's best-model file, its run "
+                                                        "folder, or an ensemble")
     p.add_argument("--data-dir", required=True, metavar="ROOT",
                    help="the new voice's recordings: ROOT/<label>/*.wav (at least one of "
                         "every class), or FSDD-named files with --data fsdd")
@@ -508,8 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stream", help="recognise words in a file fed in chunks, as if live")
     p.add_argument("checkpoint", nargs="?",
-                   help="the best-model file of a run (a unidirectional GRU/LSTM/RNN for "
-                        "--decide frames)")
+                   help="the best-model file of a run, or its run folder (a unidirectional "
+                        "GRU/LSTM/RNN for --decide frames)")
     p.add_argument("file", nargs="?", metavar="FILE.wav")
     p.add_argument("--chunk-ms", type=float, default=10.0)
     p.add_argument("--decide", choices=("auto", "frames", "word"), default="auto",

@@ -77,6 +77,12 @@ def test_train_evaluate_predict_round_trip(tmp_path):
     assert answer["label"] in answer["probabilities"]
     text = run("predict", str(run_dir / "best.npz"), str(wav))
     assert f"tone.wav: {answer['label']} (p = {answer['probability']:.3f}" in text.stdout
+    by_folder = run("predict", str(run_dir), str(wav), "--json")
+    assert by_folder.returncode == 0 and json.loads(by_folder.stdout) == answer
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("predict", str(empty), str(wav))
+    assert result.returncode == 2 and "empty is a folder without a best.npz" in result.stderr
     result = run("train", "--out", str(run_dir), "--limit", "5")
     assert result.returncode == 2 and "--resume" in result.stderr
 
