@@ -133,6 +133,38 @@ def test_broken_g711_wavs_are_named(tmp_path, tone):
         load_wav(tmp_path / "cut.wav")
 
 
+def _streamed(path, length, riff=0xFFFFFFFF):
+    """The WAV at ``path`` as a writer to a pipe leaves it: ``length`` in its data chunk's
+    size field and ``riff`` in the RIFF size field."""
+    raw = bytearray(path.read_bytes())
+    at = raw.find(b"data")
+    raw[4:8] = riff.to_bytes(4, "little")
+    raw[at + 4:at + 8] = length.to_bytes(4, "little")
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("length", [0xFFFFFFFF, 0x7FFFF000])
+def test_a_wav_written_to_a_pipe_reads_to_its_end(tmp_path, tone, length):
+    from scipy.io import wavfile
+
+    stereo = (np.stack([tone, -tone], axis=1) * 2**23).astype(np.int32)
+    wavfile.write(tmp_path / "whole.wav", 22050, stereo)
+    whole, rate = load_wav(tmp_path / "whole.wav", mono=False)
+    piped = tmp_path / "piped.wav"
+    piped.write_bytes(_streamed(tmp_path / "whole.wav", length) + b"\1\2\3")
+    got, got_rate = load_wav(piped, mono=False)
+    assert got_rate == rate == 22050
+    np.testing.assert_array_equal(got, whole)
+    codes = g711.encode_ulaw(tone).tobytes()
+    law = g711_wav(tmp_path / "law.wav", 7, codes + b"\0")
+    (tmp_path / "law_piped.wav").write_bytes(_streamed(law, length))
+    np.testing.assert_array_equal(load_wav(tmp_path / "law_piped.wav")[0], g711.decode_ulaw(
+        np.frombuffer(codes + b"\0", dtype=np.uint8)))
+    (tmp_path / "short.wav").write_bytes(_streamed(tmp_path / "whole.wav", 10**6, riff=10**6))
+    with pytest.raises(ValueError, match="short.wav is truncated"):
+        load_wav(tmp_path / "short.wav")
+
+
 PCM16 = {"sample_count -i": 801, "sample_rate -i": 16000, "channel_count -i": 1,
          "sample_n_bytes -i": 2, "sample_byte_format -s2": "01", "sample_coding -s3": "pcm"}
 

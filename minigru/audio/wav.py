@@ -8,11 +8,14 @@ float PCM, any number of channels), and two kinds it does not: G.711 mu-law and 
 becomes ``v / 2^(bits - 1)`` (8-bit: ``(v - 128) / 128``), G.711 ``v / 2^15`` of its 16-bit
 value, so every kind lands on the same scale in [-1, 1]. Files of other audio formats (FLAC,
 Ogg, MP3, M4A, ...) are recognised by their first bytes and refused by name, with the command
-that converts them.
+that converts them. A WAV written to a pipe, whose header cannot give its length
+(``UNKNOWN_DATA_LENGTHS``), is read to its end; any other file whose data chunk declares more
+bytes than it holds is refused as truncated.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import warnings
@@ -78,6 +81,32 @@ def _riff_chunks(path: Path) -> tuple[str, list[tuple[bytes, int, int]]]:
                 break
             offset += 8 + length + (length & 1)
     return order, chunks
+
+
+UNKNOWN_DATA_LENGTHS = (0xFFFFFFFF, 0x7FFFF000)
+"""The ``data`` chunk lengths that writers put in a WAV header when they cannot know the
+length, because they write to a pipe and cannot go back (0xFFFFFFFF: FFmpeg, GStreamer;
+0x7FFFF000: SoX): such a file's samples run to its end."""
+
+
+def _streamed_wav(path: Path, order: str, chunks: list[tuple[bytes, int, int]]
+                  ) -> tuple[list[tuple[bytes, int, int]], io.BytesIO | None]:
+    """A WAV written to a pipe (its last chunk, ``data``, declares one of
+    ``UNKNOWN_DATA_LENGTHS`` and runs past the end of the file): its chunks with the data's
+    true length (the bytes to the end of the file, in whole sample frames), and the file in
+    memory with that length written into its header. Any other file: (chunks, None)."""
+    size = path.stat().st_size
+    if not chunks or chunks[-1][0] != b"data" or chunks[-1][2] not in UNKNOWN_DATA_LENGTHS \
+            or chunks[-1][1] + chunks[-1][2] <= size:
+        return chunks, None
+    fmt = _wave_format(path, order, chunks)
+    frame = max(1, fmt[1] * ((fmt[3] + 7) // 8)) if fmt is not None else 1
+    offset = chunks[-1][1]
+    length = (size - offset) - (size - offset) % frame
+    data = bytearray(path.read_bytes())
+    struct.pack_into(order + "I", data, 4, offset + length - 8)
+    struct.pack_into(order + "I", data, offset - 4, length)
+    return chunks[:-1] + [(b"data", offset, length)], io.BytesIO(bytes(data[:offset + length]))
 
 
 def _check_data_chunk(path: Path, chunks: list[tuple[bytes, int, int]]) -> None:
@@ -179,6 +208,7 @@ def _read(path: Path) -> tuple[int, np.ndarray]:
                          f"SPHERE files, so convert it first, for example with ffmpeg: "
                          f"ffmpeg -i {path.name} {path.stem}.wav")
     order, chunks = _riff_chunks(path)
+    chunks, streamed = _streamed_wav(path, order, chunks)
     _check_data_chunk(path, chunks)
     try:
         g711 = _g711_wav(path, order, chunks)
@@ -186,7 +216,7 @@ def _read(path: Path) -> tuple[int, np.ndarray]:
             return g711
         with warnings.catch_warnings():
             warnings.simplefilter("error", wavfile.WavFileWarning)
-            return wavfile.read(path)
+            return wavfile.read(path if streamed is None else streamed)
     except (ValueError, EOFError, OSError, struct.error, wavfile.WavFileWarning,
             IndexError) as exc:
         if isinstance(exc, InputError):
