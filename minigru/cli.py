@@ -444,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="evaluate a checkpoint on a data split")
     p.add_argument("checkpoint", help="a run's best-model or checkpoint file, or its "
-                                       "run folder (its best.npz)")
+                                       "run folder (its best model)")
     p.add_argument("--data", choices=["synthetic", "fsdd", "folder"], default=None)
     p.add_argument("--data-dir")
     p.add_argument("--split", choices=["train", "val", "test", "all"], default=None,
@@ -456,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="classify recordings with a checkpoint")
     p.add_argument("checkpoint", help="a run's best-model file, an ensemble, or a run folder "
-                                      "(its best.npz)")
+                                      "(its best model)")
     p.add_argument("files", nargs="+", metavar="FILE.wav",
                    help="recordings (WAV of any sample format, G.711 mu-law and A-law WAV, "
                         "NIST SPHERE), or folders: every .wav and .sph under a folder, sorted")

@@ -198,3 +198,72 @@ def test_digital_silence_is_no_floor():
         a = int(before * SR)
         padded = np.concatenate([np.zeros(a), x, np.zeros(int(after * SR))])
         assert E.speech_bounds(padded, SR) == (s + a, e + a), (before, after)
+
+
+# ----------------------------------------------------------------------------- the high-pass
+
+@pytest.mark.parametrize("rate", [400, 8000, 11025, 16000, 22050, 44100, 48000, 96000])
+@pytest.mark.parametrize("order", [2, 4, 6, 8])
+def test_butter_highpass_is_scipys_design_to_the_bit(rate, order):
+    from scipy.signal import butter
+
+    from minigru.audio.iir import butter_highpass
+
+    np.testing.assert_array_equal(butter_highpass(order, 150.0, rate),
+                                  butter(order, 150.0, "highpass", fs=rate, output="sos"))
+
+
+def test_butter_highpass_response_by_its_definition():
+    """|H| at the cutoff is 1/sqrt(2), and the Butterworth magnitude 1/sqrt(1 + (W/w)^(2N))
+    holds at other frequencies, with w and W pre-warped: tan(pi f / f_s)."""
+    from minigru.audio.iir import butter_highpass
+
+    sos, rate, cut = butter_highpass(4, 150.0, 8000), 8000, 150.0
+    for f in (50.0, 100.0, 150.0, 300.0, 1000.0, 3000.0):
+        z = np.exp(-2j * np.pi * f / rate)
+        h = np.prod([(s[0] + s[1] * z + s[2] * z**2) / (s[3] + s[4] * z + s[5] * z**2)
+                     for s in sos])
+        ratio = np.tan(np.pi * cut / rate) / np.tan(np.pi * f / rate)
+        assert abs(h) == pytest.approx(1 / np.sqrt(1 + ratio**8), rel=1e-12)
+
+
+def test_sosfilt_runs_the_sections_as_scipy_does():
+    from scipy.signal import butter, sosfilt
+
+    from minigru.audio import iir
+
+    x = np.random.default_rng(3).standard_normal(5000)
+    for sos in (butter(4, 150.0, "highpass", fs=8000, output="sos"),
+                butter(6, [300.0, 3400.0], "bandpass", fs=16000, output="sos")):
+        np.testing.assert_array_equal(iir.sosfilt(sos, x), sosfilt(sos, x))
+    np.testing.assert_array_equal(iir.sosfilt(sos, x.astype(np.float32)),
+                                  sosfilt(sos, x.astype(np.float32).astype(np.float64)))
+
+
+@pytest.mark.parametrize("args, match", [
+    ((3, 150.0, 8000), "order must be a positive even integer"),
+    ((0, 150.0, 8000), "order"), ((True, 150.0, 8000), "order"),
+    ((4, 4000.0, 8000), "cutoff must be between 0 and the Nyquist frequency 4000 Hz"),
+    ((4, -1.0, 8000), "cutoff"), ((4, 150.0, 0), "sample_rate must be positive"),
+    ((4, 150.0, float("nan")), "sample_rate"),
+])
+def test_butter_highpass_bad_arguments_are_named(args, match):
+    from minigru.audio.iir import butter_highpass
+    from minigru.errors import InputError
+
+    with pytest.raises(InputError, match=match):
+        butter_highpass(*args)
+
+
+def test_trimming_does_not_import_scipy_signal():
+    """Importing scipy.signal takes about half a second, more than the rest of a one-file
+    prediction: the endpointing that every prediction runs does without it."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from minigru.audio import endpoint as E; "
+            "x = np.sin(np.arange(8000) / 3.0) * (np.arange(8000) > 3000); "
+            "print(E.speech_bounds(x, 8000), 'scipy.signal' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "False"

@@ -66,6 +66,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import InputError
+from .iir import butter_highpass, sosfilt
 
 FRAME_S = 0.025
 HOP_S = 0.010
@@ -112,19 +113,19 @@ def frame_power(signal: Any, sample_rate: int) -> np.ndarray:
 
 def band_power(signal: Any, sample_rate: int) -> np.ndarray:
     """Frame powers (as :func:`frame_power`) of ``signal`` high-passed by a 4th-order
-    Butterworth filter at ``BAND_HZ`` (``scipy.signal.sosfilt``, from rest); the plain
-    frame powers when ``BAND_HZ`` is not below the Nyquist frequency. Shape (frames,)."""
+    Butterworth filter at ``BAND_HZ``, from rest (``minigru.audio.iir``: the filter
+    ``scipy.signal.butter`` designs, run as ``scipy.signal.sosfilt`` runs it, without
+    importing ``scipy.signal``); the plain frame powers when ``BAND_HZ`` is not below the
+    Nyquist frequency. Shape (frames,)."""
     x = np.asarray(signal, dtype=np.float64)
     if x.ndim != 1 or not isinstance(sample_rate, (int, np.integer)) or BAND_HZ >= sample_rate / 2:
         return frame_power(x, sample_rate)  # which refuses a bad signal or rate by name
-    from scipy.signal import sosfilt  # imported on use, as in resampling
     return frame_power(sosfilt(_highpass(int(sample_rate)), x), sample_rate)
 
 
 @functools.lru_cache(maxsize=16)
 def _highpass(sample_rate: int) -> np.ndarray:
-    from scipy.signal import butter
-    return butter(4, BAND_HZ, "highpass", fs=sample_rate, output="sos")
+    return butter_highpass(4, BAND_HZ, sample_rate)
 
 
 class Floor(NamedTuple):
