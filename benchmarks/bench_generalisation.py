@@ -15,7 +15,8 @@
    noise over the whole recording (pink 30 dB, white 20 and 10 dB below the word's
    power: a word recorded in a room), every frequency scaled by 1.2 (``frequency_scale``:
    formants and pitch as a vocal tract about a sixth shorter would give them, towards a
-   woman's or a child's voice, which FSDD's five men do not have), and -30 dB gain. The
+   woman's or a child's voice, which FSDD's five men do not have), -30 dB gain, and a DC
+   offset of 0.02 (2% of full scale, as a cheap sound card adds). The
    model reads each corrupted clip through its own feature pipeline, as ``minigru predict`` does.
 3. Enrolment (``--enrol 1 3 5``): each fold's model adapted, as ``minigru adapt`` does, to K
    clips of each digit of the held-out speaker, drawn from their takes 0-4, and scored on
@@ -86,6 +87,7 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
         out[f"1 s {kind} noise, {snr} dB"] = in_noise(kind, snr, rate)
     out["vocal tract x1.2"] = lambda x, rng: (A.frequency_scale(x, 1.2), rate)
     out["-30 dB gain"] = lambda x, rng: (A.apply_gain(x, -30.0), rate)
+    out["DC offset 0.02"] = lambda x, rng: (A.add_dc(x, 0.02), rate)
     return out
 
 
