@@ -3,11 +3,6 @@
 One rule, used by every entry point (the pipeline's ``trim`` setting at training,
 evaluation and prediction; the streaming recogniser's word detector):
 
-0. The signal's mean is subtracted first (:func:`centred`), so a DC offset, which a cheap
-   sound card adds, moves no bound. Without this, an offset of 1% of full scale put every
-   frame of a quiet room within 35 dB of the word (its square alone is -40 dB), and a clip
-   was kept whole: the bounds of 250 of 400 checks on 100 FSDD clips (offsets of 0.01, 0.03,
-   0.1 and 0.3) moved, by up to 2,000 samples at the start.
 1. Cut the signal into frames of ``FRAME_S`` (25 ms) every ``HOP_S`` (10 ms) and take each
    frame's power ``p_t = mean(x_t^2)``.
 2. A frame is speech when its power is within ``TOP_DB`` (35 dB) of the loudest frame's:
@@ -175,25 +170,15 @@ def _around_loudest(speech: np.ndarray, power: np.ndarray) -> np.ndarray:
     return out
 
 
-def centred(signal: Any) -> np.ndarray:
-    """``x - mean(x)`` in float64 (step 0 of the module docstring): the signal without its
-    DC offset. A 1-D array of any other shape is returned as float64 for the callers to
-    refuse by name."""
-    x = np.asarray(signal, dtype=np.float64)
-    return x - x.mean() if x.ndim == 1 and x.size else x
-
-
 def is_silent(signal: Any, sample_rate: int) -> bool:
-    """True when no frame of the signal, its DC offset removed (:func:`centred`), is louder
-    than ``SILENT_DB``: a recording of nothing but a constant is silent."""
-    return bool(np.max(frame_energy_db(centred(signal), sample_rate)) < SILENT_DB)
+    """True when no frame of the signal is louder than ``SILENT_DB``."""
+    return bool(np.max(frame_energy_db(signal, sample_rate)) < SILENT_DB)
 
 
 def speech_bounds(signal: Any, sample_rate: int, top_db: float = TOP_DB) -> tuple[int, int]:
     """(start, end): the samples ``signal[start:end]`` that hold the speech, by the rule of
-    the module docstring (on the signal less its mean, :func:`centred`); ``(0, len(signal))``
-    for a silent signal."""
-    x = centred(signal)
+    the module docstring; ``(0, len(signal))`` for a silent signal."""
+    x = np.asarray(signal, dtype=np.float64)
     power = frame_power(x, sample_rate)
     peak = power.max()
     if 10.0 * np.log10(peak + 1e-10) < SILENT_DB:
