@@ -109,10 +109,12 @@ def _inputs(T, B, n_in, H, gates, seed):
 def _gru(p, blocks, reset_after):
     T, B, _ = p["x"].shape
     y = np.empty((T, B, p["h0"].shape[1]), np.float32)
+    rows = np.arange(B)
     h_n, h_prev, gates, q = gru_forward(p["x"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"],
-                                        p["h0"], p["lengths"], False, reset_after, y, 0, blocks)
-    grads = gru_backward(p["dy"], 0, np.ones_like(h_n), p["x"], p["w_ih"], p["w_hh"], h_prev,
-                         gates, q, p["lengths"], False, reset_after, True, blocks)
+                                        p["h0"], p["lengths"], False, reset_after, y, 0, rows,
+                                        blocks)
+    grads = gru_backward(p["dy"], 0, rows, np.ones_like(h_n), p["x"], p["w_ih"], p["w_hh"],
+                         h_prev, gates, q, p["lengths"], False, reset_after, True, blocks)
     return (y, h_n) + tuple(grads)
 
 
@@ -122,10 +124,10 @@ def _lstm(p, blocks):
     c0 = p["h0"][::-1].copy()
     h_n, c_n, h_prev, c_prev, gates, k = lstm_forward(
         p["x"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"], p["h0"], c0, p["lengths"], True,
-        y, 0, blocks)
-    grads = lstm_backward(p["dy"], 0, np.ones_like(h_n), np.ones_like(c_n), p["x"], p["w_ih"],
-                          p["w_hh"], h_prev, c_prev, gates, k, p["lengths"], True, True,
-                          blocks)
+        y, 0, np.arange(B), blocks)
+    grads = lstm_backward(p["dy"], 0, np.arange(B), np.ones_like(h_n), np.ones_like(c_n),
+                          p["x"], p["w_ih"], p["w_hh"], h_prev, c_prev, gates, k, p["lengths"],
+                          True, True, blocks)
     return (y, h_n, c_n) + tuple(grads)
 
 
@@ -133,9 +135,9 @@ def _rnn(p, blocks):
     T, B, _ = p["x"].shape
     y = np.empty((T, B, p["h0"].shape[1]), np.float32)
     h_n, h_prev = rnn_forward(p["x"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"], p["h0"],
-                              p["lengths"], False, False, y, 0, blocks)
+                              p["lengths"], False, False, y, 0, np.arange(B), blocks)
     grads = rnn_backward(p["dy"], np.ones_like(h_n), p["x"], p["w_ih"], p["w_hh"], y, 0,
-                         h_prev, p["lengths"], False, False, True, blocks)
+                         np.arange(B), h_prev, p["lengths"], False, False, True, blocks)
     return (y, h_n) + tuple(grads)
 
 

@@ -81,7 +81,8 @@ from .weight_grads import back_through_w_hh, column_sums, input_grad
 
 
 @kernel
-def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y, col, blocks):
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y, col, y_rows,
+                blocks):
     """One GRU layer in one direction over the whole sequence.
 
     Args:
@@ -91,8 +92,9 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
         lengths: (B,) int64, 1 <= lengths[b] <= T.
         reverse: run t = T-1 ... 0.
         reset_after: PyTorch's candidate (True) or Cho et al.'s (False).
-        y, col: the outputs h' go to ``y[:, :, col:col + H]`` (zero where t >= lengths[b]);
-            y is (T, B, W), C-contiguous (``kernels/timeloop.py``).
+        y, col, y_rows: sequence b's outputs h' go to ``y[:, y_rows[b], col:col + H]`` (zero
+            where t >= lengths[b]); y is (T, B', W), C-contiguous, and y_rows (B,) int64
+            (``kernels/timeloop.py``).
         blocks: cut W_hh into column blocks for the step products (``kernels/blocks.py``):
             True when the caller's BLAS products run on one thread.
 
@@ -131,7 +133,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
             rows_product(h, w_first_t, hrz, rows, n_active, h_block, hrz_block)
         for b in range(B):
             if t >= lengths[b]:
-                y[t, b, col:col + H] = 0.0
+                y[t, y_rows[b], col:col + H] = 0.0
                 gates[t, b] = 0.0
                 q[t, b] = 0.0
                 continue
@@ -165,19 +167,19 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
             z = gates[t, b, H:2 * H]
             for j in range(H):
                 hj = (one - z[j]) * n[j] + z[j] * h[b, j]
-                y[t, b, col + j] = hj
+                y[t, y_rows[b], col + j] = hj
                 h[b, j] = hj
     return h, h_prev, gates, q
 
 
 @kernel
-def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse, reset_after,
-                 need_dx, blocks):
+def gru_backward(dy, col, y_rows, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, reverse,
+                 reset_after, need_dx, blocks):
     """BPTT for :func:`gru_forward` (the derivation is in the module docstring).
 
     Args:
-        dy, col: dL/dy at ``dy[:, :, col:col + H]``, dy (T, B, W) as y in the forward call;
-            dh_n: (B, H) dL/dh_n.
+        dy, col, y_rows: dL/dy of sequence b at ``dy[:, y_rows[b], col:col + H]``, dy
+            (T, B', W) as y in the forward call; dh_n: (B, H) dL/dh_n.
         x, w_ih, w_hh, lengths, reverse, reset_after: as given to the forward kernel.
         h_prev, gates, q: as returned by the forward kernel.
         need_dx: form dx (False when the input needs no gradient, as a first layer's
@@ -219,7 +221,7 @@ def gru_backward(dy, col, dh_n, x, w_ih, w_hh, h_prev, gates, q, lengths, revers
             z = gates[t, b, H:2 * H]
             n = gates[t, b, 2 * H:]
             hp = h_prev[t, b]
-            dyb = dy[t, b, col:col + H]
+            dyb = dy[t, y_rows[b], col:col + H]
             dhb = dh[b]
             gxb = gx[t, b]
             ghb = gh[t, b]

@@ -37,10 +37,11 @@ from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
-def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, blocks):
-    """One LSTM layer in one direction; its outputs h' go to ``y[:, :, col:col + H]`` (y is
-    (T, B, W), ``kernels/timeloop.py``). ``blocks``: cut W_hh into column blocks for the
-    step products (``kernels/blocks.py``), True when the caller's BLAS runs on one thread.
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, y_rows, blocks):
+    """One LSTM layer in one direction; sequence b's outputs h' go to
+    ``y[:, y_rows[b], col:col + H]`` (y is (T, B', W), ``kernels/timeloop.py``).
+    ``blocks``: cut W_hh into column blocks for the step products (``kernels/blocks.py``),
+    True when the caller's BLAS runs on one thread.
 
     Returns:
         h_n (B, H), c_n (B, H), and for backward: h_prev (T, B, H), c_prev (T, B, H),
@@ -67,7 +68,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, bl
         rows_product(h, w_hh_t, hg, rows, n, h_block, hg_block)
         for b in range(B):
             if t >= lengths[b]:
-                y[t, b, col:col + H] = 0.0
+                y[t, y_rows[b], col:col + H] = 0.0
                 gates[t, b] = 0.0
                 k[t, b] = 0.0
                 continue
@@ -87,14 +88,14 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, bl
             for j in range(H):
                 hj = gb[3 * H + j] * kb[j]
                 h[b, j] = hj
-                y[t, b, col + j] = hj
+                y[t, y_rows[b], col + j] = hj
     return h, c, h_prev, c_prev, gates, k
 
 
 @kernel
-def lstm_backward(dy, col, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths,
+def lstm_backward(dy, col, y_rows, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, lengths,
                   reverse, need_dx, blocks):
-    """BPTT for :func:`lstm_forward`, dL/dy at ``dy[:, :, col:col + H]`` (dy (T, B, W), as y;
+    """BPTT for :func:`lstm_forward`, dL/dy at ``dy[:, y_rows[b], col:col + H]`` (as y;
     ``blocks`` as there).
 
     Returns:
@@ -122,7 +123,7 @@ def lstm_backward(dy, col, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, gates, k, 
             gb = gates[t, b]
             kb = k[t, b]
             cp = c_prev[t, b]
-            dyb = dy[t, b, col:col + H]
+            dyb = dy[t, y_rows[b], col:col + H]
             ggb = gg[t, b]
             for j in range(H):
                 i = gb[j]

@@ -27,9 +27,10 @@ from .weight_grads import back_through_w_hh, input_and_weight_grads
 
 
 @kernel
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col, blocks):
-    """One RNN layer in one direction; its outputs go to ``y[:, :, col:col + H]`` (h' at
-    active steps, else 0; y is (T, B, W), ``kernels/timeloop.py``). ``blocks``: cut W_hh into
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col, y_rows, blocks):
+    """One RNN layer in one direction; sequence b's outputs go to
+    ``y[:, y_rows[b], col:col + H]`` (h' at active steps, else 0; y is (T, B', W),
+    ``kernels/timeloop.py``). ``blocks``: cut W_hh into
     column blocks for the step products (``kernels/blocks.py``), True when the caller's BLAS
     runs on one thread.
 
@@ -51,13 +52,13 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col, b
         rows_product(h, w_hh_t, hg, rows, n, h_block, hg_block)
         for b in range(B):
             if t >= lengths[b]:
-                y[t, b, col:col + H] = 0.0
+                y[t, y_rows[b], col:col + H] = 0.0
                 continue
             xb = xg[t, b]
             hb = hg[b]
             for j in range(H):
                 pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]
-            yb = y[t, b, col:col + H]
+            yb = y[t, y_rows[b], col:col + H]
             if relu:
                 for j in range(H):
                     yb[j] = pre[j] if pre[j] > 0 else 0.0
@@ -69,10 +70,11 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col, b
 
 
 @kernel
-def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, h_prev, lengths, reverse, relu, need_dx,
-                 blocks):
-    """BPTT for :func:`rnn_forward`: ``y[:, :, col:col + H]`` holds h' at every active step
-    (y as filled by the forward call) and ``dy[:, :, col:col + H]`` dL/dy (dy (T, B, W));
+def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, y_rows, h_prev, lengths, reverse, relu,
+                 need_dx, blocks):
+    """BPTT for :func:`rnn_forward`: ``y[:, y_rows[b], col:col + H]`` holds sequence b's h'
+    at every active step (y as filled by the forward call) and
+    ``dy[:, y_rows[b], col:col + H]`` its dL/dy (dy (T, B', W));
     ``blocks`` as there.
 
     Returns dx (T, B, I) (empty unless ``need_dx``), dh0 (B, H), dw_ih (H, I), dw_hh (H, H),
@@ -94,8 +96,8 @@ def rnn_backward(dy, dh_n, x, w_ih, w_hh, y, col, h_prev, lengths, reverse, relu
             if t >= lengths[b]:
                 gg[t, b] = 0.0
                 continue
-            yb = y[t, b, col:col + H]
-            dyb = dy[t, b, col:col + H]
+            yb = y[t, y_rows[b], col:col + H]
+            dyb = dy[t, y_rows[b], col:col + H]
             ggb = gg[t, b]
             if relu:
                 for j in range(H):

@@ -11,12 +11,15 @@ formed over all T*B rows: the loop reads only the valid ones. (Copying the valid
 and the results back costs more than the product saves at the input widths of speech
 features; after the loop, where the products are larger, ``kernels/active.py`` does it.)
 
-Every forward kernel writes its outputs into columns ``col ... col + H - 1`` of an array ``y``
-(T, B, W) its caller gives, and its backward kernel reads dL/dy from the same columns of
-``dy`` (T, B, W). One direction alone has W = H and col = 0. The two directions of a
-bidirectional layer write one (T, B, 2H) array, the forward direction at col = 0 and the
-reverse at col = H, which is the layer's output as it is: no copy joins the two halves, and
-no copy splits its gradient again.
+Every forward kernel writes the outputs of its sequence b into row ``y_rows[b]``, columns
+``col ... col + H - 1``, of an array ``y`` (T, B', W) its caller gives, and its backward kernel
+reads dL/dy from the same places of ``dy`` (T, B', W). One direction alone has W = H, col = 0
+and y_rows = 0, 1, ..., B-1. The two directions of a bidirectional layer write one (T, B, 2H)
+array, the forward direction at col = 0 and the reverse at col = H, which is the layer's
+output as it is: no copy joins the two directions, and no copy splits its gradient again. The
+two halves of a batch run as a pair (``ops/recurrent.py``, ``BatchHalves``) write the one
+(T, B, H) output of the layer the same way, each half at its own rows, and read dL/dy from
+it: no copy puts the rows back in batch order or deals the gradient out again.
 
 A forward pass visits t = 0, 1, ..., T-1 (T-1, ..., 0 in the reverse direction); its
 backward pass visits the same steps in the opposite order. Sequence b is active at step t

@@ -41,16 +41,22 @@ def _dx(dx: np.ndarray, need: bool) -> np.ndarray | None:
     return dx if need else None
 
 
-def _output(x: np.ndarray, h0: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """The array a forward kernel writes its outputs into: ``out`` (T, B, W), shared by the
-    two directions of a bidirectional layer, or a new (T, B, H) one."""
-    return np.empty(x.shape[:2] + h0.shape[1:], x.dtype) if out is None else out
+def _output(x: np.ndarray, h0: np.ndarray, out: np.ndarray | None,
+            rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(y, y_rows): the array a forward kernel writes its outputs into, ``out`` (T, B', W),
+    shared by the two directions of a bidirectional layer or the two halves of a batch, or a
+    new (T, B, H) one; and the row of y of each of the call's B sequences, ``rows`` or
+    0 ... B-1 (``kernels/timeloop.py``)."""
+    y = np.empty(x.shape[:2] + h0.shape[1:], x.dtype) if out is None else out
+    y_rows = np.arange(x.shape[1], dtype=np.int64) if rows is None else \
+        np.ascontiguousarray(rows, dtype=np.int64)
+    return y, y_rows
 
 
-def _dy(dy: np.ndarray | None, ctx: Context, x: np.ndarray) -> np.ndarray:
-    """dL/dy as the backward kernels read it: C-contiguous (T, B, W), zeros when no gradient
-    arrived (``ctx.width`` is W)."""
-    return np.zeros(x.shape[:2] + (ctx.width,), x.dtype) if dy is None else _c(dy)
+def _dy(dy: np.ndarray | None, ctx: Context) -> np.ndarray:
+    """dL/dy as the backward kernels read it: C-contiguous, of the shape of the y the forward
+    call wrote (``ctx.y_meta``), zeros when no gradient arrived."""
+    return np.zeros(*ctx.y_meta) if dy is None else _c(dy)
 
 
 class GRULayer(Function):
@@ -68,25 +74,27 @@ class GRULayer(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
-                reverse: bool, reset_after: bool, out: np.ndarray | None = None, col: int = 0):
+                reverse: bool, reset_after: bool, out: np.ndarray | None = None, col: int = 0,
+                rows: np.ndarray | None = None):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
-        y = _output(x, h0, out)
+        y, y_rows = _output(x, h0, out, rows)
         h_n, h_prev, gates, q = gru_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0),
-                                            lengths, reverse, reset_after, y, col,
+                                            lengths, reverse, reset_after, y, col, y_rows,
                                             products_on_one_thread())
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, gates, q)
-        ctx.options = (lengths, reverse, reset_after, col)
-        ctx.width = y.shape[2]
+        ctx.options = (lengths, reverse, reset_after, col, y_rows)
+        ctx.y_meta = (y.shape, y.dtype)
         return y, h_n, gates
 
     @staticmethod
     def backward(ctx: Context, dy, dh_n, _dgates):
         x, w_ih, w_hh, h_prev, gates, q = ctx.saved_tensors
-        lengths, reverse, reset_after, col = ctx.options
+        lengths, reverse, reset_after, col, y_rows = ctx.options
         dh_n = np.zeros((x.shape[1], w_hh.shape[1]), x.dtype) if dh_n is None else _c(dh_n)
         need = _needs_dx(ctx)
-        dx, *rest = gru_backward(_dy(dy, ctx, x), col, dh_n, x, w_ih, w_hh, h_prev, gates, q,
-                                 lengths, reverse, reset_after, need, products_on_one_thread())
+        dx, *rest = gru_backward(_dy(dy, ctx), col, y_rows, dh_n, x, w_ih, w_hh, h_prev, gates,
+                                 q, lengths, reverse, reset_after, need,
+                                 products_on_one_thread())
         return (_dx(dx, need), *rest)
 
 
@@ -98,24 +106,25 @@ class LSTMLayer(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
-                reverse: bool, out: np.ndarray | None = None, col: int = 0):
+                reverse: bool, out: np.ndarray | None = None, col: int = 0,
+                rows: np.ndarray | None = None):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
-        y = _output(x, h0, out)
+        y, y_rows = _output(x, h0, out, rows)
         h_n, c_n, h_prev, c_prev, gates, k = lstm_forward(
             x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), _c(c0), lengths, reverse, y, col,
-            products_on_one_thread())
+            y_rows, products_on_one_thread())
         ctx.save_for_backward(x, w_ih, w_hh, h_prev, c_prev, gates, k)
-        ctx.options = (lengths, reverse, col)
-        ctx.width = y.shape[2]
+        ctx.options = (lengths, reverse, col, y_rows)
+        ctx.y_meta = (y.shape, y.dtype)
         return y, h_n, c_n
 
     @staticmethod
     def backward(ctx: Context, dy, dh_n, dc_n):
         x, w_ih, w_hh, h_prev, c_prev, gates, k = ctx.saved_tensors
-        lengths, reverse, col = ctx.options
+        lengths, reverse, col, y_rows = ctx.options
         need = _needs_dx(ctx)
         dx, dh0, dc0, dw_ih, dw_hh, db = lstm_backward(
-            _dy(dy, ctx, x), col, _c(dh_n), _c(dc_n), x, w_ih, w_hh, h_prev, c_prev, gates, k,
+            _dy(dy, ctx), col, y_rows, _c(dh_n), _c(dc_n), x, w_ih, w_hh, h_prev, c_prev, gates, k,
             lengths, reverse, need, products_on_one_thread())
         return _dx(dx, need), dh0, dc0, dw_ih, dw_hh, db, db
 
@@ -128,24 +137,25 @@ class RNNLayer(Function):
 
     @staticmethod
     def forward(ctx: Context, x, h0, w_ih, w_hh, b_ih, b_hh, *, lengths: np.ndarray,
-                reverse: bool, relu: bool, out: np.ndarray | None = None, col: int = 0):
+                reverse: bool, relu: bool, out: np.ndarray | None = None, col: int = 0,
+                rows: np.ndarray | None = None):
         x, w_ih, w_hh = _c(x), _c(w_ih), _c(w_hh)
-        y = _output(x, h0, out)
+        y, y_rows = _output(x, h0, out, rows)
         h_n, h_prev = rnn_forward(x, w_ih, w_hh, _c(b_ih), _c(b_hh), _c(h0), lengths, reverse,
-                                  relu, y, col, products_on_one_thread())
+                                  relu, y, col, y_rows, products_on_one_thread())
         ctx.save_for_backward(x, w_ih, w_hh, y, h_prev)
-        ctx.options = (lengths, reverse, relu, col)
-        ctx.width = y.shape[2]
+        ctx.options = (lengths, reverse, relu, col, y_rows)
+        ctx.y_meta = (y.shape, y.dtype)
         return y, h_n
 
     @staticmethod
     def backward(ctx: Context, dy, dh_n):
         x, w_ih, w_hh, y, h_prev = ctx.saved_tensors
-        lengths, reverse, relu, col = ctx.options
+        lengths, reverse, relu, col, y_rows = ctx.options
         need = _needs_dx(ctx)
-        dx, dh0, dw_ih, dw_hh, db = rnn_backward(_dy(dy, ctx, x), _c(dh_n), x, w_ih, w_hh, y,
-                                                 col, h_prev, lengths, reverse, relu, need,
-                                                 products_on_one_thread())
+        dx, dh0, dw_ih, dw_hh, db = rnn_backward(_dy(dy, ctx), _c(dh_n), x, w_ih, w_hh, y,
+                                                 col, y_rows, h_prev, lengths, reverse, relu,
+                                                 need, products_on_one_thread())
         return _dx(dx, need), dh0, dw_ih, dw_hh, db, db
 
 
@@ -219,10 +229,12 @@ class BatchHalves(Function):
     in batch order), the 1st, 3rd, 5th, ... go to one half and the others to the other, each
     half keeping batch order. Both halves then have nearly the same lengths, and so the same
     work, where contiguous halves of a batch of mixed lengths could leave one core waiting for
-    the other. Their outputs are put back in batch order (``layer.batch_axes``: axis 1 of y
-    and of the GRU's gates, axis 0 of the final states), and in backward so are dx and the
-    state gradients, while each weight gradient, a sum over every (t, b) row, is the sum of
-    the two halves' sums:
+    the other. Each half's kernel writes its outputs into its own rows of the layer's one
+    (T, B, H) output y, and reads dL/dy from the same rows of the one gradient
+    (``kernels/timeloop.py``), so neither is copied. The other outputs are put back in batch
+    order (``layer.batch_axes``: axis 1 of the GRU's gates, axis 0 of the final states), and
+    in backward so are dx and the state gradients, while each weight gradient, a sum over
+    every (t, b) row, is the sum of the two halves' sums:
 
         dW = sum_{t, b in A} g_tb v_tb^T + sum_{t, b in B} g_tb v_tb^T
 
@@ -239,30 +251,33 @@ class BatchHalves(Function):
         B, k = x.shape[1], layer.states
         halves = deal(lengths)
         ctxs = _pieces(ctx, layer)
+        y = np.empty(x.shape[:2] + (params[k + 1].shape[1],), x.dtype)
 
         def run(i: int):
             rows = halves[i]
             args = ([np.take(x, rows, axis=1)] + [np.take(p, rows, axis=0) for p in params[:k]]
                     + list(params[k:]))
-            return layer.forward(ctxs[i], *args, lengths=lengths[rows], **options)
+            return layer.forward(ctxs[i], *args, lengths=lengths[rows], out=y, rows=rows,
+                                 **options)
 
         out_a, out_b = run_pair(lambda: run(0), lambda: run(1))
         ctx.save_for_backward(*ctxs)
         ctx.layer, ctx.halves = layer, halves
         ctx.out_meta = [(a.shape[:ax] + (B,) + a.shape[ax + 1:], a.dtype)
                         for a, ax in zip(out_a, layer.batch_axes, strict=True)]
-        return tuple(np.empty(0, a.dtype) if i in unread else _batch_order(a, b, halves, ax)
-                     for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes,
-                                                         strict=True)))
+        rest = (np.empty(0, a.dtype) if i in unread else _batch_order(a, b, halves, ax)
+                for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes, strict=True))
+                if i > 0)
+        return (y, *rest)
 
     @staticmethod
     def backward(ctx: Context, *grads):
         ctx_a, ctx_b = ctx.saved_tensors
         layer, halves, k = ctx.layer, ctx.halves, ctx.layer.states
         grads = _filled(layer, grads, ctx.out_meta)
-        cut = [(None, None) if g is None or g.size == 0 else
+        cut = [(None, None) if g is None or g.size == 0 else (_c(g),) * 2 if i == 0 else
                (np.take(g, halves[0], axis=ax), np.take(g, halves[1], axis=ax))
-               for g, ax in zip(grads, layer.batch_axes, strict=True)]
+               for i, (g, ax) in enumerate(zip(grads, layer.batch_axes, strict=True))]
         g_a, g_b = run_pair(lambda: layer.backward(ctx_a, *(c[0] for c in cut)),
                             lambda: layer.backward(ctx_b, *(c[1] for c in cut)))
         dx = None if g_a[0] is None else _batch_order(g_a[0], g_b[0], halves, 1)
