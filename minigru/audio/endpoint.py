@@ -28,8 +28,12 @@ evaluation and prediction; the streaming recogniser's word detector):
      ``TOP_DB`` below the word) changes nothing.
 
    A word cut tightly has no 0.2 s of steady sound 12 dB below it, so it is trimmed by step
-   2 alone: 15 of FSDD's 2,500 clips are trimmed differently than by steps 1-2 alone, each
-   a word followed by a long steady tail of its room. FSDD clips set in 1 s of noise on
+   2 alone: 15 of FSDD's 2,500 clips are trimmed differently than by steps 1-2 alone, most
+   of them a word followed by a long steady tail of its room. In 4 the steady window is part
+   of the word itself, 12-20 dB below its loudest frame (the vowel or final /s/ of "six",
+   the final /n/ of "nine"), and the word is cut down to the rest: by level alone such a
+   sound and a room 12-20 dB below the word look alike, and the floor 12 dB down, rather
+   than 20, is what finds a room 10-15 dB below the word. FSDD clips set in 1 s of noise on
    each side, 10-40 dB below the word's power, keep a median of 0-35 ms of the 2 s of
    padding (white, pink and brown noise; white noise at 5 dB is kept), where steps 1-2
    alone kept 1.7-2 s of it from 30 dB down, and a model read it with the word.
