@@ -5,7 +5,7 @@ Endpointing (``minigru.audio.endpoint``) high-passes every recording it trims. S
 second, more than everything else a one-file ``minigru predict`` does; so the design is
 written out here, by the steps ``scipy.signal.butter(order, cutoff, "highpass", fs=rate,
 output="sos")`` takes, and the filter runs as a compiled cascade of second-order sections
-(``minigru.kernels.biquad``). Both agree with SciPy's to rounding (``tests/test_endpoint.py``).
+(``minigru.kernels.biquad``). Both give SciPy's numbers to the bit (``tests/test_endpoint.py``).
 
 The design, for an even order N, cutoff f_c and sample rate f_s:
 
@@ -56,10 +56,8 @@ def butter_highpass(order: int, cutoff: float, sample_rate: float) -> np.ndarray
     prototype = -np.exp(1j * np.pi * m / (2 * order))
     warped = 2 * 2.0 * np.tan(np.pi * (2 * cutoff / sample_rate) / 2.0)
     analog = warped / prototype
-    gain = np.real(np.prod(-np.zeros(0)) / np.prod(-prototype))
-    fs2 = 2.0 * 2.0
-    poles = (fs2 + analog) / (fs2 - analog)
-    gain = gain * np.real(np.prod(fs2 - np.zeros(order)) / np.prod(fs2 - analog))
+    poles = (4.0 + analog) / (4.0 - analog)
+    gain = np.real(1.0 / np.prod(-prototype)) * np.real(4.0**order / np.prod(4.0 - analog))
     upper = poles[poles.imag > 0]
     upper = upper[np.argsort(-np.abs(1 - np.abs(upper)), kind="stable")]
     sos = np.zeros((order // 2, 6))

@@ -106,7 +106,8 @@ def _streamed_wav(path: Path, order: str, chunks: list[tuple[bytes, int, int]]
     data = bytearray(path.read_bytes())
     struct.pack_into(order + "I", data, 4, offset + length - 8)
     struct.pack_into(order + "I", data, offset - 4, length)
-    return chunks[:-1] + [(b"data", offset, length)], io.BytesIO(bytes(data[:offset + length]))
+    del data[offset + length:]
+    return chunks[:-1] + [(b"data", offset, length)], io.BytesIO(data)
 
 
 def _check_data_chunk(path: Path, chunks: list[tuple[bytes, int, int]]) -> None:
