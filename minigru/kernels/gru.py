@@ -18,8 +18,9 @@ With ``reset_after=False`` (Cho et al., 2014, whose GRU has no biases; the biase
 cuDNN / PyTorch form) the reset gate acts before the product:
 ``q = (r * h) W_hn^T + b_hn`` and ``a_n = x_t W_in^T + b_in + q``.
 
-The input products ``x W_ih^T`` of every step are one matrix product before the loop
-(``xg``; ``b_ih`` is added inside the loop, with the recurrent terms); inside the loop the
+The input products ``x W_ih^T`` of every step are one matrix product before the loop, over
+the valid (t, b) rows only (``xg``, ``kernels/timeloop.py``; ``b_ih`` is added inside the
+loop, with the recurrent terms); inside the loop the
 only product is ``h W_hh^T`` (for ``reset_after=False``, one for the r, z blocks and one for
 ``(r * h) W_hn^T``), then the gates of every unit are computed in one fused pass. Where the
 products run on one BLAS thread, a float32 W_hh is cut into column blocks once, before the
@@ -56,8 +57,8 @@ G_h = [da_r, da_z, da_n], and dh_prev += G_h[:, :2H] W_h[rz].
 
 Weight gradients are sums over steps, dW = sum_t G_t^T v_t, each term a (3H, B) @ (B, ·)
 matrix product (itself a sum of B outer products); instead of T small products the kernel
-keeps every G_t and forms each gradient as ONE matrix product over all T*B rows after the
-loop:
+keeps every G_t and forms each gradient as ONE matrix product over all valid rows of the
+T*B after the loop:
 
     dW_ih = G_x^T X        db_ih = sum G_x          dx = G_x W_ih
     dW_hh = G_h^T H_prev   db_hh = sum G_h          (reset_after=False: the n block is
@@ -107,7 +108,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
     T, B, I = x.shape
     one = unit(x)
     H = h0.shape[1]
-    xg, h_prev, h, rows = forward_start(x, w_ih, h0)
+    xg, xrow, h_prev, h, rows = forward_start(x, w_ih, h0, lengths)
     gates = np.empty((T, B, 3 * H), dtype=x.dtype)
     q = np.empty((T, B, H), dtype=x.dtype)
     first = 3 * H if reset_after else 2 * H
@@ -138,7 +139,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
                 q[t, b] = 0.0
                 continue
             hb = hg[b] if reset_after else hrz[b]
-            xb = xg[t, b]
+            xb = xg[xrow[t, b]]
             for j in range(2 * H):
                 pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]
             sigmoid_row(pre, gates[t, b, :2 * H], scratch, bits)
@@ -153,7 +154,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, reset_after, y,
         for b in range(B):
             if t >= lengths[b]:
                 continue
-            xb = xg[t, b]
+            xb = xg[xrow[t, b]]
             r = gates[t, b, :H]
             qb = q[t, b]
             if not reset_after:

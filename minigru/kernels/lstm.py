@@ -49,7 +49,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, y_
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg, h_prev, h, rows = forward_start(x, w_ih, h0)
+    xg, xrow, h_prev, h, rows = forward_start(x, w_ih, h0, lengths)
     c_prev = np.empty((T, B, H), dtype=x.dtype)
     gates = np.empty((T, B, 4 * H), dtype=x.dtype)
     k = np.empty((T, B, H), dtype=x.dtype)
@@ -72,7 +72,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, y_
                 gates[t, b] = 0.0
                 k[t, b] = 0.0
                 continue
-            xb = xg[t, b]
+            xb = xg[xrow[t, b]]
             hb = hg[b]
             for j in range(4 * H):
                 pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]

@@ -38,7 +38,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col, y
     """
     T, B, I = x.shape
     H = h0.shape[1]
-    xg, h_prev, h, rows = forward_start(x, w_ih, h0)
+    xg, xrow, h_prev, h, rows = forward_start(x, w_ih, h0, lengths)
     w_hh_t = column_blocks(np.ascontiguousarray(w_hh.T), B, blocks)
     hg = np.empty((B, H), dtype=x.dtype)
     h_block = np.empty((B, H), dtype=x.dtype)
@@ -54,7 +54,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, h0, lengths, reverse, relu, y, col, y
             if t >= lengths[b]:
                 y[t, y_rows[b], col:col + H] = 0.0
                 continue
-            xb = xg[t, b]
+            xb = xg[xrow[t, b]]
             hb = hg[b]
             for j in range(H):
                 pre[j] = xb[j] + b_ih[j] + hb[j] + b_hh[j]

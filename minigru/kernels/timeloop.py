@@ -5,11 +5,14 @@ For input ``x`` (T, B, I) and ``w_ih`` (G*H, I), with G gate blocks (3 for the G
 LSTM, 1 for the RNN), the input terms of every step and gate are one matrix product before
 the loop::
 
-    xg[t, b] = x[t, b] W_ih^T        (T, B, G*H; the bias b_ih is added inside the loop)
+    xg[xrow[t, b]] = x[t, b] W_ih^T     (P, G*H; the bias b_ih is added inside the loop)
 
-formed over all T*B rows: the loop reads only the valid ones. (Copying the valid rows out
-and the results back costs more than the product saves at the input widths of speech
-features; after the loop, where the products are larger, ``kernels/active.py`` does it.)
+formed over the P valid rows (t, b), t < lengths[b], only: ``xrow`` (T, B) gives the row of
+xg that holds step t of sequence b. With nothing padded, P = T*B, xg is the product of all
+rows of x as they lie (no copy) and xrow[t, b] = t B + b. With padding, the valid rows of x
+are copied out first (``kernels/active.py``), and the product's rows are read where they
+are: none is copied back. A batch of FSDD words padded to its longest holds about 40%
+padding, which the product no longer computes.
 
 Every forward kernel writes the outputs of its sequence b into row ``y_rows[b]``, columns
 ``col ... col + H - 1``, of an array ``y`` (T, B', W) its caller gives, and its backward kernel
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .active import valid_positions, valid_rows
 from .jit import kernel
 
 
@@ -41,12 +45,18 @@ def time_index(step, T, reverse):
 
 
 @kernel
-def forward_start(x, w_ih, h0):
-    """(xg (T, B, G*H) = x W_ih^T, h_prev (T, B, H) uninitialised, h a copy of h0 (B, H),
-    rows (B,) int64 scratch for :func:`~minigru.kernels.active.active_rows`): what every
-    forward time loop starts from."""
+def forward_start(x, w_ih, h0, lengths):
+    """(xg (P, G*H) the valid rows' input terms and xrow (T, B) int64 the row of xg of each
+    (t, b), as in the module docstring; h_prev (T, B, H) uninitialised, h a copy of h0
+    (B, H), rows (B,) int64 scratch for :func:`~minigru.kernels.active.active_rows`): what
+    every forward time loop starts from. xrow is -1 at padded steps, which the loops never
+    read."""
     T, B, I = x.shape
     H = h0.shape[1]
-    xg = np.dot(x.reshape(T * B, I), w_ih.T).reshape(T, B, w_ih.shape[0])
+    pos = valid_positions(lengths, T)
+    xrow = np.full((T, B), -1, dtype=np.int64)
+    for k in range(pos.shape[0]):
+        xrow[pos[k] // B, pos[k] % B] = k
+    xg = np.dot(valid_rows(x, pos), w_ih.T)
     h_prev = np.empty((T, B, H), dtype=x.dtype)
-    return xg, h_prev, h0.copy(), np.empty(B, dtype=np.int64)
+    return xg, xrow, h_prev, h0.copy(), np.empty(B, dtype=np.int64)
