@@ -160,6 +160,14 @@ def test_a_word_close_to_the_floor_keeps_its_onset_and_decay(kind, snr_db, monke
         assert all(covered[E.FLOOR_MARGIN_DB, d] < 0.8 for d in (3, 4, 5))
 
 
+def test_the_release_grows_the_run_over_adjacent_kept_frames_only():
+    run = np.array([0, 0, 0, 1, 1, 0, 0, 0], dtype=bool)
+    keep = np.array([1, 0, 1, 1, 1, 1, 0, 1], dtype=bool)
+    np.testing.assert_array_equal(E._released(run, keep), [0, 0, 1, 1, 1, 1, 0, 0])
+    np.testing.assert_array_equal(E._released(run, np.ones(8, bool)), np.ones(8, bool))
+    np.testing.assert_array_equal(E._released(run, np.zeros(8, bool)), run)
+
+
 def test_the_floor_is_the_quietest_steady_window():
     rng = np.random.default_rng(1)
     band = np.concatenate([0.8 + 0.1 * rng.random(30), 100.0 + rng.random(20),
