@@ -57,8 +57,8 @@ G_h = [da_r, da_z, da_n], and dh_prev += G_h[:, :2H] W_h[rz].
 
 Weight gradients are sums over steps, dW = sum_t G_t^T v_t, each term a (3H, B) @ (B, ·)
 matrix product (itself a sum of B outer products); instead of T small products the kernel
-keeps every G_t and forms each gradient as ONE matrix product over all valid rows of the
-T*B after the loop:
+keeps every G_t and forms each gradient as ONE matrix product over the valid ones of all
+T*B rows after the loop:
 
     dW_ih = G_x^T X        db_ih = sum G_x          dx = G_x W_ih
     dW_hh = G_h^T H_prev   db_hh = sum G_h          (reset_after=False: the n block is
