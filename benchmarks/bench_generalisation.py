@@ -51,8 +51,9 @@ import minigru as mg
 from minigru.audio import augment as A
 from minigru.data import SpokenDigitFolder
 from minigru.data.loader import DataLoader
-from minigru.speech.config import ConfigError, ema_of, make_config
+from minigru.speech.config import ConfigError, ema_of, ensemble_of, make_config
 from minigru.speech.datasets import cache_dir, grow_training_set, speaker_split
+from minigru.speech.ensemble import Ensemble, member_seed
 from minigru.speech.models import model_for
 from minigru.speech.pseudo_labels import keep_schedule
 from minigru.speech.run import fit_and_test
@@ -317,21 +318,36 @@ def main() -> None:
                 fit, val, test = split["train"], split["val"], split["test"]
                 cfg = dict(base, augment=recipe, seed=seed)
                 fit = grow_training_set(fit, cfg, pipeline)
-                mg.manual_seed(seed)
-                model = model_for(cfg, everything.feature_size, 10)
-                r = fit_and_test(model, fit, val, test, epochs=cfg["epochs"], lr=cfg["lr"],
-                                 seed=seed, batch_size=cfg["batch_size"],
-                                 patience=cfg["patience"], clip=cfg["clip"],
-                                 schedule=cfg["schedule"],
-                                 ema=ema_of(cfg), weight_decay=cfg["weight_decay"],
-                                 weight_noise=cfg["weight_noise"],
-                                 views=[speaker_split(e, s, seed)["test"]
-                                        for e in readings[1:]])
+                members, probs, member_acc, seconds, epochs = [], [], [], 0.0, []
+                for k in range(ensemble_of(cfg)):
+                    k_seed = member_seed(seed, k)
+                    mg.manual_seed(k_seed)
+                    member = model_for(cfg, everything.feature_size, 10)
+                    r = fit_and_test(member, fit, val, test, epochs=cfg["epochs"],
+                                     lr=cfg["lr"], seed=k_seed, batch_size=cfg["batch_size"],
+                                     patience=cfg["patience"], clip=cfg["clip"],
+                                     schedule=cfg["schedule"],
+                                     ema=ema_of(cfg), weight_decay=cfg["weight_decay"],
+                                     weight_noise=cfg["weight_noise"],
+                                     views=[speaker_split(e, s, seed)["test"]
+                                            for e in readings[1:]])
+                    members.append(member)
+                    probs.append(r["probabilities"])
+                    member_acc.append(r["test_accuracy"])
+                    seconds += r["train_seconds"]
+                    epochs.append(r["epochs"])
+                model = members[0] if len(members) == 1 else Ensemble(members)
+                mean_probs = np.mean(probs, axis=0)
+                r = {"test_accuracy": float(np.mean(mean_probs.argmax(axis=1)
+                                                    == np.asarray(test.labels))),
+                     "probabilities": mean_probs, "train_seconds": seconds,
+                     "epochs": epochs[0] if len(epochs) == 1 else epochs}
                 model.eval()
                 truth = np.asarray(test.labels)
                 confusion = np.zeros((10, 10), dtype=int)
                 np.add.at(confusion, (truth, r["probabilities"].argmax(axis=1)), 1)
-                row = {"loso": r["test_accuracy"], "train_seconds": r["train_seconds"],
+                row = {"loso": r["test_accuracy"], "members": member_acc,
+                       "train_seconds": r["train_seconds"],
                        "n_train": len(fit), "epochs": r["epochs"],
                        "confusion": confusion.tolist()}
                 if len(draws) > 1:
@@ -366,6 +382,9 @@ def main() -> None:
                     enrol += f"; takes 25-49 {row['self']['0']:.4f}" + "".join(
                         f", self-trained keeping {k} {row['self'][k]:.4f}"
                         for k in args.self_adapt)
+                if len(member_acc) > 1:
+                    enrol = (" (members " + ", ".join(f"{a:.4f}" for a in member_acc) + ")"
+                             + enrol)
                 print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{tta}{enrol} "
                       f"({len(fit)} train, {time.time() - t0:.0f} s)", flush=True)
     print(f"\nLeave one speaker out ({time.time() - started:.0f} s in all)\n")
@@ -411,7 +430,8 @@ def main() -> None:
                          "takes 0-24 without labels, scored on takes 25-49", right=True)
     if not args.no_corruptions:
         names = [k for k in next(iter(next(iter(results.values())).values()))[0]
-                 if k not in ("loso", "train_seconds", "n_train", "epochs", "ensemble",
+                 if k not in ("loso", "members", "train_seconds", "n_train", "epochs",
+                                "ensemble",
                                 "tta", "confusion", "changed", "enrol", "self", "first draw")]
         print("\nCorruptions of the held-out speaker's clips (accuracy, mean over speakers and "
               "seeds; in brackets, the answers that differ from the clean clip's, of all the "

@@ -82,6 +82,20 @@ class EnsembleStream:
         return np.mean([s.push(frames) for s in self.streams], axis=0)
 
 
+def member_seed(seed: int, k: int) -> int:
+    """The seed of member ``k`` of a run seeded by ``seed``: the run's own for ``k = 0`` (so a
+    run of one model is the run it always was), and for ``k >= 1`` the first 32-bit word of
+    ``numpy.random.SeedSequence([seed, k])``, in [0, 2**32), far from the small seeds a user
+    picks and distinct from them in practice. A member's seed sets its initial weights, its
+    dropout and weight-noise draws and the order of its batches; the training set, augmented
+    copies included, is the run's and is shared."""
+    if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+        raise ConfigError(f"member_seed: k must be a member's index >= 0, got {k!r}")
+    if k == 0:
+        return int(seed)
+    return int(np.random.SeedSequence([int(seed), k]).generate_state(1, np.uint32)[0])
+
+
 def member_settings(cfg: dict[str, Any]) -> dict[str, Any]:
     """One member's entry in an ensemble's ``members`` list: its model settings and seed."""
     return {k: cfg[k] for k in (*MODEL_KEYS, "seed") if k in cfg}
