@@ -50,7 +50,7 @@ def main() -> None:
             cfg = make_config({
                 "data": "fsdd", "data_dir": str(root), "model": cell, "hidden": hidden,
                 "epochs": epochs, "patience": None, "seed": seed, "threads": args.threads,
-                "limit": 8 if args.quick else None})
+                "limit": 8 if args.quick else None, "ensemble": 1})
             run_dir = out / f"{cell}-h{hidden}-seed{seed}"
             summary = train_run(cfg, run_dir, log=None, quiet=True)
             history = RunFolder(run_dir).read_metrics()

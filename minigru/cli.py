@@ -83,7 +83,7 @@ def _train_overrides(args: argparse.Namespace) -> dict:
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
             "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker",
-            "schedule", "floor_draws")
+            "schedule", "floor_draws", "ensemble")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     features = {k: getattr(args, k) for k in ("cmvn", "trim", "stack", "compression", "floor")
                 if getattr(args, k) is not None}
@@ -112,11 +112,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from exc
     whose = f" of {cfg['test_speaker']}, held out" if cfg.get("test_speaker") else ""
     rows = [("test accuracy", f"{summary['test_accuracy']:.4f} ({summary['n_test']} "
-                              f"utterances{whose})"),
-            ("best epoch", f"{summary['best_epoch']} (validation accuracy "
-                           f"{summary['best_val_accuracy']:.4f})"),
-            ("epochs", str(summary["epochs"])), ("parameters", f"{summary['parameters']:,}"),
-            ("wall time", f"{summary['wall_seconds']:.1f} s"), ("run folder", str(files.path))]
+                              f"utterances{whose})")]
+    members = summary.get("members")
+    if members:
+        rows += [("models", f"{len(members)}, answering with their mean posterior (alone: "
+                            + ", ".join(f"{m['test_accuracy']:.4f}" for m in members) + ")"),
+                 ("best epochs", ", ".join(str(m["best_epoch"]) for m in members)
+                  + f" (validation accuracy of the {len(members)} "
+                    f"{summary['best_val_accuracy']:.4f})")]
+    else:
+        rows.append(("best epoch", f"{summary['best_epoch']} (validation accuracy "
+                                   f"{summary['best_val_accuracy']:.4f})"))
+    rows += [("epochs", str(summary["epochs"])), ("parameters", f"{summary['parameters']:,}"),
+             ("wall time", f"{summary['wall_seconds']:.1f} s"), ("run folder", str(files.path))]
     print()
     for name, value in rows:
         print(f"  {name:<14} {value}")
@@ -404,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--floor-draws", type=int, metavar="K", default=None,
                    help="the model's answers (its test, evaluate, predict, stream) average "
                         "the posteriors of K draws of the noise floor (default 5; 1: one)")
+    p.add_argument("--ensemble", type=int, metavar="K", default=None,
+                   help="train K models on the one training set, each from its own seed, "
+                        "and answer with their mean posterior (default 3 for recordings, 1 "
+                        "for the synthetic digits; see mg.speech.Ensemble)")
     p.add_argument("--stack", type=int, metavar="K", default=None,
                    help="K consecutive feature frames side by side per recurrent step "
                         "(default 1; 2 halves the steps)")

@@ -48,7 +48,7 @@ def trained_without(root: pathlib.Path, held_out: str, *settings: str
     write_fsdd_named(corpus, takes=6)
     out = root / "run"
     assert cli.main(["train", "--data", "fsdd", "--data-dir", str(corpus), "--test-speaker",
-                     held_out, "--quiet", "--out", str(out), *settings]) == 0
+                     held_out, "--quiet", "--out", str(out), "--ensemble", "1", *settings]) == 0
     return corpus, RunFolder(out).best
 
 

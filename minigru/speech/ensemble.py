@@ -60,6 +60,16 @@ class Ensemble(nn.Module):
         logp = S.stack([F.log_softmax(m(x, lengths), axis=1) for m in self.members], axis=0)
         return R.logsumexp(logp, axis=0) - math.log(len(self.members))
 
+    @property
+    def cell(self) -> str | None:
+        """The first member's recurrent cell (``gru``, ``lstm``, ``rnn``), if it has one."""
+        return getattr(self.members[0], "cell", None)
+
+    def gates(self, x: Any, lengths: Any = None) -> dict[str, np.ndarray]:
+        """The first member's gates on ``x`` (a run's figures and report show one model's
+        inside; ``GRUClassifier.gates``)."""
+        return self.members[0].gates(x, lengths)
+
     def stream(self) -> EnsembleStream:
         """Frame by frame: each member's stream, their posteriors averaged (unidirectional
         recurrent members only, as for one model)."""
@@ -102,9 +112,11 @@ def member_settings(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def combine_models(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
-                   overwrite: bool = False) -> dict[str, Any]:
+                   overwrite: bool = False, config: dict[str, Any] | None = None
+                   ) -> dict[str, Any]:
     """Write the models of ``paths`` (best-model or checkpoint files of runs with the same
-    classes and feature pipeline) as one ensemble model file at ``out``.
+    classes and feature pipeline) as one ensemble model file at ``out``. Its configuration
+    is ``config`` (by default the first member's) with the ``members`` list.
 
     A member that is itself an ensemble brings its members. ``out`` may not be one of
     ``paths``, and an existing ``out`` is replaced only with ``overwrite=True`` (the file is
@@ -148,7 +160,7 @@ def combine_models(paths: Sequence[str | os.PathLike[str]], out: str | os.PathLi
                     states[f"members.{k}.{name[len(pre):]}"] = value
             members.append(settings)
     assert first is not None
-    config = {**first[1], "members": members}
+    config = {**(first[1] if config is None else config), "members": members}
     save({"format": MODEL_FORMAT, "model": states, "epoch": None,
           "config": json.dumps(config, sort_keys=True)}, out)
     return {"out": out, "members": members}

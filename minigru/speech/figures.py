@@ -102,9 +102,42 @@ def curves_figure(history: Sequence[dict[str, float]]) -> Any:
     return fig
 
 
-def plot_curves(history: Sequence[dict[str, float]], path: str | os.PathLike[str]) -> None:
-    """Write :func:`curves_figure` as a PNG."""
-    _save(curves_figure(history), path)
+def members_curves_figure(histories: Sequence[Sequence[dict[str, float]]]) -> Any:
+    """The learning curves of a run of several models: each member's validation loss (log
+    axis) and validation accuracy per epoch, one colour per member, its best epoch marked."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig = new_figure(figsize=(10, 4))
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    for k, history in enumerate(histories):
+        rows = [h for h in history if "val_loss" in h]
+        if not rows:
+            continue
+        epochs = [h["epoch"] for h in rows]
+        line, = ax_loss.plot(epochs, [h["val_loss"] for h in rows], marker=".",
+                             label=f"model {k + 1}")
+        ax_acc.plot(epochs, [h["val_accuracy"] for h in rows], marker=".",
+                    color=line.get_color(), label=f"model {k + 1}")
+        best = min(rows, key=lambda h: h["val_loss"])
+        for ax in (ax_loss, ax_acc):
+            ax.axvline(best["epoch"], color=line.get_color(), ls=":", lw=1)
+    ax_loss.set(xlabel="epoch", ylabel="validation cross-entropy (log scale)",
+                title="validation loss (dotted: each model's best epoch)", yscale="log")
+    ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="validation accuracy",
+               ylim=(0, 1.02))
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves(history: Sequence[Any], path: str | os.PathLike[str]) -> None:
+    """Write :func:`curves_figure` as a PNG, or for a list of histories (a run of several
+    models) :func:`members_curves_figure`."""
+    several = bool(history) and isinstance(history[0], (list, tuple))
+    _save(members_curves_figure(history) if several else curves_figure(history), path)
 
 
 def plot_confusion(matrix: np.ndarray, labels: Sequence[str], path: str | os.PathLike[str],
@@ -180,11 +213,13 @@ def figure_png(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def write_figures(files: RunFolder, history: list[dict[str, float]], confusion: np.ndarray,
+def write_figures(files: RunFolder, history: list[Any], confusion: np.ndarray,
                   classes: list[str], model: Module, test: ArrayDataset,
                   pipeline: FeaturePipeline | None = None) -> list[Path]:
-    """A run's figures: learning curves, the test confusion matrix, and (for a GRU) the
-    gates on the first test utterance. Returns the paths written."""
+    """A run's figures: learning curves (``history``: the epochs' rows, or for a run of
+    several models one such list per model), the test confusion matrix, and (for a GRU, or
+    an ensemble whose first model is one) the gates on the first test utterance. Returns the
+    paths written."""
     if history:
         plot_curves(history, files.figure("curves"))
     plot_confusion(confusion, classes, files.figure("confusion"), "test confusion matrix")

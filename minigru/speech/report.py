@@ -23,6 +23,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.io import wavfile
@@ -127,6 +128,15 @@ def _probs_html(probs: np.ndarray, classes: list[str], true: int) -> str:
     return "<table class='probs'>" + "".join(rows) + "</table>"
 
 
+def _best_epochs(summary: dict[str, Any]) -> str:
+    """"best epoch N", or for a run of several models "K models, best epochs N1, N2, ..."."""
+    members = summary.get("members")
+    if members:
+        return (f"{len(members)} models answering with their mean posterior, best epochs "
+                + ", ".join(str(m.get("best_epoch", "?")) for m in members))
+    return f"best epoch {summary.get('best_epoch', '?')}"
+
+
 def write_report(run_dir: str | os.PathLike[str], max_errors: int = 60, max_correct: int = 8
                  ) -> Path:
     """Write ``report.html`` into the run folder ``run_dir`` (see the module docstring) and
@@ -196,7 +206,7 @@ def write_report(run_dir: str | os.PathLike[str], max_errors: int = 60, max_corr
 <style>{STYLE}</style><script>{SCRIPT}</script></head><body>
 <h1>Run report: {html.escape(files.path.name)}</h1>
 <p>Test accuracy <b>{accuracy:.4f}</b> on {labels.size} utterances
-({len(np.flatnonzero(pred != labels))} errors; best epoch {summary.get('best_epoch', '?')}).
+({len(np.flatnonzero(pred != labels))} errors; {_best_epochs(summary)}).
 Click a cell of the confusion matrix to see and hear its clips: every error
 (up to {max_errors}) and {sample.size} correct clips are embedded.</p>
 <h2>Confusion matrix (rows: true, columns: predicted)</h2>

@@ -29,11 +29,13 @@ from .config import (
     augment_of,
     check_config,
     ema_of,
+    ensemble_of,
     flat_items,
     legacy_config,
     make_config,
 )
 from .datasets import make_datasets, run_pipeline, uses_espeak
+from .ensemble import Ensemble, combine_models, member_seed
 from .figures import write_figures
 from .models import model_for
 from .views import split_views
@@ -92,6 +94,12 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     The configuration written to the run folder and stored in its checkpoints has the
     class names (``classes``) and the feature pipeline with its sample rate fixed
     (``features``), so the model can be used later exactly as it was trained.
+
+    A run of K > 1 models (``ensemble``, :func:`~minigru.speech.config.ensemble_of`) makes its
+    training set once and trains member k on it in ``members/k/`` (a run folder of its own,
+    seeded by :func:`~minigru.speech.ensemble.member_seed`), one after the other; the run's
+    ``best.npz`` is then the members' :class:`~minigru.speech.ensemble.Ensemble`, which the
+    test scores. Resuming continues each member from its own checkpoint.
     """
     files = RunFolder(run_dir)
     set_threads(cfg["threads"])
@@ -101,42 +109,81 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
     data = make_datasets(cfg, pipeline)
     classes = data["train"].classes
     cfg = dict(cfg, classes=list(classes), features=pipeline.to_dict(), augment=augment_of(cfg),
-               ema=ema_of(cfg))
-    model = model_for(cfg, data["train"].feature_size, len(classes))
-    trainer = make_trainer(model, data["train"], data["val"], lr=cfg["lr"], seed=cfg["seed"],
-                           batch_size=cfg["batch_size"], epochs=cfg["epochs"],
-                           patience=cfg["patience"], clip=cfg["clip"],
-                           schedule=cfg.get("schedule", "plateau"), run_dir=files.path,
-                           config=cfg, quiet=quiet, log=log,
-                           ema=cfg["ema"], weight_decay=cfg.get("weight_decay", 0.0),
-                           weight_noise=cfg.get("weight_noise", 0.0))
-    if resume:
-        trainer.restore(load_checkpoint(files.checkpoint))
-        if log:
-            log(f"resuming {files.path} after epoch {len(trainer.history)}")
-    else:
+               ema=ema_of(cfg), ensemble=ensemble_of(cfg))
+    if not resume:
         files.write_config(cfg)
-    if log:
-        log(f"{cfg['data']}: {len(data['train'])} train, {len(data['val'])} validation, "
-            f"{len(data['test'])} test utterances, {data['train'].feature_size} features; "
-            f"{cfg['model']} with {model.num_parameters():,} parameters -> {files.path}")
-    trainer.fit()
-    if files.best.exists():
-        model.load_state_dict(load_checkpoint(files.best)["model"])
-    test = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in
-                                 split_views(cfg, pipeline, "test", data["test"])], len(classes))
+    count = cfg["ensemble"]
+    models, trainers = [], []
+    for k in range(count):
+        member_files = files if count == 1 else files.member(k)
+        member_cfg = cfg if count == 1 else dict(cfg, seed=member_seed(cfg["seed"], k),
+                                                 ensemble=1)
+        mg_random.manual_seed(member_cfg["seed"])
+        model = model_for(member_cfg, data["train"].feature_size, len(classes))
+        trainer = make_trainer(model, data["train"], data["val"], lr=cfg["lr"],
+                               seed=member_cfg["seed"], batch_size=cfg["batch_size"],
+                               epochs=cfg["epochs"], patience=cfg["patience"],
+                               clip=cfg["clip"], schedule=cfg.get("schedule", "plateau"),
+                               run_dir=member_files.path, config=member_cfg, quiet=quiet,
+                               log=log, ema=cfg["ema"],
+                               weight_decay=cfg.get("weight_decay", 0.0),
+                               weight_noise=cfg.get("weight_noise", 0.0))
+        if k == 0 and log:
+            size = f"{count} x {model.num_parameters():,}" if count > 1 \
+                else f"{model.num_parameters():,}"
+            log(f"{cfg['data']}: {len(data['train'])} train, {len(data['val'])} validation, "
+                f"{len(data['test'])} test utterances, {data['train'].feature_size} "
+                f"features; {cfg['model']} with {size} parameters -> {files.path}")
+        restarted = resume and member_files.checkpoint.is_file()
+        if restarted:
+            trainer.restore(load_checkpoint(member_files.checkpoint))
+        elif count > 1:
+            member_files.write_config(member_cfg)
+        if log and count > 1:
+            log(f"model {k + 1} of {count} (seed {member_cfg['seed']}) -> {member_files.path}"
+                + (f", resuming after epoch {len(trainer.history)}" if restarted else ""))
+        elif log and restarted:
+            log(f"resuming {files.path} after epoch {len(trainer.history)}")
+        trainer.fit()
+        if member_files.best.exists():
+            model.load_state_dict(load_checkpoint(member_files.best)["model"])
+        models.append(model)
+        trainers.append(trainer)
+    if count > 1:
+        combine_models([files.member(k).best for k in range(count)], files.best,
+                       overwrite=True, config=cfg)
+        model = Ensemble(models)
+    model.eval()
+    views = split_views(cfg, pipeline, "test", data["test"])
+    test = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in views], len(classes))
+    first = trainers[0]
     summary = {
         "test_accuracy": test["accuracy"], "test_loss": test["loss"], "n_test": test["n"],
-        "best_epoch": trainer.best["epoch"], "best_val_accuracy": trainer.best["val_accuracy"],
-        "epochs": len(trainer.history), "wall_seconds": time.perf_counter() - start,
-        "train_seconds": trainer.seconds, "parameters": model.num_parameters(),
+        "best_epoch": first.best["epoch"], "best_val_accuracy": first.best["val_accuracy"],
+        "epochs": len(first.history), "wall_seconds": time.perf_counter() - start,
+        "train_seconds": sum(t.seconds for t in trainers),
+        "parameters": model.num_parameters(),
         "classes": classes, "confusion": test["confusion"].tolist(),
     }
+    if count > 1:
+        val = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in
+                                    split_views(cfg, pipeline, "val", data["val"])],
+                            len(classes))
+        members = [{"seed": t.config["seed"], "best_epoch": t.best["epoch"],
+                    "best_val_accuracy": t.best["val_accuracy"], "epochs": len(t.history),
+                    "train_seconds": t.seconds} for t in trainers]
+        for k, (entry, member) in enumerate(zip(members, models, strict=True)):
+            entry["test_accuracy"] = evaluate_mean(
+                member, [DataLoader(d, EVAL_BATCH) for d in views], len(classes))["accuracy"]
+            files.member(k).write_summary(entry)
+        summary.update(best_epoch=None, best_val_accuracy=val["accuracy"],
+                       epochs=sum(len(t.history) for t in trainers), ensemble=count,
+                       members=members)
     if uses_espeak(cfg):
         summary["espeak_version"] = espeak.version()
     files.write_summary(summary)
-    write_figures(files, trainer.history, test["confusion"], classes, model, data["test"],
-                  pipeline)
+    write_figures(files, [t.history for t in trainers] if count > 1 else first.history,
+                  test["confusion"], classes, model, data["test"], pipeline)
     return summary
 
 
@@ -222,7 +269,7 @@ def prepare_run(overrides: dict[str, Any] | None = None, out: str | os.PathLike[
         return cfg, files
     cfg = make_config(overrides)
     files = RunFolder(out) if out else new_run_dir(base, cfg)
-    if out and files.checkpoint.exists():
+    if out and files.has_run():
         raise ConfigError(f"{files.path} already holds a run; use --resume {files.path} to "
                           f"continue it or choose another --out")
     return cfg, files

@@ -374,10 +374,13 @@ class _Table:
 
     def row(self, name: str) -> list[str]:
         run_dir = self.out / "points" / name
-        metrics = RunFolder(run_dir).metrics
+        files = RunFolder(run_dir)
         epochs, best = 0, None
-        if metrics.exists():
-            lines = [json.loads(x) for x in metrics.read_text().splitlines() if x.strip()]
+        paths = [files.metrics] if files.metrics.exists() else sorted(
+            (files.path / RunFolder.MEMBERS).glob(f"*/{RunFolder.METRICS}"))
+        if paths:
+            lines = [json.loads(x) for m in paths for x in m.read_text().splitlines()
+                     if x.strip()]
             epochs = len(lines)
             vals = [r[self.task.live] for r in lines if self.task.live in r]
             best = (max if self.task.higher_is_better else min)(vals) if vals else None

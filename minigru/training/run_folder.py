@@ -9,6 +9,9 @@ A run folder holds::
     summary.json     the test result, written at the end
     curves.png, confusion.png, gates.png   figures of the run
     report.html      the run report (``minigru report``): clips to hear, figures, the config
+    members/K/       (a run that trains several models) member K's own run folder: its
+                     config.json, checkpoint.npz, best.npz and metrics.jsonl; the run's
+                     best.npz is then the members' ensemble
 
 The Trainer, the speech application, sweeps and the ``minigru`` command all ask a
 :class:`RunFolder` for these paths instead of spelling the names themselves.
@@ -33,6 +36,7 @@ class RunFolder:
     METRICS = "metrics.jsonl"
     SUMMARY = "summary.json"
     REPORT = "report.html"
+    MEMBERS = "members"
     FIGURES = {"curves": "curves.png", "confusion": "confusion.png", "gates": "gates.png"}
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -69,6 +73,12 @@ class RunFolder:
     def report(self) -> Path:
         return self.path / self.REPORT
 
+    def member(self, k: int) -> RunFolder:
+        """The run folder of member ``k`` (0, 1, ...) of a run that trains several models."""
+        if not isinstance(k, int) or isinstance(k, bool) or k < 0:
+            raise InputError(f"RunFolder.member: k must be a member's index >= 0, got {k!r}")
+        return RunFolder(self.path / self.MEMBERS / str(k))
+
     def figure(self, name: str) -> Path:
         """The path of a figure by its short name: curves, confusion or gates."""
         if name not in self.FIGURES:
@@ -81,9 +91,14 @@ class RunFolder:
         return [p for p in (self.figure(n) for n in self.FIGURES) if p.exists()]
 
     # ------------------------------------------------------------------ state
+    def has_run(self) -> bool:
+        """Whether a run has started here: its checkpoint, or its first member's."""
+        return self.checkpoint.is_file() or self.member(0).checkpoint.is_file()
+
     def can_resume(self) -> bool:
-        """Whether the folder holds a checkpoint and a configuration to continue from."""
-        return self.checkpoint.is_file() and self.config.is_file()
+        """Whether the folder holds a configuration and a checkpoint (its own, or for a run
+        of several models its first member's) to continue from."""
+        return self.config.is_file() and self.has_run()
 
     def create(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
