@@ -272,6 +272,10 @@ def main() -> None:
                         "0-24, unlabelled, keeping these fractions of each answer in "
                         "successive rounds (0.5,0.7: two rounds; several schedules compare), "
                         "and score it on takes 25-49")
+    p.add_argument("--member-data", action="store_true",
+                   help="each model of an ensemble after the first trains on its own draw "
+                        "of the validation clips and the augmented copies (seeded by its "
+                        "own seed), where by default the models share the fold's")
     p.add_argument("--json", default=None, help="write every number here")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a run setting other than the default's (VALUE read as JSON, else "
@@ -321,9 +325,15 @@ def main() -> None:
                 members, probs, member_acc, seconds, epochs = [], [], [], 0.0, []
                 for k in range(ensemble_of(cfg)):
                     k_seed = member_seed(seed, k)
+                    k_fit, k_val = fit, val
+                    if args.member_data and k > 0:
+                        own = speaker_split(everything, s, k_seed)
+                        k_fit = grow_training_set(own["train"], dict(cfg, seed=k_seed),
+                                                  pipeline)
+                        k_val = own["val"]
                     mg.manual_seed(k_seed)
                     member = model_for(cfg, everything.feature_size, 10)
-                    r = fit_and_test(member, fit, val, test, epochs=cfg["epochs"],
+                    r = fit_and_test(member, k_fit, k_val, test, epochs=cfg["epochs"],
                                      lr=cfg["lr"], seed=k_seed, batch_size=cfg["batch_size"],
                                      patience=cfg["patience"], clip=cfg["clip"],
                                      schedule=cfg["schedule"],
