@@ -8,9 +8,8 @@ import pytest
 
 from minigru import cli
 from minigru.nn import functional as F
-from minigru.speech import Ensemble, load_model
+from minigru.speech import Ensemble, load_model, run
 from minigru.speech import config as config
-from minigru.speech import run
 from minigru.speech.datasets import make_datasets
 from minigru.speech.ensemble import member_seed
 from minigru.training import RunFolder, load_checkpoint

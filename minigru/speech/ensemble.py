@@ -12,6 +12,11 @@ probabilities that already sum to one), so everything that reads a classifier's 
 (``softmax`` for posteriors, ``cross_entropy`` for the loss ``-log mean_k p_k(y | x)``,
 ``argmax`` for the label) reads the ensemble unchanged.
 
+A run trains its own ensemble (the ``ensemble`` setting, ``minigru train --ensemble K``; 3
+by default for recordings): member k trains on the run's one training set from the seed
+:func:`member_seed` ``(seed, k)``, and the run's best-model file is written by
+:func:`combine_models` with the run's own configuration.
+
 :func:`combine_models` writes the members' best-model files into one best-model file whose
 configuration is the first member's with a ``members`` list (each member's model settings and
 seed). The members must share their class list and feature pipeline, since one pipeline
