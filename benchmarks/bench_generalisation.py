@@ -27,6 +27,12 @@
    labels them and keeps those fractions of each answer's surest, in rounds), scored on
    takes 25-49.
 
+Each fold trains the run's models as ``minigru train`` would (``ensemble``: three for
+recordings by default, on the fold's one training set, member k from
+``member_seed(seed, k)``) and scores their ensemble; each model's own accuracy is printed
+beside it (``--member-data``: each model after the first draws its own validation clips and
+augmented copies).
+
 Every answer is the model's own: with a drawn noise floor (``features.floor=noise``), its
 posteriors averaged over the draws of the floor (``floor_draws``, ``minigru.speech.views``),
 and the first draw alone scored beside it; with the expected floor (the default), one
