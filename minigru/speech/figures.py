@@ -75,7 +75,6 @@ LABELS = {"train_loss": "training loss", "val_loss": "validation loss",
 def curves_figure(history: Sequence[dict[str, float]]) -> Any:
     """The learning-curve figure: loss (log axis) and accuracy per epoch, train and
     validation, integer epoch ticks, the best validation epoch marked."""
-    from matplotlib.ticker import MaxNLocator
 
     epochs = [h["epoch"] for h in history]
     fig = new_figure(figsize=(10, 4))
@@ -94,7 +93,14 @@ def curves_figure(history: Sequence[dict[str, float]]) -> Any:
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss (log scale)", title="loss",
                 yscale="log")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
-    for ax in (ax_loss, ax_acc):
+    return _finish_curves(fig, ax_loss, ax_acc)
+
+
+def _finish_curves(fig: Any, *axes: Any) -> Any:
+    """Integer epoch ticks, a legend and a grid on each axis; a tight layout."""
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
         ax.grid(alpha=0.3)
@@ -105,7 +111,6 @@ def curves_figure(history: Sequence[dict[str, float]]) -> Any:
 def members_curves_figure(histories: Sequence[Sequence[dict[str, float]]]) -> Any:
     """The learning curves of a run of several models: each member's validation loss (log
     axis) and validation accuracy per epoch, one colour per member, its best epoch marked."""
-    from matplotlib.ticker import MaxNLocator
 
     fig = new_figure(figsize=(10, 4))
     ax_loss, ax_acc = fig.subplots(1, 2)
@@ -125,12 +130,7 @@ def members_curves_figure(histories: Sequence[Sequence[dict[str, float]]]) -> An
                 title="validation loss (dotted: each model's best epoch)", yscale="log")
     ax_acc.set(xlabel="epoch", ylabel="validation accuracy", title="validation accuracy",
                ylim=(0, 1.02))
-    for ax in (ax_loss, ax_acc):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend()
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish_curves(fig, ax_loss, ax_acc)
 
 
 def plot_curves(history: Sequence[Any], path: str | os.PathLike[str]) -> None:
