@@ -79,6 +79,8 @@ def test_the_first_member_is_the_one_model_run_and_the_others_have_their_own_see
         for name in ("config.json", "checkpoint.npz", "best.npz", "metrics.jsonl",
                      "summary.json"):
             assert (files.member(k).path / name).exists(), (k, name)
+    assert [m.path for m in files.members()] == [files.member(k).path for k in (0, 1)]
+    assert pair["one"].members() == []
 
 
 def test_the_run_model_is_the_mean_posterior_of_its_members_and_the_test_scores_it(pair):

@@ -129,7 +129,7 @@ def _probs_html(probs: np.ndarray, classes: list[str], true: int) -> str:
 
 
 def _best_epochs(summary: dict[str, Any]) -> str:
-    """"best epoch N", or for a run of several models "K models, best epochs N1, N2, ..."."""
+    """``best epoch N``, or for a run of several models each model's best epoch."""
     members = summary.get("members")
     if members:
         return (f"{len(members)} models answering with their mean posterior, best epochs "

@@ -155,7 +155,11 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
         model = Ensemble(models)
     model.eval()
     views = split_views(cfg, pipeline, "test", data["test"])
-    test = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in views], len(classes))
+
+    def score(m: Module, sets: Sequence[ArrayDataset]) -> dict[str, Any]:
+        return evaluate_mean(m, [DataLoader(d, EVAL_BATCH) for d in sets], len(classes))
+
+    test = score(model, views)
     first = trainers[0]
     summary = {
         "test_accuracy": test["accuracy"], "test_loss": test["loss"], "n_test": test["n"],
@@ -166,15 +170,12 @@ def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool
         "classes": classes, "confusion": test["confusion"].tolist(),
     }
     if count > 1:
-        val = evaluate_mean(model, [DataLoader(d, EVAL_BATCH) for d in
-                                    split_views(cfg, pipeline, "val", data["val"])],
-                            len(classes))
+        val = score(model, split_views(cfg, pipeline, "val", data["val"]))
         members = [{"seed": t.config["seed"], "best_epoch": t.best["epoch"],
                     "best_val_accuracy": t.best["val_accuracy"], "epochs": len(t.history),
                     "train_seconds": t.seconds} for t in trainers]
         for k, (entry, member) in enumerate(zip(members, models, strict=True)):
-            entry["test_accuracy"] = evaluate_mean(
-                member, [DataLoader(d, EVAL_BATCH) for d in views], len(classes))["accuracy"]
+            entry["test_accuracy"] = score(member, views)["accuracy"]
             files.member(k).write_summary(entry)
         summary.update(best_epoch=None, best_val_accuracy=val["accuracy"],
                        epochs=sum(len(t.history) for t in trainers), ensemble=count,

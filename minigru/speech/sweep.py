@@ -376,11 +376,9 @@ class _Table:
         run_dir = self.out / "points" / name
         files = RunFolder(run_dir)
         epochs, best = 0, None
-        paths = [files.metrics] if files.metrics.exists() else sorted(
-            (files.path / RunFolder.MEMBERS).glob(f"*/{RunFolder.METRICS}"))
-        if paths:
-            lines = [json.loads(x) for m in paths for x in m.read_text().splitlines()
-                     if x.strip()]
+        lines = [row for f in [files, *files.members()] if f.metrics.exists()
+                 for row in f.read_metrics()]
+        if lines:
             epochs = len(lines)
             vals = [r[self.task.live] for r in lines if self.task.live in r]
             best = (max if self.task.higher_is_better else min)(vals) if vals else None

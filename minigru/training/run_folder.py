@@ -79,6 +79,11 @@ class RunFolder:
             raise InputError(f"RunFolder.member: k must be a member's index >= 0, got {k!r}")
         return RunFolder(self.path / self.MEMBERS / str(k))
 
+    def members(self) -> list[RunFolder]:
+        """The run folders of the members that exist so far, in the order of their index."""
+        found = [p for p in (self.path / self.MEMBERS).glob("*") if p.name.isdigit()]
+        return [RunFolder(p) for p in sorted(found, key=lambda p: int(p.name))]
+
     def figure(self, name: str) -> Path:
         """The path of a figure by its short name: curves, confusion or gates."""
         if name not in self.FIGURES:
