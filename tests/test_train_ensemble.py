@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from minigru import cli
+from minigru.errors import InputError
 from minigru.nn import functional as F
 from minigru.speech import Ensemble, load_model, run
 from minigru.speech import config as config
@@ -49,6 +50,13 @@ def test_member_seeds():
     for bad in (-1, 1.0, True):
         with pytest.raises(config.ConfigError, match="k must be"):
             member_seed(0, bad)
+
+
+def test_a_member_folder_needs_an_index(tmp_path):
+    assert RunFolder(tmp_path).member(2).path == tmp_path / "members" / "2"
+    for bad in (-1, 1.0, True, "0"):
+        with pytest.raises(InputError, match="k must be"):
+            RunFolder(tmp_path).member(bad)
 
 
 def test_how_many_models_by_default_and_bad_counts_are_named():
