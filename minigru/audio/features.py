@@ -79,7 +79,8 @@ class MFCCConfig:
             periodic.
         power_scale: "none" (|X|^2) or "n_fft" (|X|^2 / n_fft).
         n_mels, fmin, fmax, mel_scale, filter_placement, mel_norm, filter_dtype: the filter bank
-            (see ``mel_filterbank``); fmax None is sr / 2.
+            (see ``mel_filterbank``); fmax None is sr / 2, and fmax <= 0 counts down from
+            it (Kaldi's ``--high-freq``: -300 is 3700 Hz at 8 kHz, 7700 Hz at 16 kHz).
         log: "ln" (natural log with ``log_floor`` applied by ``log_floor_mode`` "max" or
             "zeros"), "db" (10 log10 with ``log_floor`` as amin, then ``top_db``) or "root"
             (the power law max(m, log_floor)^root_power of ``root_energies``, PNCC's

@@ -83,6 +83,12 @@ class FeaturePipeline:
         floor_draw: which draw of that noise this pipeline adds (0, the first, unless the
             pipeline is one of :meth:`floor_draws`): its seed is
             ``dither_seed(N, rate) + floor_draw * DRAW_STRIDE``.
+        fmax: the top of the mel filter bank in Hz (``MFCCConfig.fmax``; None: the
+            preset's own, the Nyquist frequency; <= 0: that many Hz below the Nyquist
+            frequency, as Kaldi's ``--high-freq``). The top few hundred Hz of a recording's
+            band are where anti-aliasing filters and resamplers roll off, each its own way,
+            so a copy of a clip made at another rate differs from it there most; features
+            that stop below them read the copy as the original.
     """
 
     preset: str | None = None
@@ -97,6 +103,7 @@ class FeaturePipeline:
     root_power: float = ROOT_POWER
     floor: str = "noise"
     floor_draw: int = 0
+    fmax: float | None = None
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -129,6 +136,11 @@ class FeaturePipeline:
                               or not np.isfinite(d)):
             raise InputError(f"FeaturePipeline: dither_db must be a finite number of dB or "
                              f"None, got {d!r}")
+        top = self.fmax
+        if top is not None and (not isinstance(top, (int, float)) or isinstance(top, bool)
+                                or not np.isfinite(top)):
+            raise InputError(f"FeaturePipeline: fmax must be a finite number of Hz (<= 0: "
+                             f"below the Nyquist frequency) or None, got {top!r}")
         rate = self.sample_rate
         if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool)
                                  or rate <= 0):
@@ -153,10 +165,11 @@ class FeaturePipeline:
     def to_dict(self) -> dict[str, Any]:
         """The pipeline as a JSON-ready dict (the ``features`` section of a run config).
         ``dither_db`` is left out when it is None, ``compression`` when it is "log",
-        ``root_power`` when it is PNCC's 1/15, ``floor`` when it is "noise", and
-        ``floor_draw`` when it is 0, so a pipeline without a noise floor, with the log, with a
-        drawn floor, or with its first draw, is described, and its cached features are found,
-        as before the settings existed."""
+        ``root_power`` when it is PNCC's 1/15, ``floor`` when it is "noise",
+        ``floor_draw`` when it is 0 and ``fmax`` when it is None, so a pipeline without a
+        noise floor, with the log, with a drawn floor, with its first draw or with the
+        preset's filter bank, is described, and its cached features are found, as before
+        the settings existed."""
         d = dataclasses.asdict(self)
         if d["dither_db"] is None:
             del d["dither_db"]
@@ -168,6 +181,8 @@ class FeaturePipeline:
             del d["floor"]
         if d["floor_draw"] == 0:
             del d["floor_draw"]
+        if d["fmax"] is None:
+            del d["fmax"]
         return d
 
     @classmethod
@@ -216,12 +231,14 @@ class FeaturePipeline:
 
     def mfcc_config(self) -> MFCCConfig:
         """The MFCC settings of the pipeline: the preset with its coefficients, deltas, CMVN,
-        for ``compression="root"`` ``log="root"``, and for ``floor="expected"``
-        ``noise_floor_db=dither_db``."""
+        for ``compression="root"`` ``log="root"``, for ``floor="expected"``
+        ``noise_floor_db=dither_db``, and ``fmax`` when it is set."""
         extra: dict[str, Any] = ({"log": "root", "root_power": float(self.root_power)}
                                  if self.compression == "root" else {})
         if self.dither_db is not None and self.floor == "expected":
             extra["noise_floor_db"] = float(self.dither_db)
+        if self.fmax is not None:
+            extra["fmax"] = float(self.fmax)
         return resolve_config(self.preset, n_mfcc=self.n_mfcc, deltas=self.deltas,
                               cmvn=self.cmvn, **extra)
 

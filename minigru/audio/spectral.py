@@ -76,7 +76,9 @@ def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 40, fmin: float
     """Triangular filters evenly spaced on the mel scale, as a (n_mels, n_fft // 2 + 1) matrix.
 
     The n_mels + 2 edge frequencies f_0 < ... < f_{n+1} are evenly spaced in mel from fmin to
-    fmax (default sr / 2); filter m rises from f_m to a peak of 1 at f_{m+1} and falls to f_{m+2}.
+    fmax (default sr / 2; ``fmax <= 0`` is an offset from the Nyquist frequency, as Kaldi's
+    ``--high-freq``: -300 at 8 kHz is 3700 Hz); filter m rises from f_m to a peak of 1 at
+    f_{m+1} and falls to f_{m+2}.
     Where the triangles are evaluated is the ``placement``:
 
     - "bins" (python_speech_features): edges rounded down to FFT bins
@@ -96,10 +98,12 @@ def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 40, fmin: float
                          f"{placement!r}")
     if norm not in (None, "slaney"):
         raise InputError(f"mel_filterbank: norm must be None or 'slaney', got {norm!r}")
-    fmax = sample_rate / 2 if fmax is None else fmax
-    if not 0 <= fmin < fmax <= sample_rate / 2:
-        raise InputError(f"mel_filterbank: need 0 <= fmin < fmax <= sample_rate/2, got fmin "
-                         f"{fmin}, fmax {fmax}, sample_rate {sample_rate}")
+    top = sample_rate / 2 if fmax is None else fmax + sample_rate / 2 if fmax <= 0 else fmax
+    if not 0 <= fmin < top <= sample_rate / 2:
+        raise InputError(f"mel_filterbank: need 0 <= fmin < fmax <= sample_rate/2 (fmax <= 0 "
+                         f"counts down from sample_rate/2), got fmin {fmin}, fmax {fmax}, "
+                         f"sample_rate {sample_rate}")
+    fmax = top
     n_bins = n_fft // 2 + 1
     mel_lo, mel_hi = hz_to_mel(fmin, scale), hz_to_mel(fmax, scale)
     if placement == "mel":
