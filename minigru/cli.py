@@ -66,17 +66,23 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
     return 0
 
 
-def _db_or_none(text: str) -> str:
-    """``--dither-db``'s value: a finite number of dB, or ``none``."""
-    if text.strip().lower() == "none":
-        return "none"
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a number of dB or none, got {text!r}")
-    return text
+def _number_or_none(unit: str):
+    """A parser of a finite number of ``unit``, or ``none``."""
+    def parse(text: str) -> str:
+        if text.strip().lower() == "none":
+            return "none"
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not np.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a number of {unit} or none, got "
+                                             f"{text!r}")
+        return text
+    return parse
+
+
+_db_or_none = _number_or_none("dB")
 
 
 def _train_overrides(args: argparse.Namespace) -> dict:
@@ -89,6 +95,8 @@ def _train_overrides(args: argparse.Namespace) -> dict:
                 if getattr(args, k) is not None}
     if args.dither_db is not None:
         features["dither_db"] = None if args.dither_db == "none" else float(args.dither_db)
+    if args.fmax is not None:
+        features["fmax"] = None if args.fmax == "none" else float(args.fmax)
     if features:
         over["features"] = features
     if args.synthetic_voices is not None:
@@ -409,6 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the mel energies' compression before the DCT: log (default) or "
                         "root, PNCC's power law m^(1/15), which noise moves less (see "
                         "mg.audio.root_energies)")
+    p.add_argument("--fmax", type=_number_or_none("Hz"), metavar="HZ", default=None,
+                   help="the top of the mel filter bank in Hz; 0 or less counts down from "
+                        "the Nyquist frequency, as Kaldi's --high-freq (-300 at 8 kHz is "
+                        "3700 Hz); none: the Nyquist frequency (the default)")
     p.add_argument("--floor-draws", type=int, metavar="K", default=None,
                    help="the model's answers (its test, evaluate, predict, stream) average "
                         "the posteriors of K draws of the noise floor (default 5; 1: one)")

@@ -122,6 +122,25 @@ def test_mel_filterbank_point_by_point():
     assert np.allclose(fb.max(axis=1), fb.max(axis=1).clip(max=1.0))
 
 
+@pytest.mark.parametrize("rate", [8000, 16000])
+@pytest.mark.parametrize("placement", ["hz", "bins", "mel"])
+def test_mel_filterbank_fmax_at_or_below_zero_counts_down_from_nyquist(rate, placement):
+    below = audio.mel_filterbank(rate, 512, 40, 20.0, -300.0, placement=placement)
+    np.testing.assert_array_equal(
+        below, audio.mel_filterbank(rate, 512, 40, 20.0, rate / 2 - 300, placement=placement))
+    np.testing.assert_array_equal(audio.mel_filterbank(rate, 512, 40, 20.0, 0.0,
+                                                       placement=placement),
+                                  audio.mel_filterbank(rate, 512, 40, 20.0, None,
+                                                       placement=placement))
+    freqs = np.arange(257) * rate / 512
+    assert not below[:, freqs > rate / 2 - 300].any()
+    covered = below.any(axis=0)
+    assert covered[(freqs > 100) & (freqs < rate / 2 - 300 - rate / 512)].all()
+    for bad in (-rate / 2, -rate, rate):
+        with pytest.raises(ValueError, match="fmax"):
+            audio.mel_filterbank(rate, 512, 40, 20.0, bad)
+
+
 def test_mel_filterbank_bins_and_slaney_norm():
     fb = audio.mel_filterbank(8000, 512, 26, placement="bins", fmin=0)
     assert fb.shape == (26, 257)

@@ -10,6 +10,7 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
 
     x  -> downmix to mono (mean of the channels)                  (load_wav)
        -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
+          to round(N up / down) samples, the input's duration to the nearest sample (to_rate)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
        -> if ``dither_db`` and ``floor="noise"``: + white noise that many dB below it,
           seeded by its duration in ms (and by ``floor_draw``: see
@@ -259,8 +260,7 @@ class FeaturePipeline:
         if rate <= 0:
             raise InputError(f"FeaturePipeline: sample_rate must be positive, got {sample_rate}")
         if self.sample_rate is not None and rate != self.sample_rate:
-            x = resample(x, rate, self.sample_rate).astype(np.float32, copy=False)
-            rate = self.sample_rate
+            x, rate = to_rate(x, rate, self.sample_rate), self.sample_rate
         if self.trim:
             x = trim(x, rate)
         if self.dither_db is not None and self.floor == "noise" and x.size:
@@ -285,8 +285,12 @@ class FeaturePipeline:
 
     def load(self, path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
         """A WAV file as this pipeline reads it: mono float32 at the pipeline's rate (or the
-        file's own when the pipeline has none). Errors of ``load_wav`` name the file."""
-        return load_wav(path, sample_rate=self.sample_rate)
+        file's own when the pipeline has none; converted by :func:`to_rate`). Errors of
+        ``load_wav`` name the file."""
+        signal, rate = load_wav(path)
+        if self.sample_rate is not None and rate != self.sample_rate:
+            return to_rate(signal, rate, self.sample_rate), self.sample_rate
+        return signal, rate
 
     def from_file(self, path: str | os.PathLike[str]) -> np.ndarray:
         """Features of a WAV file: (frames, size)."""
@@ -352,6 +356,17 @@ class FeaturePipeline:
                 "freqs": np.arange(fb.shape[1]) * rate / n_fft, "filterbank": fb,
                 "mel_scale": cfg.mel_scale, "mel_floor": mel_floor, "features": self(x, rate),
                 "hop_seconds": hop / rate}
+
+
+def to_rate(signal: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """A mono signal of N samples at ``rate`` as float32 at ``target`` (``mg.audio.resample``),
+    cut to ``max(1, round(N target / rate))`` samples: its duration to the nearest sample.
+    ``resample`` gives ``ceil(N target / rate)``, up to a sample more, the filter's tail
+    beyond the signal's end; so a clip copied to twice its rate or more (8 kHz to 16 or
+    44.1 kHz) by a resampler that rounds up, as ``scipy.signal.resample_poly`` does, reads
+    back with the clip's own length rather than a sample more."""
+    n = max(1, (2 * np.asarray(signal).shape[-1] * int(target) + int(rate)) // (2 * int(rate)))
+    return resample(signal, rate, target)[..., :n].astype(np.float32, copy=False)
 
 
 DRAW_STRIDE = 104729
