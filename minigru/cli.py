@@ -27,7 +27,7 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -66,7 +66,7 @@ def _cmd_mfcc(args: argparse.Namespace) -> int:
     return 0
 
 
-def _number_or_none(unit: str):
+def _number_or_none(unit: str) -> Callable[[str], str]:
     """A parser of a finite number of ``unit``, or ``none``."""
     def parse(text: str) -> str:
         if text.strip().lower() == "none":

@@ -89,7 +89,9 @@ class FeaturePipeline:
             frequency, as Kaldi's ``--high-freq``). The top few hundred Hz of a recording's
             band are where anti-aliasing filters and resamplers roll off, each its own way,
             so a copy of a clip made at another rate differs from it there most; features
-            that stop below them read the copy as the original.
+            that stop below them read the copy more nearly as the original (the top filter
+            of an 8 kHz model loses 0.35 dB of a copy made by SciPy's default filter at
+            -300, 2.5 dB with the whole band).
     """
 
     preset: str | None = None
