@@ -398,6 +398,10 @@ def test_the_pipeline_reads_a_copy_at_another_rate_with_the_originals_length(tmp
     np.testing.assert_array_equal(p.load(tmp_path / "copy.wav")[0], p.convert(copy, rate)[0])
     assert p(copy, rate).shape == p(x, 8000).shape
     assert to_rate(x[:1], 8000, 16000).size == 2 and to_rate(x[:1], 16000, 8000).size == 1
+    for bad in ({"rate": 0}, {"target": -8000}, {"rate": 8000.5}):
+        args = {"rate": rate, "target": 8000, **bad}
+        with pytest.raises(ValueError, match="rate_in" if "rate" in bad else "rate_out"):
+            to_rate(copy, **args)
 
 
 def test_resample_round_trip_is_close_inside_the_band():

@@ -366,9 +366,11 @@ def to_rate(signal: np.ndarray, rate: int, target: int) -> np.ndarray:
     ``resample`` gives ``ceil(N target / rate)``, up to a sample more, the filter's tail
     beyond the signal's end; so a clip copied to twice its rate or more (8 kHz to 16 or
     44.1 kHz) by a resampler that rounds up, as ``scipy.signal.resample_poly`` does, reads
-    back with the clip's own length rather than a sample more."""
+    back with the clip's own length rather than a sample more. A rate that is not a
+    positive integer is refused by ``resample``, naming it."""
+    y = resample(signal, rate, target)
     n = max(1, (2 * np.asarray(signal).shape[-1] * int(target) + int(rate)) // (2 * int(rate)))
-    return resample(signal, rate, target)[..., :n].astype(np.float32, copy=False)
+    return y[..., :n].astype(np.float32, copy=False)
 
 
 DRAW_STRIDE = 104729
