@@ -1,6 +1,7 @@
 """Benchmark of one time step's recurrent product in two memory layouts, five ways.
 
-    python benchmarks/bench_step_product.py [--threads 2] [--rounds 30] [--steps 100] [--shapes abc]
+    python benchmarks/bench_step_product.py [--threads 2] [--rounds 30] [--steps 100]
+        [--shapes abcpqr]
 
 Inside a recurrent kernel's time loop the one matrix product of a step is small: the state
 of B sequences against the recurrent weight. The kernels store the state by rows (B, H), as
@@ -24,9 +25,9 @@ rows: ``gemm(T, N)`` called directly (through ``numba_xxgemm``, the helper behin
 ``np.dot``), which reads the (B, H) state transposed as it packs it, so nothing is copied in;
 the result comes out (3H, B), by columns.
 
-For the GRU shapes (a), (b) and (c) of ``bench_rnn.py`` (B, H), and (p) and (q), the halves
-of (a) and (b) (16 rows: a one-way layer runs the two halves of its batch on two threads, one
-BLAS thread each; time them with ``--threads 1``), it prints the median time of
+For the GRU shapes (a), (b) and (c) of ``bench_rnn.py`` (B, H), and (p), (q) and (r), the
+halves of (a), (b) and (c) (a one-way layer runs the two halves of its batch on two threads,
+one BLAS thread each; time them with ``--threads 1``), it prints the median time of
 one product over ``--rounds`` alternating rounds of ``--steps`` products each, in Numba
 loops as in the kernels, float32, with GFLOP/s (2 B H 3H per product), and checks that every
 layout gives the same result to rounding.
@@ -52,7 +53,8 @@ import minigru as mg  # noqa: E402
 from minigru.kernels.active import rows_product  # noqa: E402
 from minigru.kernels.blocks import blas_gemm, column_blocks  # noqa: E402
 
-SHAPES = {"a": (32, 128), "b": (32, 256), "c": (64, 512), "p": (16, 128), "q": (16, 256)}
+SHAPES = {"a": (32, 128), "b": (32, 256), "c": (64, 512), "p": (16, 128), "q": (16, 256),
+          "r": (32, 512)}
 BASELINE = "by rows, weight whole"
 
 

@@ -27,14 +27,20 @@ from minigru.kernels.rnn import rnn_backward, rnn_forward
     (16, 768, 256, 64),      # (b) backward, half the batch
     (32, 768, 256, 32),      # 64 columns would make 1.57e6 multiply-adds
     (16, 128, 384, 384),     # 786,432 <= 1e6: the whole product takes the small path already
-    (64, 512, 1536, 1536),   # even 32 columns are 1.05e6: the weight stays whole
+    (64, 512, 1536, 16),     # 32 columns would make 1.05e6
+    (32, 1536, 512, 16),     # (c) backward, half the batch
+    (64, 1536, 512, 512),    # even 16 columns are 1.57e6: the weight stays whole
 ])
-def test_block_width_is_the_widest_multiple_of_64_or_32_under_the_limit(rows, k, n, width):
+def test_block_width_is_the_widest_multiple_of_64_or_32_or_16_under_the_limit(rows, k, n,
+                                                                             width):
     assert block_width(rows, k, n, True) == width
     assert block_width(rows, k, n, False) == n
     if width < n:
         assert rows * k * width <= SMALL_PRODUCT
-        assert rows * k * (width + 64) > SMALL_PRODUCT or width == 32
+        assert rows * k * (width + 64) > SMALL_PRODUCT or width in (32, 16)
+        assert rows * k * 2 * width > SMALL_PRODUCT or width >= 64
+    else:
+        assert rows * k * n <= SMALL_PRODUCT or rows * k * 16 > SMALL_PRODUCT
 
 
 def test_column_blocks_hold_the_columns_in_order_and_pad_the_last_with_zeros():
@@ -58,7 +64,7 @@ def test_the_weight_stays_whole_as_a_view_unless_float32_on_one_thread(dtype, cu
 
 
 @pytest.mark.parametrize("rows, k, n", [(16, 256, 768), (16, 256, 700), (32, 384, 128),
-                                        (7, 600, 333)])
+                                        (7, 600, 333), (32, 1536, 500)])
 def test_blocks_product_is_the_whole_product(rows, k, n):
     rng = np.random.default_rng(rows + n)
     a = rng.standard_normal((rows, k)).astype(np.float32)
@@ -154,6 +160,19 @@ def test_layers_give_the_same_results_with_and_without_blocks(kind):
            "lstm": lambda b: _lstm(p, b), "rnn": lambda b: _rnn(p, b)}[kind]
     whole, cut = run(False), run(True)
     assert len(whole) == len(cut)
+    for a, b in zip(whole, cut, strict=True):
+        scale = max(float(np.abs(a).max()), 1.0)
+        np.testing.assert_allclose(b, a, rtol=0, atol=2e-5 * scale)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_gives_the_same_results_with_blocks_of_16_columns(reset_after):
+    """A half of shape (c), 32 sequences of 512 units: the backward product (32, 1536) @
+    (1536, 512) is cut into blocks of 16 columns, the forward one into blocks of 32."""
+    p = _inputs(4, 32, 24, 512, 3, seed=5)
+    assert column_blocks(np.ascontiguousarray(p["w_hh"]), 32, True).shape[1:] == (1536, 16)
+    assert column_blocks(np.ascontiguousarray(p["w_hh"].T), 32, True).shape[1:] == (512, 32)
+    whole, cut = _gru(p, False, reset_after), _gru(p, True, reset_after)
     for a, b in zip(whole, cut, strict=True):
         scale = max(float(np.abs(a).max()), 1.0)
         np.testing.assert_allclose(b, a, rtol=0, atol=2e-5 * scale)

@@ -19,9 +19,10 @@ one product per block, each written straight into its columns of ``out``. Every 
 ``out`` is the same dot product as in the whole product, so the blocks change nothing but the
 order BLAS adds in (results agree to rounding, and a run is reproducible bit for bit).
 
-c is the largest multiple of 64 with M K c <= 10^6, or 32 when 64 is too wide. The weight
-stays whole when the product is small already (M K N <= 10^6); when even 32 columns are too
-many (the large shapes, where packing is cheap against the product); in float64, where the
+c is the largest multiple of 64 with M K c <= 10^6, or 32 when 64 is too wide, or 16 when 32
+is. The weight stays whole when the product is small already (M K N <= 10^6); when even 16
+columns are too many (the large shapes, where packing is cheap against the product); in
+float64, where the
 small path was slower; and when the products may use more than one BLAS thread. The small
 path runs on one thread, where a whole product of 32 or more rows is shared between the
 threads (below). So the blocks are cut only where
@@ -45,7 +46,15 @@ on different hours):
     ============================  ==========  ===  ==========  ==========
 
 (16, 128) @ (128, 384), a half of (a), has 786,432 multiply-adds and takes the small path
-whole. With two BLAS threads the blocks took 0.80-1.10 of the whole product's time at (a)
+whole. Blocks of 16 columns serve a long K, as the backward product of a half of (c),
+(32, 1536) @ (1536, 512), whose 32 columns would make 1.57e6 multiply-adds: ``--threads 1
+--shapes r`` gives 0.74 and 0.61 of the whole weight's time in two runs (its forward product,
+in blocks of 32, 0.60 and 0.63), and a training step at (c) went from 954-986 ms to 848-876
+ms. Timed once each, blocks of 16 also took 0.62-0.74 of the whole weight's time at
+(32, 1024) @ (1024, 1024), (24, 2048) @ (2048, 512) and (16, 3072) @ (3072, 1024), and 0.89
+at (64, 512) @ (512, 1536) (the whole batch of (c) on one thread).
+
+With two BLAS threads the blocks took 0.80-1.10 of the whole product's time at (a)
 and (b), and up to 1.24 at larger products ((64, 256) @ (256, 768)): hence the one-thread
 condition.
 
@@ -64,13 +73,15 @@ from .jit import kernel
 SMALL_PRODUCT = 1_000_000
 WIDE = 64
 NARROW = 32
+NARROWEST = 16
 
 
 def block_width(rows: int, k: int, n: int, small: bool) -> int:
     """The column width c of the blocks of a (k, n) weight met by ``rows`` rows at a time:
     ``n`` (one block, the weight whole) unless ``small`` (the dtype takes the small path,
     :func:`takes_small_path`) and rows k n > ``SMALL_PRODUCT``; then the largest multiple of
-    ``WIDE`` with rows k c <= ``SMALL_PRODUCT``, else ``NARROW`` if that fits, else ``n``."""
+    ``WIDE`` with rows k c <= ``SMALL_PRODUCT``, else ``NARROW`` or ``NARROWEST`` if that
+    fits, else ``n``."""
     per_column = max(rows * k, 1)
     if not small or per_column * n <= SMALL_PRODUCT:
         return n
@@ -79,6 +90,8 @@ def block_width(rows: int, k: int, n: int, small: bool) -> int:
         return fits // WIDE * WIDE
     if fits >= NARROW:
         return NARROW
+    if fits >= NARROWEST:
+        return NARROWEST
     return n
 
 
