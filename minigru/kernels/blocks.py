@@ -22,14 +22,13 @@ order BLAS adds in (results agree to rounding, and a run is reproducible bit for
 c is the largest multiple of 64 with M K c <= 10^6, or 32 when 64 is too wide, or 16 when 32
 is. The weight stays whole when the product is small already (M K N <= 10^6); when even 16
 columns are too many (the large shapes, where packing is cheap against the product); in
-float64, where the
-small path was slower; and when the products may use more than one BLAS thread. The small
-path runs on one thread, where a whole product of 32 or more rows is shared between the
-threads (below). So the blocks are cut only where
-the caller's products run on one thread anyway, which is where the time loops of minigru's
-layers run on a 2-core machine (the two directions of a bidirectional layer and the two
-halves of a batch, one thread each: ``minigru/parallel.py``), and where the user asked for one
-thread (``minigru train --threads 1``). On the 2-core machine of ``benchmarks/``
+float64, where the small path was slower; and when the products may use more than one BLAS
+thread. The small path runs on one thread, where a whole product of 32 or more rows is
+shared between the threads (below). So the blocks are cut only where the caller's products
+run on one thread anyway, which is where the time loops of minigru's layers run on a 2-core
+machine (the two directions of a bidirectional layer and the two halves of a batch, one
+thread each: ``minigru/parallel.py``), and where the user asked for one thread (``minigru
+train --threads 1``). On the 2-core machine of ``benchmarks/``
 (``python benchmarks/bench_step_product.py --threads 1 --shapes pqab``: float32, one thread,
 median of 30 rounds of 100 products, time with the blocks / with the weight whole, two runs
 on different hours):
@@ -46,13 +45,14 @@ on different hours):
     ============================  ==========  ===  ==========  ==========
 
 (16, 128) @ (128, 384), a half of (a), has 786,432 multiply-adds and takes the small path
-whole. Blocks of 16 columns serve a long K, as the backward product of a half of (c),
-(32, 1536) @ (1536, 512), whose 32 columns would make 1.57e6 multiply-adds: ``--threads 1
---shapes r`` gives 0.74 and 0.61 of the whole weight's time in two runs (its forward product,
-in blocks of 32, 0.60 and 0.63), and a training step at (c) went from 954-986 ms to 848-876
-ms. Timed once each, blocks of 16 also took 0.62-0.74 of the whole weight's time at
-(32, 1024) @ (1024, 1024), (24, 2048) @ (2048, 512) and (16, 3072) @ (3072, 1024), and 0.89
-at (64, 512) @ (512, 1536) (the whole batch of (c) on one thread).
+whole. Blocks of 16 columns serve a long K, as the backward product of a half of (c), (32,
+1536) @ (1536, 512), whose 32 columns would make 1.57e6 multiply-adds: ``--threads 1
+--shapes r`` gives 0.74 and 0.61 of the whole weight's time in two runs (its forward
+product, in blocks of 32, 0.60 and 0.63), and the training step at (c) from 929 and 949 ms
+to 878 and 872 ms (``bench_rnn.py --shapes c``, the two alternated twice). Timed once each,
+blocks of 16 also took 0.62-0.74 of the whole weight's time at (32, 1024) @ (1024, 1024),
+(24, 2048) @ (2048, 512) and (16, 3072) @ (3072, 1024), and 0.89 at (64, 512) @ (512, 1536)
+(the whole batch of (c) on one thread).
 
 With two BLAS threads the blocks took 0.80-1.10 of the whole product's time at (a)
 and (b), and up to 1.24 at larger products ((64, 256) @ (256, 768)): hence the one-thread
