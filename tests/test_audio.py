@@ -199,19 +199,39 @@ def test_power_to_db_per_block_of_rows():
         audio.power_to_db(m, 1e-10, 20.0, [3, 3])
 
 
-def test_banded_filter_product_equals_the_dense_product():
-    from minigru.kernels.spectrum import banded_mel_power, filter_bands
+@pytest.mark.parametrize("frames", [1, 7, 8, 9, 16, 21])
+def test_banded_filter_product_equals_the_dense_product(frames):
+    """Any number of frames, whole tiles of ``TILE`` frames or not."""
+    from minigru.kernels.spectrum import TILE, banded_mel_power, filter_bands
+    assert TILE == 8
     rng = np.random.default_rng(4)
     fb = audio.mel_filterbank(8000, 256, 20, placement="bins")
     fb[3] = 0.0
-    spec = rng.standard_normal((7, 129)) + 1j * rng.standard_normal((7, 129))
+    spec = rng.standard_normal((frames, 129)) + 1j * rng.standard_normal((frames, 129))
     lo, width, weights = filter_bands(fb)
     assert width[3] == 0 and width.max() < 129
-    mel, total = np.empty((7, 20)), np.empty(7)
+    mel, total = np.empty((frames, 20)), np.empty(frames)
     banded_mel_power(spec, 0.5, lo, width, weights, mel, total)
     power = 0.5 * np.abs(spec) ** 2
     np.testing.assert_allclose(mel, power @ fb.T, rtol=1e-13, atol=1e-300)
     np.testing.assert_allclose(total, power.sum(axis=1), rtol=1e-13)
+
+
+def test_mfcc_reads_a_float64_signal_where_it_lies_and_leaves_it_as_it_was():
+    """One contiguous float64 signal is not copied before framing; the features are those of
+    a copy in another layout (a strided view, which is copied), and the signal is unchanged."""
+    x, sr = SIGNALS["voice16000"]
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    before = x.copy()
+    strided = np.repeat(x, 2)[::2]
+    assert not strided.flags.c_contiguous
+    for preset in (None, "librosa", "kaldi"):
+        a = audio.mfcc(x, sr, preset=preset)
+        np.testing.assert_array_equal(a, audio.mfcc(strided, sr, preset=preset))
+        np.testing.assert_array_equal(a, audio.mfcc_batch([x], sr, preset=preset)[0])
+        np.testing.assert_array_equal(audio.fbank(x, sr, preset=preset),
+                                      audio.fbank(strided, sr, preset=preset))
+    np.testing.assert_array_equal(x, before)
 
 
 @pytest.mark.parametrize("n", range(10))
