@@ -269,12 +269,7 @@ def _stack_signals(signals: Sequence[Any], first_index: int = 0, name: str | Non
     the name ``signals[i]``, or ``name`` for a single signal. One float64 signal laid out
     contiguously is read where it lies: nothing writes into the array returned."""
     label = (lambda i: name) if name is not None else (lambda i: f"signals[{first_index + i}]")
-    arrays = []
-    for i, s in enumerate(signals):
-        a = np.asarray(s)
-        if a.ndim != 1 or a.size == 0 or a.dtype.kind not in "iuf":
-            check_signal(a, label(i))
-        arrays.append(a)
+    arrays = [_shape_checked(s, label(i)) for i, s in enumerate(signals)]
     lengths = np.array([a.size for a in arrays], dtype=np.int64)
     offsets = np.cumsum(lengths) - lengths
     if len(arrays) == 1 and arrays[0].dtype == np.float64 and arrays[0].flags.c_contiguous:
@@ -548,10 +543,11 @@ def fbank(signal: Any, sample_rate: float, preset: str | None = None,
     return _batch([signal], sample_rate, cfg, cepstra=False, name="signal")[0]
 
 
-def _shape_checked(signal: Any) -> np.ndarray:
-    """``signal`` as an array, refused by :func:`check_signal` if it is not a non-empty 1-D
-    array of numbers (its samples are checked, and converted, by ``_stack_signals``)."""
+def _shape_checked(signal: Any, name: str = "signal") -> np.ndarray:
+    """``signal`` as an array, refused by :func:`check_signal` (under ``name``) if it is not
+    a non-empty 1-D array of numbers; its samples are checked, and converted, by
+    ``_stack_signals``."""
     a = np.asarray(signal)
     if a.ndim != 1 or a.size == 0 or a.dtype.kind not in "iuf":
-        check_signal(a, "signal")
+        check_signal(a, name)
     return a
