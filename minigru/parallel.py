@@ -11,8 +11,8 @@ that the two threads keep both cores busy for the whole loop. The same holds for
 passes of the two directions.
 
 A unidirectional layer has no second direction, but its sequences do not interact: two halves
-of the batch (dealt by length, ``ops.recurrent.deal``) are two layers with the same weights
-(``ops.recurrent.BatchHalves``), which can run as a pair the same way. Each half's products
+of the batch (dealt by length, ``ops.pairs.deal``) are two layers with the same weights
+(``ops.pairs.BatchHalves``), which can run as a pair the same way. Each half's products
 have half the rows, and one thread each; a step product of one thread and few rows takes
 OpenBLAS's small-matrix path, or is cut into column blocks that do (``kernels/blocks.py``),
 while the whole batch's product is shared between the BLAS library's threads at every step.

@@ -12,7 +12,8 @@ from . import nn
 from .gradcheck import gradcheck, gradient_errors
 from .nn import functional as F
 from .ops import elementwise as E
-from .ops.recurrent import BatchHalves, GRULayer
+from .ops.pairs import BatchHalves
+from .ops.recurrent import GRULayer
 from .ops.reduce import min as reduce_min
 from .ops.shape import broadcast_to, concat, stack
 from .tensor import Tensor, tensor

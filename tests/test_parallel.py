@@ -311,7 +311,7 @@ def test_batch_halves_return_the_gates_in_batch_order(pairing, count_halves):
 def test_halves_are_dealt_by_length():
     """Sorted longest first and dealt alternately: the halves have nearly the same lengths,
     so neither core waits long for the other."""
-    from minigru.ops.recurrent import deal
+    from minigru.ops.pairs import deal
 
     a, b = deal(np.array([5, 1, 3, 5, 2]))
     np.testing.assert_array_equal(a, [0, 1, 2])  # places 1, 3, 5: lengths 5, 3, 1

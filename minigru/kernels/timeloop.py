@@ -20,7 +20,7 @@ reads dL/dy from the same places of ``dy`` (T, B', W). One direction alone has W
 and y_rows = 0, 1, ..., B-1. The two directions of a bidirectional layer write one (T, B, 2H)
 array, the forward direction at col = 0 and the reverse at col = H, which is the layer's
 output as it is: no copy joins the two directions, and no copy splits its gradient again. The
-two halves of a batch run as a pair (``ops/recurrent.py``, ``BatchHalves``) write the one
+two halves of a batch run as a pair (``ops/pairs.py``, ``BatchHalves``) write the one
 (T, B, H) output of the layer the same way, each half at its own rows, and read dL/dy from
 it: no copy puts the rows back in batch order or deals the gradient out again.
 
