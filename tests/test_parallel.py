@@ -201,24 +201,42 @@ def run_unidirectional(kind: str, dtype: str, shape=(7, 33, 5, 128), reset_after
             + [p.grad for p in model.parameters()]]
 
 
-@pytest.fixture
-def count_halves(monkeypatch):
-    """How many times a BatchHalves node ran its forward."""
+@pytest.fixture(params=["stack", "layers"])
+def node(request, monkeypatch):
+    """Each multi-layer test of halves twice: the stack as one ``StackHalves`` node (what a
+    unidirectional stack whose halves pay runs as), and layer by layer as ``BatchHalves``
+    nodes."""
     from minigru.ops import recurrent
 
+    if request.param == "layers":
+        monkeypatch.setattr(recurrent, "stack_halves_pay", lambda *args: False)
+    return request.param
+
+
+@pytest.fixture
+def count_halves(monkeypatch):
+    """The layers whose batch ran as halves (a ``BatchHalves`` node's layer, or each layer of
+    a ``StackHalves`` node), in the order their forward passes started."""
+    from minigru.ops import pairs
+
     calls = []
-    forward = recurrent.BatchHalves.forward
+    batch_forward, stack_forward = pairs.BatchHalves.forward, pairs.StackHalves.forward
 
-    def counted(*args, **kwargs):
+    def batch(*args, **kwargs):
         calls.append(kwargs["layer"].__name__)
-        return forward(*args, **kwargs)
+        return batch_forward(*args, **kwargs)
 
-    monkeypatch.setattr(recurrent.BatchHalves, "forward", staticmethod(counted))
+    def stack(*args, **kwargs):
+        calls.extend([kwargs["layer"].__name__] * kwargs["num_layers"])
+        return stack_forward(*args, **kwargs)
+
+    monkeypatch.setattr(pairs.BatchHalves, "forward", staticmethod(batch))
+    monkeypatch.setattr(pairs.StackHalves, "forward", staticmethod(stack))
     return calls
 
 
 @pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
-def test_batch_halves_equal_the_whole_layer(pairing, count_halves, kind):
+def test_batch_halves_equal_the_whole_layer(pairing, node, count_halves, kind):
     """Every output and gradient of a model whose layers ran as halves agrees with the whole
     layers to rounding, in float64; the final states and the initial states' gradients keep
     the batch order."""
@@ -235,7 +253,7 @@ def test_batch_halves_equal_the_whole_layer(pairing, count_halves, kind):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * np.abs(b).max())
 
 
-def test_batch_halves_gru_reset_before(pairing, count_halves):
+def test_batch_halves_gru_reset_before(pairing, node, count_halves):
     pairing(True)
     require_pairs()
     halves = run_unidirectional("gru", "float64", reset_after=False)
@@ -247,8 +265,8 @@ def test_batch_halves_gru_reset_before(pairing, count_halves):
 
 
 @pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
-def test_batch_halves_at_once_equal_one_after_the_other_bit_for_bit(pairing, monkeypatch,
-                                                                     kind):
+def test_batch_halves_at_once_equal_one_after_the_other_bit_for_bit(pairing, node,
+                                                                     monkeypatch, kind):
     """The halves run as a pair give the numbers of the halves run in turn with one BLAS
     thread (what a process limited to one thread computes, had it split the batch)."""
     from threadpoolctl import threadpool_limits
@@ -267,7 +285,7 @@ def test_batch_halves_at_once_equal_one_after_the_other_bit_for_bit(pairing, mon
 
 
 @pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
-def test_gradcheck_batch_halves(monkeypatch, count_halves, kind):
+def test_gradcheck_batch_halves(monkeypatch, node, count_halves, kind):
     """Finite differences check every gradient of a small model whose layers are split."""
     from minigru.ops import recurrent
 
@@ -290,7 +308,7 @@ def test_gradcheck_batch_halves(monkeypatch, count_halves, kind):
     assert count_halves
 
 
-def test_batch_halves_return_the_gates_in_batch_order(pairing, count_halves):
+def test_batch_halves_return_the_gates_in_batch_order(pairing, node, count_halves):
     """``return_gates=True`` joins the halves' gate activations; without it they are not
     joined at all (nothing reads them)."""
     mg.manual_seed(9)
@@ -333,3 +351,85 @@ def test_halves_are_dealt_by_length():
 def test_halves_pay_names_a_bad_argument(batch, hidden, gates, name):
     with pytest.raises(mg.InputError, match=f"halves_pay: {name} must be a positive integer"):
         parallel.halves_pay(batch, hidden, gates)
+
+
+def run_stack(kind: str, dtype: str, dropout: float, layers: int = 3) -> tuple[list, float]:
+    """Outputs, final states and every gradient of a ``layers``-layer unidirectional model
+    in training mode, ``dropout`` between its layers drawn from a generator of its own; and
+    the generator's next draw (what the masks left of it)."""
+    T, B, n_in, H = 6, 21, 5, 128
+    mg.manual_seed(12)
+    cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[kind]
+    rng = np.random.default_rng(13)
+    model = cls(n_in, H, num_layers=layers, dtype=dtype, dropout=dropout, rng=rng)
+    model.train()
+    data = np.random.default_rng(14)
+    x = mg.tensor(data.standard_normal((T, B, n_in)), dtype=dtype, requires_grad=True)
+    lengths = np.array([T, 2, T - 1, 1] + [T] * (B - 4))
+    out, state = model(x, lengths=lengths)
+    finals = state if isinstance(state, tuple) else (state,)
+    w = data.standard_normal(out.shape)
+    (mg.sum(out * w) + sum(mg.sum(s * s) for s in finals)).backward()
+    got = [array(t) for t in [out, *finals, x.grad] + [p.grad for p in model.parameters()]]
+    return got, float(rng.random())
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "rnn"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dropout", [0.0, 0.4, 1.0])
+def test_stack_halves_equal_the_layers_as_halves_bit_for_bit(pairing, monkeypatch, kind,
+                                                             dtype, dropout):
+    """A stack run as one ``StackHalves`` node gives the numbers of its layers run one by one
+    as ``BatchHalves`` nodes, bit for bit, with dropout between the layers (the same masks,
+    drawn in the same order from the model's generator) and without."""
+    from minigru.ops import recurrent
+
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden, gates=3: True)
+    stacked, after_stack = run_stack(kind, dtype, dropout)
+    monkeypatch.setattr(recurrent, "stack_halves_pay", lambda *args: False)
+    layered, after_layers = run_stack(kind, dtype, dropout)
+    assert after_stack == after_layers
+    for a, b in zip(stacked, layered, strict=True):
+        assert a.dtype == np.dtype(dtype) and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_stack_meets_the_other_thread_once_each_way(pairing, monkeypatch, count_halves):
+    """Three layers as one ``StackHalves`` node: two pairs (forward and backward), where the
+    layers as ``BatchHalves`` nodes make six."""
+    from minigru.ops import pairs, recurrent
+
+    pairs_run = []
+    run_pair = pairs.run_pair
+
+    def counted(first, second):
+        pairs_run.append(1)
+        return run_pair(first, second)
+
+    monkeypatch.setattr(pairs, "run_pair", counted)
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden, gates=3: True)
+    run_stack("gru", "float32", 0.0)
+    assert len(pairs_run) == 2 and count_halves == ["GRULayer"] * 3
+    monkeypatch.setattr(recurrent, "stack_halves_pay", lambda *args: False)
+    run_stack("gru", "float32", 0.0)
+    assert len(pairs_run) == 2 + 6
+
+
+def test_a_stack_in_evaluation_needs_no_graph(pairing, monkeypatch):
+    """Under ``no_grad`` a stack of halves computes the same outputs as the whole layers and
+    records nothing."""
+    from minigru.ops import recurrent
+
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden, gates=3: True)
+    mg.manual_seed(15)
+    model = nn.GRU(4, 128, num_layers=2, dtype="float64").eval()
+    x = mg.tensor(np.random.default_rng(16).standard_normal((5, 9, 4)), dtype="float64")
+    lengths = np.array([5, 1, 4, 5, 2, 3, 5, 5, 1])
+    with mg.no_grad():
+        out, h_n = model(x, lengths=lengths)
+    assert not out.requires_grad and not h_n.requires_grad
+    monkeypatch.setattr(recurrent, "stack_halves_pay", lambda *args: False)
+    monkeypatch.setattr(recurrent, "halves_pay", lambda batch, hidden, gates=3: False)
+    whole_out, whole_h = model(x, lengths=lengths)
+    np.testing.assert_allclose(out.data, whole_out.data, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(h_n.data, whole_h.data, rtol=1e-12, atol=1e-13)

@@ -119,10 +119,18 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
     x = lift(input)
     if not training or p == 0.0:
         return x
+    return x * dropout_mask(x.shape, p, x.dtype, rng)
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any,
+                 rng: np.random.Generator | None = None) -> np.ndarray:
+    """The factor :func:`dropout` multiplies its input by, for 0 < p <= 1: keep / (1 - p), where
+    keep = (u >= p) for u uniform on [0, 1) of ``shape``, drawn from ``rng`` (or the seeded
+    generator); a 0 of ``dtype`` for p = 1, with nothing drawn."""
     if p == 1.0:
-        return x * np.zeros((), dtype=x.dtype)
-    keep = resolve_rng(rng).random(x.shape) >= p
-    return x * (keep / (1.0 - p)).astype(x.dtype)
+        return np.zeros((), dtype=dtype)
+    keep = resolve_rng(rng).random(shape) >= p
+    return (keep / (1.0 - p)).astype(dtype)
 
 
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,

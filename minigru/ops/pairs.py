@@ -21,6 +21,7 @@ import numpy as np
 
 from ..autograd import Context, Function
 from ..parallel import run_pair
+from .layers import dropout_mask
 
 
 def _c(a: np.ndarray) -> np.ndarray:
@@ -159,6 +160,116 @@ class BatchHalves(Function):
                   for a, b in zip(g_a[1:1 + k], g_b[1:1 + k], strict=True)]
         weights = [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
         return (dx, *states, *weights)
+
+
+class StackHalves(Function):
+    """Every layer of a unidirectional stack with its batch cut in two, each half's whole stack
+    run on one thread: (x, *params_0, ..., *params_{L-1}) -> (y, *rest_0, ..., *rest_{L-1}),
+    where ``params_l`` are layer l's inputs after x in ``layer``'s order (``layer.states``
+    initial states, then w_ih, w_hh, b_ih, b_hh), ``rest_l`` its outputs after y, in batch
+    order, and y (T, B, H) is the top layer's output.
+
+    ``BatchHalves`` applied to each layer in turn meets the other thread once per layer in
+    forward and once in backward, and puts every layer's output (and in backward its dx) back
+    in batch order, only for the next layer to cut it again. The rows of the halves are the
+    same at every layer (:func:`deal` reads only the lengths), so here a half's layer l reads
+    its own layer l-1's (T, B/2, H) output as it lies, and in backward layer l-1 reads layer
+    l's dx as it lies: one hand-off in forward and one in backward for the whole stack, and
+    only y, dx, the final states and their gradients are put in batch order.
+
+    Dropout between layers (``dropout`` p > 0): the mask of layer l's output is drawn for the
+    whole batch before the halves run, from ``rng`` in layer order, as
+    :func:`~minigru.ops.layers.dropout_mask` draws it for ``ops.layers.dropout``, and each
+    half multiplies its rows of it: u = y_l m_l in forward, dL/dy_l = (dL/du) m_l in backward.
+    So the numbers, and what is drawn from ``rng``, are those of the layers run one by one as
+    ``BatchHalves`` with ``dropout`` between them, bit for bit; and the weight gradients are
+    each the sum of the two halves' sums, as there.
+    """
+
+    materialize_grads = False
+
+    @staticmethod
+    def forward(ctx: Context, x, *params, layer: type[Function], num_layers: int,
+                lengths: np.ndarray, dropout: float = 0.0,
+                rng: np.random.Generator | None = None, unread: tuple[int, ...] = (),
+                **options):
+        B, k, L = x.shape[1], layer.states, num_layers
+        per = k + 4
+        groups = [params[i * per:(i + 1) * per] for i in range(L)]
+        halves = deal(lengths)
+        T, H = x.shape[0], groups[0][k + 1].shape[1]
+        masks = [dropout_mask((T, B, H), dropout, x.dtype, rng) if dropout > 0 else None
+                 for _ in range(L - 1)]
+        ctxs = [[Context(layer, ()) for _ in range(L)] for _ in halves]
+        for half in ctxs:
+            half[0].needs_input_grad = (needs_dx(ctx),)
+            for piece in half[1:]:
+                piece.needs_input_grad = (True,)
+        y = np.empty((T, B, H), x.dtype)
+        cuts = [[None if m is None or m.ndim == 0 else m[:, rows] for m in masks]
+                for rows in halves]
+
+        def run(i: int) -> list:
+            rows, outs = halves[i], []
+            inp = np.take(x, rows, axis=1)
+            for l_, group in enumerate(groups):
+                top = l_ == L - 1
+                states = [np.take(s, rows, axis=0) for s in group[:k]]
+                out = layer.forward(ctxs[i][l_], inp, *states, *group[k:],
+                                    lengths=lengths[rows], out=y if top else None,
+                                    rows=rows if top else None, **options)
+                outs.append(out)
+                if not top:
+                    m = masks[l_] if cuts[i][l_] is None else cuts[i][l_]
+                    inp = out[0] if m is None else out[0] * m
+            return outs
+
+        outs_a, outs_b = run_pair(lambda: run(0), lambda: run(1))
+        ctx.save_for_backward(*ctxs)
+        ctx.layer, ctx.halves, ctx.masks = layer, halves, (masks, cuts)
+        rest, metas = [], [(y.shape, y.dtype)]
+        for out_a, out_b in zip(outs_a, outs_b, strict=True):
+            for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes, strict=True)):
+                if i == 0:
+                    continue
+                metas.append((a.shape[:ax] + (B,) + a.shape[ax + 1:], a.dtype))
+                rest.append(np.empty(0, a.dtype) if i in unread
+                            else _batch_order(a, b, halves, ax))
+        ctx.out_meta = metas
+        return (y, *rest)
+
+    @staticmethod
+    def backward(ctx: Context, *grads):
+        ctxs = ctx.saved_tensors
+        layer, halves, (masks, cuts) = ctx.layer, ctx.halves, ctx.masks
+        k, L = layer.states, len(ctxs[0])
+        dy, *rest = _filled(layer, grads, ctx.out_meta)
+        n_rest = len(layer.batch_axes) - 1
+        per_layer = [rest[i * n_rest:(i + 1) * n_rest] for i in range(L)]
+        dy = None if dy is None else _c(dy)
+
+        def cut(i: int, l_: int) -> list:
+            return [None if g is None or g.size == 0 else np.take(g, halves[i], axis=ax)
+                    for g, ax in zip(per_layer[l_], layer.batch_axes[1:], strict=True)]
+
+        def run(i: int) -> list:
+            results: list = [None] * L
+            g = dy
+            for l_ in reversed(range(L)):
+                results[l_] = layer.backward(ctxs[i][l_], g, *cut(i, l_))
+                if l_ > 0:
+                    m = masks[l_ - 1] if cuts[i][l_ - 1] is None else cuts[i][l_ - 1]
+                    g = results[l_][0] if m is None else results[l_][0] * m
+            return results
+
+        res_a, res_b = run_pair(lambda: run(0), lambda: run(1))
+        dx = None if res_a[0][0] is None else _batch_order(res_a[0][0], res_b[0][0], halves, 1)
+        out = [dx]
+        for g_a, g_b in zip(res_a, res_b, strict=True):
+            out += [_batch_order(a, b, halves, 0)
+                    for a, b in zip(g_a[1:1 + k], g_b[1:1 + k], strict=True)]
+            out += [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
+        return tuple(out)
 
 
 def deal(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ from ..parallel import halves_pay, products_on_one_thread
 from ..tensor import Tensor
 from . import layers as L
 from . import shape as S
-from .pairs import BatchHalves, BothDirections, needs_dx
+from .pairs import BatchHalves, BothDirections, StackHalves, needs_dx
 
 
 def _c(a: np.ndarray) -> np.ndarray:
@@ -173,7 +173,9 @@ def recurrent_stack(
     rng: np.random.Generator | None = None,
     gates: list[np.ndarray] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
-    """Run a stack of recurrent layers over time-major input.
+    """Run a stack of recurrent layers over time-major input: layer by layer, or, for a
+    unidirectional stack whose batch halves pay (:func:`stack_halves_pay`), as one
+    ``StackHalves`` node (``ops/pairs.py``), with the same numbers.
 
     Args:
         mode: "GRU", "LSTM", "RNN_TANH" or "RNN_RELU".
@@ -189,6 +191,10 @@ def recurrent_stack(
     Returns:
         (output (T, B, D * H), h_n, c_n or None).
     """
+    if stack_halves_pay(x.shape[1], weights[0][1].shape[1], MODES[mode], num_layers,
+                        bidirectional):
+        return _stack_halves(mode, x, h0, c0, weights, lengths, num_layers,
+                             dropout if training else 0.0, reset_after, rng, gates)
     layer_input = x
     h_list, c_list = [], []
     for layer in range(num_layers):
@@ -203,6 +209,43 @@ def recurrent_stack(
     h_out = S.stack(h_list, axis=0)
     c_out = S.stack(c_list, axis=0) if mode == "LSTM" else None
     return layer_input, h_out, c_out
+
+
+def stack_halves_pay(batch: int, hidden: int, gates: int, num_layers: int,
+                     bidirectional: bool) -> bool:
+    """Whether a stack runs as one ``StackHalves`` node: unidirectional, at least two layers,
+    and halves that pay (:func:`minigru.parallel.halves_pay`; every layer of a stack has the
+    same hidden size, so the rule says the same for each)."""
+    return (not bidirectional and num_layers > 1
+            and halves_pay(batch, hidden, gates))
+
+
+def _stack_halves(mode, x, h0, c0, weights, lengths, num_layers, dropout, reset_after, rng,
+                  gates):
+    """A unidirectional stack of ``num_layers`` layers as one ``StackHalves`` node (its batch
+    cut in two, each half's stack on one core); returns (output, h_n, c_n or None) as
+    :func:`recurrent_stack` does, and appends each layer's gates to ``gates``."""
+    layer: type[Function]
+    if mode == "GRU":
+        layer = GRULayer
+        options = {"reset_after": reset_after, "unread": () if gates is not None else (2,)}
+    elif mode == "LSTM":
+        layer, options = LSTMLayer, {}
+    else:
+        layer, options = RNNLayer, {"relu": mode == "RNN_RELU"}
+    params = []
+    for k in range(num_layers):
+        params += [h0[k]] + ([c0[k]] if mode == "LSTM" else []) + list(weights[k])
+    y, *rest = StackHalves.apply(x, *params, layer=layer, num_layers=num_layers,
+                                 lengths=lengths, dropout=dropout, rng=rng, reverse=False,
+                                 **options)
+    per = len(rest) // num_layers
+    outs = [rest[k * per:(k + 1) * per] for k in range(num_layers)]
+    if gates is not None:
+        gates += [o[1].data for o in outs]
+    h_n = S.stack([o[0] for o in outs], axis=0)
+    c_n = S.stack([o[1] for o in outs], axis=0) if mode == "LSTM" else None
+    return y, h_n, c_n
 
 
 def _both_directions(mode, x, h0, c0, weights, layer, lengths, reset_after, h_list, c_list,
