@@ -17,7 +17,11 @@ have half the rows, and one thread each; a step product of one thread and few ro
 OpenBLAS's small-matrix path, or is cut into column blocks that do (``kernels/blocks.py``),
 while the whole batch's product is shared between the BLAS library's threads at every step.
 This pays where each half's step product still has some work in it, and not for the largest
-layers, whose products the BLAS library shares well. :func:`halves_pay` says when: with at
+layers, whose products the BLAS library shares well. A stack of two or more such layers is one
+node, ``ops.pairs.StackHalves``: each half runs its whole stack on one thread, layer after
+layer, so the stack meets the second thread once in forward and once in backward instead of
+once per layer each way, and no layer's output is put back in batch order only to be cut again
+for the next. :func:`halves_pay` says when: with at
 least 8 sequences, at most 512 units, and (B/2) G H^2 >= 393,216 multiply-adds in a half's
 step product (G gate blocks: 3 for the GRU, 4 for the LSTM, 1 for the RNN; a GRU of 16
 sequences and 128 units is the smallest). ``python benchmarks/bench_halves.py`` measured on
