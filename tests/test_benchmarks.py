@@ -99,3 +99,16 @@ def test_recipe_against_torch_says_what_it_needs():
         assert "Traceback" not in result.stderr
     else:
         pytest.skip("torch is installed: the comparison would run in full")
+
+
+def test_halves_benchmark_times_a_stack_three_ways():
+    """``--layers 2`` adds the stack as one node beside its layers as halves, in one table."""
+    done = run("bench_halves", ["--rounds", "1", "--steps", "1", "--kinds", "gru", "--sizes",
+                                "8x16x5", "--layers", "2"])
+    assert done.returncode == 0, done.stderr
+    assert "a stack of 2 layers" in done.stdout
+    assert "| stack ms | stack / halves |" in done.stdout
+    row = [line for line in done.stdout.splitlines() if line.startswith("| gru | 8 | 16 |")]
+    assert len(row) == 1 and len(row[0].split("|")) == 13
+    bad = run("bench_halves", ["--layers", "0"])
+    assert bad.returncode == 2 and "--layers must be at least 1, got 0" in bad.stderr

@@ -200,14 +200,13 @@ class StackHalves(Function):
         T, H = x.shape[0], groups[0][k + 1].shape[1]
         masks = [dropout_mask((T, B, H), dropout, x.dtype, rng) if dropout > 0 else None
                  for _ in range(L - 1)]
+        cuts = [[_rows_of(m, rows) for m in masks] for rows in halves]
         ctxs = [[Context(layer, ()) for _ in range(L)] for _ in halves]
         for half in ctxs:
             half[0].needs_input_grad = (needs_dx(ctx),)
             for piece in half[1:]:
                 piece.needs_input_grad = (True,)
         y = np.empty((T, B, H), x.dtype)
-        cuts = [[None if m is None or m.ndim == 0 else m[:, rows] for m in masks]
-                for rows in halves]
 
         def run(i: int) -> list:
             rows, outs = halves[i], []
@@ -220,13 +219,13 @@ class StackHalves(Function):
                                     rows=rows if top else None, **options)
                 outs.append(out)
                 if not top:
-                    m = masks[l_] if cuts[i][l_] is None else cuts[i][l_]
+                    m = cuts[i][l_]
                     inp = out[0] if m is None else out[0] * m
             return outs
 
         outs_a, outs_b = run_pair(lambda: run(0), lambda: run(1))
         ctx.save_for_backward(*ctxs)
-        ctx.layer, ctx.halves, ctx.masks = layer, halves, (masks, cuts)
+        ctx.layer, ctx.halves, ctx.masks = layer, halves, cuts
         rest, metas = [], [(y.shape, y.dtype)]
         for out_a, out_b in zip(outs_a, outs_b, strict=True):
             for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes, strict=True)):
@@ -241,7 +240,7 @@ class StackHalves(Function):
     @staticmethod
     def backward(ctx: Context, *grads):
         ctxs = ctx.saved_tensors
-        layer, halves, (masks, cuts) = ctx.layer, ctx.halves, ctx.masks
+        layer, halves, cuts = ctx.layer, ctx.halves, ctx.masks
         k, L = layer.states, len(ctxs[0])
         dy, *rest = _filled(layer, grads, ctx.out_meta)
         n_rest = len(layer.batch_axes) - 1
@@ -258,7 +257,7 @@ class StackHalves(Function):
             for l_ in reversed(range(L)):
                 results[l_] = layer.backward(ctxs[i][l_], g, *cut(i, l_))
                 if l_ > 0:
-                    m = masks[l_ - 1] if cuts[i][l_ - 1] is None else cuts[i][l_ - 1]
+                    m = cuts[i][l_ - 1]
                     g = results[l_][0] if m is None else results[l_][0] * m
             return results
 
@@ -270,6 +269,11 @@ class StackHalves(Function):
                     for a, b in zip(g_a[1:1 + k], g_b[1:1 + k], strict=True)]
             out += [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
         return tuple(out)
+
+
+def _rows_of(mask: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    """A half's rows (axis 1) of a (T, B, H) dropout mask; a 0-d mask (p = 1) or None as it is."""
+    return mask if mask is None or mask.ndim == 0 else mask[:, rows]
 
 
 def deal(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
