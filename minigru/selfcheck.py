@@ -12,7 +12,7 @@ from . import nn
 from .gradcheck import gradcheck, gradient_errors
 from .nn import functional as F
 from .ops import elementwise as E
-from .ops.pairs import BatchHalves
+from .ops.pairs import BatchHalves, StackHalves
 from .ops.recurrent import GRULayer
 from .ops.reduce import min as reduce_min
 from .ops.shape import broadcast_to, concat, stack
@@ -43,6 +43,15 @@ def _halves(x: Tensor, h0: Tensor, *params: Tensor) -> Any:
     y, h_n, _ = BatchHalves.apply(x, h0, *params, layer=GRULayer, lengths=np.array([4, 1, 3]),
                                   reverse=False, reset_after=True)
     return y, h_n
+
+
+def _stack_halves(x: Tensor, *params: Tensor) -> Any:
+    """A 2-layer GRU stack run as two batch halves, each half's stack in turn
+    (``StackHalves``), with a fixed dropout mask between the layers."""
+    y, h_a, _, h_b, _ = StackHalves.apply(
+        x, *params, layer=GRULayer, num_layers=2, lengths=np.array([4, 1, 3]),
+        dropout=0.5, rng=np.random.default_rng(0), reverse=False, reset_after=True)
+    return y, h_a, h_b
 
 
 CAST = "cast (float64 -> float32 -> float64)"
@@ -137,6 +146,9 @@ def checks(rng: np.random.Generator) -> Iterator[tuple[str, Callable[..., Any], 
     yield "GRU layer as two batch halves (lengths)", _halves, [
         _t(rng, 4, 3, 3), _t(rng, 3, 4), _t(rng, 12, 3), _t(rng, 12, 4), _t(rng, 12),
         _t(rng, 12)]
+    yield "GRU stack of 2 layers as two batch halves (lengths, dropout)", _stack_halves, [
+        _t(rng, 4, 3, 3), _t(rng, 3, 4), _t(rng, 12, 3), _t(rng, 12, 4), _t(rng, 12),
+        _t(rng, 12), _t(rng, 3, 4), _t(rng, 12, 4), _t(rng, 12, 4), _t(rng, 12), _t(rng, 12)]
     cell = nn.GRUCell(3, 4).double()
     yield "GRUCell", lambda x, h, *_: cell(x, h), [_t(rng, 2, 3), _t(rng, 2, 4),
                                                  *cell.parameters()]
