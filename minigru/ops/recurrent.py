@@ -7,8 +7,9 @@ and backward run the two directions' kernels at once, one per core
 (:func:`minigru.parallel.run_pair`), writing the layer's (T, B, 2H) output in place, each
 direction its own columns (``kernels/timeloop.py``). A unidirectional layer whose batch is
 large and whose hidden size is small is one ``BatchHalves`` node, which runs the two halves of
-the batch at once the same way (:func:`minigru.parallel.halves_pay` says when). Those nodes
-live in ``ops/pairs.py``.
+the batch at once the same way (:func:`minigru.parallel.halves_pay` says when), and a stack of
+two or more such layers is one ``StackHalves`` node, each half's whole stack on one core.
+Those nodes live in ``ops/pairs.py``.
 """
 
 from __future__ import annotations
