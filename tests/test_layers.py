@@ -186,6 +186,22 @@ def test_dropout_scaling_eval_and_determinism():
     assert np.all(F.dropout(x, 1.0).data == 0)
 
 
+def test_dropout_mask_is_the_factor_dropout_multiplies_by():
+    """``dropout_mask`` draws what ``dropout`` multiplies its input by (the stack of batch
+    halves draws its masks with it), from the same generator state."""
+    from minigru.ops.layers import dropout_mask
+
+    x = mg.tensor(np.linspace(1.0, 2.0, 60).reshape(3, 4, 5), dtype="float32")
+    y = F.dropout(x, 0.3, rng=np.random.default_rng(2))
+    m = dropout_mask((3, 4, 5), 0.3, np.float32, np.random.default_rng(2))
+    assert m.dtype == np.float32 and set(np.unique(m)) <= {0.0, np.float32(1 / 0.7)}
+    np.testing.assert_array_equal(y.data, x.data * m)
+    assert dropout_mask((3, 4), 1.0, np.float64).shape == ()
+    for p in (0.0, -0.1, 1.5):
+        with pytest.raises(mg.InputError, match=f"dropout_mask: p must be in \\(0, 1\\], got {p}"):
+            dropout_mask((2,), p, np.float64)
+
+
 def test_layer_norm():
     rng = np.random.default_rng(7)
     x, w, b = t64(rng, 3, 4), t64(rng, 4), t64(rng, 4)

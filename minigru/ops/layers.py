@@ -126,7 +126,13 @@ def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any,
                  rng: np.random.Generator | None = None) -> np.ndarray:
     """The factor :func:`dropout` multiplies its input by, for 0 < p <= 1: keep / (1 - p), where
     keep = (u >= p) for u uniform on [0, 1) of ``shape``, drawn from ``rng`` (or the seeded
-    generator); a 0 of ``dtype`` for p = 1, with nothing drawn."""
+    generator); a 0 of ``dtype`` for p = 1, with nothing drawn.
+
+    Raises:
+        InputError: p is not in (0, 1].
+    """
+    if not 0.0 < p <= 1.0:
+        raise InputError(f"dropout_mask: p must be in (0, 1], got {p}")
     if p == 1.0:
         return np.zeros((), dtype=dtype)
     keep = resolve_rng(rng).random(shape) >= p
