@@ -21,7 +21,7 @@ layers, whose products the BLAS library shares well. A stack of two or more such
 node, ``ops.pairs.StackHalves``: each half runs its whole stack on one thread, layer after
 layer, so the stack meets the second thread once in forward and once in backward instead of
 once per layer each way, and no layer's output is put back in batch order only to be cut again
-for the next. :func:`halves_pay` says when: with at
+for the next. :func:`halves_pay` says when the halves pay, for a layer or a stack: with at
 least 8 sequences, at most 512 units, and (B/2) G H^2 >= 393,216 multiply-adds in a half's
 step product (G gate blocks: 3 for the GRU, 4 for the LSTM, 1 for the RNN; a GRU of 16
 sequences and 128 units is the smallest). ``python benchmarks/bench_halves.py`` measured on
