@@ -123,7 +123,7 @@ class BatchHalves(Function):
     @staticmethod
     def forward(ctx: Context, x, *params, layer: type[Function], lengths: np.ndarray,
                 unread: tuple[int, ...] = (), **options):
-        B, k = x.shape[1], layer.states
+        k = layer.states
         halves = deal(lengths)
         ctxs = _pieces(ctx, layer)
         y = np.empty(x.shape[:2] + (params[k + 1].shape[1],), x.dtype)
@@ -138,11 +138,8 @@ class BatchHalves(Function):
         out_a, out_b = run_pair(lambda: run(0), lambda: run(1))
         ctx.save_for_backward(*ctxs)
         ctx.layer, ctx.halves = layer, halves
-        ctx.out_meta = [(a.shape[:ax] + (B,) + a.shape[ax + 1:], a.dtype)
-                        for a, ax in zip(out_a, layer.batch_axes, strict=True)]
-        rest = (np.empty(0, a.dtype) if i in unread else _batch_order(a, b, halves, ax)
-                for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes, strict=True))
-                if i > 0)
+        metas, rest = _joined(out_a, out_b, layer, halves, unread)
+        ctx.out_meta = [(y.shape, y.dtype), *metas]
         return (y, *rest)
 
     @staticmethod
@@ -156,10 +153,7 @@ class BatchHalves(Function):
         g_a, g_b = run_pair(lambda: layer.backward(ctx_a, *(c[0] for c in cut)),
                             lambda: layer.backward(ctx_b, *(c[1] for c in cut)))
         dx = None if g_a[0] is None else _batch_order(g_a[0], g_b[0], halves, 1)
-        states = [_batch_order(a, b, halves, 0)
-                  for a, b in zip(g_a[1:1 + k], g_b[1:1 + k], strict=True)]
-        weights = [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
-        return (dx, *states, *weights)
+        return (dx, *_joined_grads(g_a, g_b, k, halves))
 
 
 class StackHalves(Function):
@@ -228,12 +222,9 @@ class StackHalves(Function):
         ctx.layer, ctx.halves, ctx.masks = layer, halves, cuts
         rest, metas = [], [(y.shape, y.dtype)]
         for out_a, out_b in zip(outs_a, outs_b, strict=True):
-            for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes, strict=True)):
-                if i == 0:
-                    continue
-                metas.append((a.shape[:ax] + (B,) + a.shape[ax + 1:], a.dtype))
-                rest.append(np.empty(0, a.dtype) if i in unread
-                            else _batch_order(a, b, halves, ax))
+            layer_metas, layer_rest = _joined(out_a, out_b, layer, halves, unread)
+            metas += layer_metas
+            rest += layer_rest
         ctx.out_meta = metas
         return (y, *rest)
 
@@ -265,10 +256,34 @@ class StackHalves(Function):
         dx = None if res_a[0][0] is None else _batch_order(res_a[0][0], res_b[0][0], halves, 1)
         out = [dx]
         for g_a, g_b in zip(res_a, res_b, strict=True):
-            out += [_batch_order(a, b, halves, 0)
-                    for a, b in zip(g_a[1:1 + k], g_b[1:1 + k], strict=True)]
-            out += [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
+            out += _joined_grads(g_a, g_b, k, halves)
         return tuple(out)
+
+
+def _joined(out_a: Sequence, out_b: Sequence, layer: type[Function],
+            halves: tuple[np.ndarray, np.ndarray], unread: tuple[int, ...]
+            ) -> tuple[list[tuple], list[np.ndarray]]:
+    """A layer's outputs after y from its two halves' outputs: (the whole batch's (shape,
+    dtype) of each, each in batch order along its axis of ``layer.batch_axes``, or an empty
+    array for an output listed in ``unread``)."""
+    B = len(halves[0]) + len(halves[1])
+    metas, arrays = [], []
+    for i, (a, b, ax) in enumerate(zip(out_a, out_b, layer.batch_axes, strict=True)):
+        if i == 0:
+            continue
+        metas.append((a.shape[:ax] + (B,) + a.shape[ax + 1:], a.dtype))
+        arrays.append(np.empty(0, a.dtype) if i in unread else _batch_order(a, b, halves, ax))
+    return metas, arrays
+
+
+def _joined_grads(g_a: Sequence, g_b: Sequence, k: int,
+                  halves: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+    """A layer's gradients after dx from its two halves' (dx, k state gradients, weight
+    gradients): the state gradients in batch order, then each weight gradient as the sum of
+    the two halves' sums."""
+    states = [_batch_order(a, b, halves, 0) for a, b in zip(g_a[1:1 + k], g_b[1:1 + k],
+                                                             strict=True)]
+    return states + [a + b for a, b in zip(g_a[1 + k:], g_b[1 + k:], strict=True)]
 
 
 def _rows_of(mask: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
