@@ -22,6 +22,7 @@ and k = tanh(c') saved by the forward pass:
 
 G is the gradient of both the input and the recurrent pre-activations, so after the loop:
 dW_ih = G^T X, dW_hh = G^T H_prev, db_ih = db_hh = sum G, dx = G W_ih (one product each).
+Each elementwise loop writes one array, so that it is vectorised (``kernels/gru.py``).
 """
 
 from __future__ import annotations
@@ -85,10 +86,12 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, lengths, reverse, y, col, y_
                 cb[j] = gb[H + j] * cb[j] + gb[j] * gb[2 * H + j]
             kb = k[t, b]
             tanh_row(cb, kb, scratch, bits)
+            hb = h[b]
             for j in range(H):
-                hj = gb[3 * H + j] * kb[j]
-                h[b, j] = hj
-                y[t, y_rows[b], col + j] = hj
+                hb[j] = gb[3 * H + j] * kb[j]
+            yb = y[t, y_rows[b], col:col + H]
+            for j in range(H):
+                yb[j] = hb[j]
     return h, c, h_prev, c_prev, gates, k
 
 
@@ -125,18 +128,26 @@ def lstm_backward(dy, col, y_rows, dh_n, dc_n, x, w_ih, w_hh, h_prev, c_prev, ga
             cp = c_prev[t, b]
             dyb = dy[t, y_rows[b], col:col + H]
             ggb = gg[t, b]
+            i, f, g, o = gb[:H], gb[H:2 * H], gb[2 * H:3 * H], gb[3 * H:]
+            dhb, dcb = dh[b], dc[b]
             for j in range(H):
-                i = gb[j]
-                f = gb[H + j]
-                g = gb[2 * H + j]
-                o = gb[3 * H + j]
-                d = dh[b, j] + dyb[j]
-                dc_tot = dc[b, j] + d * o * (one - kb[j] * kb[j])
-                ggb[j] = dc_tot * g * i * (one - i)
-                ggb[H + j] = dc_tot * cp[j] * f * (one - f)
-                ggb[2 * H + j] = dc_tot * i * (one - g * g)
-                ggb[3 * H + j] = d * kb[j] * o * (one - o)
-                dc[b, j] = dc_tot * f
+                dhb[j] += dyb[j]
+            gg_o = ggb[3 * H:]
+            for j in range(H):
+                gg_o[j] = dhb[j] * kb[j] * o[j] * (one - o[j])
+            for j in range(H):
+                dcb[j] += dhb[j] * o[j] * (one - kb[j] * kb[j])
+            gg_i = ggb[:H]
+            for j in range(H):
+                gg_i[j] = dcb[j] * g[j] * i[j] * (one - i[j])
+            gg_f = ggb[H:2 * H]
+            for j in range(H):
+                gg_f[j] = dcb[j] * cp[j] * f[j] * (one - f[j])
+            gg_g = ggb[2 * H:3 * H]
+            for j in range(H):
+                gg_g[j] = dcb[j] * i[j] * (one - g[j] * g[j])
+            for j in range(H):
+                dcb[j] *= f[j]
         n = active_rows(lengths, t, rows)
         back_through_w_hh(gg[t], w_blocks, back, dh, rows, n, False, g_block, back_block)
     dx, dw_ih, dw_hh, db = input_and_weight_grads(gg, x, h_prev, w_ih, lengths, need_dx)
