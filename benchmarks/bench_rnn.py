@@ -19,8 +19,11 @@ per-step outer products, as a careful NumPy user would write it.
 With PyTorch installed (``pip install -e ".[bench]"``: the CPU build of torch 2.13.0), each
 shape also gets ``torch.nn.GRU``/``LSTM``/``RNN`` at the same thread count, float32, timed the
 same way in the same run, and a second table of ratios: minigru's GRU training step over
-torch's GRU and over torch's LSTM, and torch's LSTM over its GRU. torch is never needed by the
-library or the tests.
+torch's GRU and over torch's LSTM, and torch's LSTM over its GRU. The best times of the first
+table are measured a minute or more apart, and this machine's load drifts over minutes, so
+the table also gives each ratio measured in alternated rounds (``--rounds``): minigru's step
+in a block right beside a block of torch's, the median ratio over the rounds and its range.
+torch is never needed by the library or the tests.
 """
 
 from __future__ import annotations
@@ -94,6 +97,34 @@ def best_time(fn, reps: int, budget: float = 10.0) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return min(times)
+
+
+def alternated_ratio(ours, theirs, rounds: int, budget: float = 30.0
+                     ) -> tuple[float, float, float]:
+    """(median, least, greatest) over rounds of (best of a block of ``ours``) / (best of a
+    block of ``theirs``), the two blocks of a round run one right after the other, ours first
+    in even rounds and theirs first in odd ones. The machine's load drifts over seconds and
+    minutes (torch's best step at (a) has measured 25 and 34 ms in runs minutes apart): a
+    ratio of two blocks run together sees the same load on both sides, where the ratio of
+    two best times measured apart sees two. A block is 2-10 runs (about 0.2 s, the first of
+    each mostly the switch from the other's threads); rounds are fewer where they would take
+    more than ``budget`` seconds (at least 3)."""
+    def timed(fn) -> float:
+        t = time.perf_counter()
+        fn()
+        return time.perf_counter() - t
+
+    ours()
+    theirs()
+    t_ours, t_theirs = timed(ours), timed(theirs)
+    block = max(2, min(10, int(0.2 / max(t_ours, t_theirs))))
+    rounds = max(3, min(rounds, int(budget / (block * (t_ours + t_theirs)))))
+    ratios = []
+    for r in range(rounds):
+        pair = (ours, theirs) if r % 2 == 0 else (theirs, ours)
+        best = [min(timed(fn) for _ in range(block)) for fn in pair]
+        ratios.append(best[0] / best[1] if r % 2 == 0 else best[1] / best[0])
+    return float(np.median(ratios)), min(ratios), max(ratios)
 
 
 def peak_rss_added(fn) -> float | None:
@@ -468,7 +499,9 @@ def print_startup(runs: int) -> None:
 
 def measure(kind: str, s: dict, x: np.ndarray, w: np.ndarray, args: argparse.Namespace
             ) -> dict[str, tuple[float, float, float | None]]:
-    """{implementation: (forward seconds, training-step seconds, peak MB added)}."""
+    """{implementation: (forward seconds, training-step seconds, peak MB added)}, and for the
+    GRU with torch installed {"alternated": (ratio to torch's GRU, to torch's LSTM)}, each
+    ratio as ``alternated_ratio`` gives it."""
     model = fused_model(kind, s)
     base = NumpyBaseline(kind, s, np.random.default_rng(1))
     rows = {}
@@ -483,6 +516,11 @@ def measure(kind: str, s: dict, x: np.ndarray, w: np.ndarray, args: argparse.Nam
         forward, train = torch_step(kind, s, args.threads)
         rows["torch"] = (best_time(forward, args.reps), best_time(train, args.reps),
                          peak_rss_added(train))
+        if kind == "gru" and args.rounds > 0:
+            torch_lstm = torch_step("lstm", s, args.threads)[1]
+            ours = lambda: fused_step(model, xt, wt, True)  # noqa: E731
+            rows["alternated"] = tuple(alternated_ratio(ours, other, args.rounds)
+                                       for other in (train, torch_lstm))
     if not s["bi"]:
         cells = make_cells(kind, s)
         short = max(1, s["T"] // 20)
@@ -510,6 +548,9 @@ def main() -> None:
     parser.add_argument("--no-retain", action="store_true",
                         help="leave glibc's default thresholds (what `import minigru` alone "
                              "gives) instead of applying the trainer's runtime setting")
+    parser.add_argument("--rounds", type=int, default=9,
+                        help="rounds of minigru's GRU step alternated with torch's GRU and "
+                             "LSTM steps for the ratio table (0 leaves them out)")
     parser.add_argument("--startup-runs", type=int, default=7,
                         help="processes timed for the start-up tables (median; 0 leaves "
                              "the start-up tables out)")
@@ -548,7 +589,10 @@ def main() -> None:
     print("|" + "---|" * 9)
     for key, s, kind, fl, rows in results:
         t_numpy = rows["numpy"][1]
-        for impl, (tf, tt, mem) in rows.items():
+        for impl, times in rows.items():
+            if impl == "alternated":
+                continue
+            tf, tt, mem = times
             gf = 3 * fl / tt / 1e9
             mem_s = "" if mem is None else f"{mem:.0f}"
             print(f"| {key} B={s['B']} T={s['T']} I={s['I']} H={s['H']} L={s['L']}"
@@ -569,16 +613,26 @@ def ratio_table(results: list, peak: float) -> None:
     print(f"\ntorch {torch.__version__}, {torch.get_num_threads()} threads, float32, training "
           f"step (forward + backward), best of the runs\n")
     print("| shape | minigru GRU ms | torch GRU ms | torch LSTM ms | minigru GRU / torch GRU | "
-          "minigru GRU / torch LSTM | torch LSTM / torch GRU | minigru GRU % of peak |")
-    print("|" + "---|" * 8)
+          "minigru GRU / torch LSTM | torch LSTM / torch GRU | minigru GRU % of peak | "
+          "alternated: / torch GRU | alternated: / torch LSTM |")
+    print("|" + "---|" * 10)
+
+    def spread(r: tuple[float, float, float] | None) -> str:
+        return "" if r is None else f"{r[0]:.2f} ({r[1]:.2f}-{r[2]:.2f})"
+
     for key, _s, kind, fl, rows in results:
         if kind != "gru" or (key, "lstm") not in train:
             continue
         ours, tg = rows["fused"][1], rows["torch"][1]
         tl = train[(key, "lstm")]["torch"][1]
         gf = 3 * fl / ours / 1e9
+        alt = rows.get("alternated", (None, None))
         print(f"| {key} | {ours * 1e3:.1f} | {tg * 1e3:.1f} | {tl * 1e3:.1f} | {ours / tg:.2f} | "
-              f"{ours / tl:.2f} | {tl / tg:.2f} | {100 * gf / peak:.1f} |")
+              f"{ours / tl:.2f} | {tl / tg:.2f} | {100 * gf / peak:.1f} | {spread(alt[0])} | "
+              f"{spread(alt[1])} |")
+    if any("alternated" in rows for *_, rows in results):
+        print("\n(alternated: the median, and the range, over rounds of minigru's GRU step "
+              "timed in a block right beside a block of torch's; ``alternated_ratio``)")
 
 
 if __name__ == "__main__":

@@ -112,3 +112,26 @@ def test_halves_benchmark_times_a_stack_three_ways():
     assert len(row) == 1 and len(row[0].split("|")) == 13
     bad = run("bench_halves", ["--layers", "0"])
     assert bad.returncode == 2 and "--layers must be at least 1, got 0" in bad.stderr
+
+
+def test_alternated_ratio_pairs_blocks_that_ran_together(monkeypatch):
+    """A fake clock: minigru's step takes 1 ms and torch's 3 ms (in binary fractions, so the
+    sums are exact) until the machine's load doubles every step from the second round on.
+    Each round's ratio is still 1/3."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_rnn
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    clock = {"now": 0, "calls": 0}
+
+    def step(units):
+        def run():
+            clock["calls"] += 1
+            clock["now"] += units / 1024 * (2 if clock["calls"] > 24 else 1)
+        return run
+
+    monkeypatch.setattr(bench_rnn.time, "perf_counter", lambda: clock["now"])
+    median, low, high = bench_rnn.alternated_ratio(step(1), step(3), rounds=5)
+    assert (median, low, high) == (1 / 3, 1 / 3, 1 / 3)
+    assert clock["calls"] == 4 + 5 * (10 + 10)    # warm-up, then 5 rounds of two blocks of 10
