@@ -20,10 +20,10 @@ With PyTorch installed (``pip install -e ".[bench]"``: the CPU build of torch 2.
 shape also gets ``torch.nn.GRU``/``LSTM``/``RNN`` at the same thread count, float32, timed the
 same way in the same run, and a second table of ratios: minigru's GRU training step over
 torch's GRU and over torch's LSTM, and torch's LSTM over its GRU. The best times of the first
-table are measured a minute or more apart, and this machine's load drifts over minutes, so
-the table also gives each ratio measured in alternated rounds (``--rounds``): minigru's step
-in a block right beside a block of torch's, the median ratio over the rounds and its range.
-torch is never needed by the library or the tests.
+table are measured seconds to minutes apart, and a shared machine's load drifts from one
+minute to the next, so the table also gives each ratio measured in alternated rounds
+(``--rounds``): minigru's step in a block right beside a block of torch's, the median ratio
+over the rounds and its range. torch is never needed by the library or the tests.
 """
 
 from __future__ import annotations
