@@ -135,3 +135,26 @@ def test_alternated_ratio_pairs_blocks_that_ran_together(monkeypatch):
     median, low, high = bench_rnn.alternated_ratio(step(1), step(3), rounds=5)
     assert (median, low, high) == (1 / 3, 1 / 3, 1 / 3)
     assert clock["calls"] == 4 + 5 * (10 + 10)    # warm-up, then 5 rounds of two blocks of 10
+
+
+def test_recipe_comparison_alternates_the_frameworks_epoch_by_epoch():
+    """minigru's epoch first in even epochs and torch's in odd ones; each framework's own
+    seconds come back in epoch order."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_recipe_torch
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    order = []
+
+    def framework(name, seconds):
+        def epoch(i):
+            order.append((name, i))
+            return seconds * (i + 1)
+        return epoch
+
+    ours, theirs = bench_recipe_torch.train_both(framework("minigru", 1.0),
+                                                 framework("torch", 3.0), 3)
+    assert order == [("minigru", 0), ("torch", 0), ("torch", 1), ("minigru", 1),
+                     ("minigru", 2), ("torch", 2)]
+    assert ours == [1.0, 2.0, 3.0] and theirs == [3.0, 6.0, 9.0]
