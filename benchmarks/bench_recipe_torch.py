@@ -210,8 +210,8 @@ def train_both(ours: Callable[[int], float], theirs: Callable[[int], float],
                epochs: int) -> tuple[list[float], list[float]]:
     """Each framework's seconds for each epoch, the two trained epoch by epoch in turn
     (minigru first in even epochs, torch first in odd ones), so both meet the same load of a
-    shared machine, which drifts over the minutes a run takes. Each trains on its own batches
-    in its own order, so the interleaving changes no number either computes."""
+    shared machine, which drifts over the minutes a run takes. Each framework trains its own
+    model on the plan's batches, so the interleaving changes no number either computes."""
     ours_s, theirs_s = [], []
     for i in range(epochs):
         if i % 2 == 0:
