@@ -31,7 +31,8 @@ Each fold trains the run's models as ``minigru train`` would (``ensemble``: thre
 recordings by default, on the fold's one training set, member k from
 ``member_seed(seed, k)``) and scores their ensemble; each model's own accuracy is printed
 beside it (``--member-data``: each model after the first draws its own validation clips and
-augmented copies).
+augmented copies; ``--member-voices``: with ``mix_synthetic``, each model after the first mixes
+in its own synthetic voices, drawn with ``synthetic.data_seed + k``).
 
 Every answer is the model's own: with a drawn noise floor (``features.floor=noise``), its
 posteriors averaged over the draws of the floor (``floor_draws``, ``minigru.speech.views``),
@@ -282,6 +283,10 @@ def main() -> None:
                    help="each model of an ensemble after the first trains on its own draw "
                         "of the validation clips and the augmented copies (seeded by its "
                         "own seed), where by default the models share the fold's")
+    p.add_argument("--member-voices", action="store_true",
+                   help="with --set mix_synthetic=N, each model of an ensemble after the "
+                        "first mixes in its own N synthetic voices (synthetic.data_seed + k "
+                        "for model k), where by default the models share the run's")
     p.add_argument("--json", default=None, help="write every number here")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a run setting other than the default's (VALUE read as JSON, else "
@@ -300,6 +305,9 @@ def main() -> None:
     base = make_config(settings(args.set, {"data": "fsdd", "data_dir": args.data_dir}))
     if args.epochs:
         base["epochs"] = args.epochs
+    if args.member_voices and not base.get("mix_synthetic"):
+        sys.exit("--member-voices gives each model its own synthetic voices, and needs them "
+                 "mixed in: add --set mix_synthetic=N")
     pipeline = mg.speech.config.pipeline_of(base)
     everything = SpokenDigitFolder(args.data_dir, "all", features=pipeline,
                                    cache_dir=cache_dir())
@@ -331,12 +339,16 @@ def main() -> None:
                 members, probs, member_acc, seconds, epochs = [], [], [], 0.0, []
                 for k in range(ensemble_of(cfg)):
                     k_seed = member_seed(seed, k)
-                    k_fit, k_val = fit, val
+                    k_cfg, k_split = cfg, split
                     if args.member_data and k > 0:
-                        own = speaker_split(everything, s, k_seed)
-                        k_fit = grow_training_set(own["train"], dict(cfg, seed=k_seed),
-                                                  pipeline)
-                        k_val = own["val"]
+                        k_cfg = dict(cfg, seed=k_seed)
+                        k_split = speaker_split(everything, s, k_seed)
+                    if args.member_voices and k > 0:
+                        k_cfg = dict(k_cfg, synthetic=dict(
+                            cfg["synthetic"], data_seed=cfg["synthetic"]["data_seed"] + k))
+                    k_fit = fit if k_cfg is cfg else grow_training_set(k_split["train"],
+                                                                       k_cfg, pipeline)
+                    k_val = k_split["val"]
                     mg.manual_seed(k_seed)
                     member = model_for(cfg, everything.feature_size, 10)
                     r = fit_and_test(member, k_fit, k_val, test, epochs=cfg["epochs"],

@@ -88,6 +88,33 @@ def test_generalisation_benchmark_on_a_few_clips(tmp_path):
                                   "right 0.5,0.7"} for r in rows)
 
 
+def test_generalisation_benchmark_gives_each_model_its_own_voices(tmp_path):
+    """--member-voices: an ensemble of two, the second mixing in its own synthetic voices; it
+    needs voices mixed in, and says so without them."""
+    if not FSDD.is_dir():
+        pytest.skip("../shared/data/fsdd/recordings is not beside the repository")
+    data = tmp_path / "fsdd"
+    data.mkdir()
+    for speaker in ("george", "theo"):
+        for digit in range(10):
+            for take in (0, 1, 2, 3):
+                name = f"{digit}_{speaker}_{take}.wav"
+                (data / name).symlink_to(FSDD / name)
+    common = ["--data-dir", str(data), "--speakers", "theo", "--seeds", "0", "--recipes",
+              "none", "--epochs", "1", "--no-corruptions", "--set", "hidden=8",
+              "--set", "ensemble=2", "--member-voices"]
+    refused = run("bench_generalisation", common)
+    assert refused.returncode != 0
+    assert "--set mix_synthetic=N" in refused.stdout + refused.stderr
+    out = tmp_path / "numbers.json"
+    result = run("bench_generalisation", common + ["--set", "mix_synthetic=2", "--json",
+                                                   str(out)])
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "(56 train" in result.stdout  # 36 of george's clips, 2 synthetic of each digit
+    row = json.loads(out.read_text())["results"]["none"]["theo"][0]
+    assert len(row["members"]) == 2 and sum(map(sum, row["confusion"])) == 40
+
+
 def test_recipe_against_torch_says_what_it_needs():
     """Without torch the comparison stops with a message naming the extra to install."""
     try:
