@@ -135,6 +135,42 @@ def test_time_warps(model, pipeline, clips, labels, rate: int, alphas: list[floa
     return float(np.mean(total.argmax(axis=1) == np.asarray(labels)))
 
 
+FIRST_AVERAGED = 3
+"""The first epoch whose posteriors the averaged rows of ``--curve`` take."""
+
+CURVE_ROWS = {"kept": "the epoch kept (lowest validation loss)",
+              "best": "the best epoch for the held-out voice (an oracle)",
+              "averaged to kept": f"epochs {FIRST_AVERAGED} to the kept one averaged",
+              "averaged": f"epochs {FIRST_AVERAGED} to the last averaged"}
+
+
+def held_out_hook(test, per_epoch: list):
+    """A ``Trainer`` hook that appends the held-out speaker's posteriors after each epoch,
+    read with the weights that are validated (the moving average; with a drawn noise floor,
+    its first draw alone), to ``per_epoch``."""
+    def hook(trainer, row):
+        probs = evaluate(trainer.model, DataLoader(test, 128), 10)["probabilities"]
+        per_epoch.append(probs)
+        row["held_out_accuracy"] = float(np.mean(probs.argmax(axis=1)
+                                                 == np.asarray(test.labels)))
+    return hook
+
+
+def epoch_curve(per_epoch: list, history: list, labels: np.ndarray) -> dict:
+    """The held-out accuracy after each epoch; at the epoch kept (the lowest validation
+    loss) and the best one; and of the posteriors averaged over epochs ``FIRST_AVERAGED``
+    to the kept one and to the last, p(c | x) = (1/n) sum_e p_e(c | x)."""
+    def accuracy(p):
+        return float(np.mean(p.argmax(axis=1) == labels))
+    curve = [accuracy(p) for p in per_epoch]
+    kept = int(np.argmin([row["val_loss"] for row in history]))
+    start = min(FIRST_AVERAGED - 1, kept)
+    return {"accuracy": curve, "kept epoch": kept + 1, "kept": curve[kept],
+            "best epoch": int(np.argmax(curve)) + 1, "best": max(curve),
+            "averaged to kept": accuracy(np.mean(per_epoch[start:kept + 1], axis=0)),
+            "averaged": accuracy(np.mean(per_epoch[start:], axis=0))}
+
+
 def takes_of(everything) -> np.ndarray:
     """The take of each FSDD clip: 7 for ``3_theo_7.wav``."""
     return np.array([int(n.rsplit("_", 1)[1].split(".")[0]) for n in everything.names])
@@ -268,6 +304,10 @@ def main() -> None:
     p.add_argument("--tta", type=float, nargs="+", default=None, metavar="ALPHA",
                    help="also score the held-out speaker with posteriors averaged over these "
                         "frequency scalings (test-time augmentation), e.g. 0.9 1.0 1.1")
+    p.add_argument("--curve", action="store_true",
+                   help="also score the held-out speaker after every epoch of each fold's "
+                        "first model, and compare the epoch kept by validation with the "
+                        "best epoch for the held-out voice and with the epochs averaged")
     p.add_argument("--enrol", type=int, nargs="+", default=None, metavar="K",
                    help="also adapt each fold's model to K clips per digit (1-5) of the "
                         "held-out speaker and score it on the speaker's other clips")
@@ -351,6 +391,8 @@ def main() -> None:
                     k_val = k_split["val"]
                     mg.manual_seed(k_seed)
                     member = model_for(cfg, everything.feature_size, 10)
+                    per_epoch: list[np.ndarray] = []
+                    hook = held_out_hook(test, per_epoch) if args.curve and k == 0 else None
                     r = fit_and_test(member, k_fit, k_val, test, epochs=cfg["epochs"],
                                      lr=cfg["lr"], seed=k_seed, batch_size=cfg["batch_size"],
                                      patience=cfg["patience"], clip=cfg["clip"],
@@ -358,7 +400,9 @@ def main() -> None:
                                      ema=ema_of(cfg), weight_decay=cfg["weight_decay"],
                                      weight_noise=cfg["weight_noise"],
                                      views=[speaker_split(e, s, seed)["test"]
-                                            for e in readings[1:]])
+                                            for e in readings[1:]], on_epoch=hook)
+                    if hook is not None:
+                        curve = epoch_curve(per_epoch, r["history"], np.asarray(test.labels))
                     members.append(member)
                     probs.append(r["probabilities"])
                     member_acc.append(r["test_accuracy"])
@@ -378,6 +422,8 @@ def main() -> None:
                        "train_seconds": r["train_seconds"],
                        "n_train": len(fit), "epochs": r["epochs"],
                        "confusion": confusion.tolist()}
+                if args.curve:
+                    row["curve"] = curve
                 if len(draws) > 1:
                     row["first draw"] = evaluate(model, DataLoader(test, 128), 10)["accuracy"]
                 clips = [raw[n] for n in test.names]
@@ -403,6 +449,10 @@ def main() -> None:
                 results.setdefault(recipe, {}).setdefault(s, []).append(row)
                 posteriors.setdefault(recipe, {}).setdefault(s, []).append(r["probabilities"])
                 tta = f", warps averaged {row['tta']:.4f}" if args.tta else ""
+                if args.curve:
+                    tta += (f"; first model's epoch kept {curve['kept epoch']} "
+                            f"{curve['kept']:.4f}, best for the voice {curve['best epoch']} "
+                            f"{curve['best']:.4f}")
                 enrol = "".join(f", {k} per digit {row['enrol'][str(k)]:.4f}"
                                 for k in args.enrol or [])
                 enrol = f"; takes 5-49 {row['enrol']['0']:.4f}{enrol}" if enrol else ""
@@ -437,6 +487,13 @@ def main() -> None:
             print(f"| {recipe}, warps {args.tta} averaged | " + " | ".join(cells) +
                   f" | **{100 * np.mean(list(tta.values())):.1f}** | "
                   f"{100 * min(tta.values()):.1f} |")
+        if args.curve:
+            for key, what in CURVE_ROWS.items():
+                got = {s: np.mean([r["curve"][key] for r in per[s]]) for s in per}
+                cells = [f"{100 * got[s]:.1f}" for s in speakers]
+                print(f"| {recipe}, the first model: {what} | " + " | ".join(cells) +
+                      f" | **{100 * np.mean(list(got.values())):.1f}** | "
+                      f"{100 * min(got.values()):.1f} |")
         if len(args.seeds) > 1:
             ens = {s: float(np.mean(np.mean(posteriors[recipe][s], axis=0).argmax(axis=1)
                                     == labels_of[s])) for s in per}
@@ -460,7 +517,8 @@ def main() -> None:
         names = [k for k in next(iter(next(iter(results.values())).values()))[0]
                  if k not in ("loso", "members", "train_seconds", "n_train", "epochs",
                                 "ensemble",
-                                "tta", "confusion", "changed", "enrol", "self", "first draw")]
+                                "tta", "confusion", "changed", "enrol", "self", "first draw",
+                                "curve")]
         print("\nCorruptions of the held-out speaker's clips (accuracy, mean over speakers and "
               "seeds; in brackets, the answers that differ from the clean clip's, of all the "
               "clips scored)\n")

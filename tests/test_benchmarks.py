@@ -88,9 +88,10 @@ def test_generalisation_benchmark_on_a_few_clips(tmp_path):
                                   "right 0.5,0.7"} for r in rows)
 
 
-def test_generalisation_benchmark_gives_each_model_its_own_voices(tmp_path):
+def test_generalisation_benchmark_member_voices_and_epoch_curve(tmp_path):
     """--member-voices: an ensemble of two, the second mixing in its own synthetic voices; it
-    needs voices mixed in, and says so without them."""
+    needs voices mixed in, and says so without them. --curve: the first model's held-out
+    accuracy after every epoch, whose kept epoch is the model the fold scores."""
     if not FSDD.is_dir():
         pytest.skip("../shared/data/fsdd/recordings is not beside the repository")
     data = tmp_path / "fsdd"
@@ -101,8 +102,8 @@ def test_generalisation_benchmark_gives_each_model_its_own_voices(tmp_path):
                 name = f"{digit}_{speaker}_{take}.wav"
                 (data / name).symlink_to(FSDD / name)
     common = ["--data-dir", str(data), "--speakers", "theo", "--seeds", "0", "--recipes",
-              "none", "--epochs", "1", "--no-corruptions", "--set", "hidden=8",
-              "--set", "ensemble=2", "--member-voices"]
+              "none", "--epochs", "3", "--no-corruptions", "--set", "hidden=8",
+              "--set", "ensemble=2", "--set", "patience=null", "--member-voices", "--curve"]
     refused = run("bench_generalisation", common)
     assert refused.returncode != 0
     assert "--set mix_synthetic=N" in refused.stdout + refused.stderr
@@ -111,8 +112,15 @@ def test_generalisation_benchmark_gives_each_model_its_own_voices(tmp_path):
                                                    str(out)])
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "(56 train" in result.stdout  # 36 of george's clips, 2 synthetic of each digit
+    assert "| none, the first model: the best epoch for the held-out voice (an oracle) |" \
+        in result.stdout
     row = json.loads(out.read_text())["results"]["none"]["theo"][0]
     assert len(row["members"]) == 2 and sum(map(sum, row["confusion"])) == 40
+    curve = row["curve"]
+    assert len(curve["accuracy"]) == 3 and 1 <= curve["kept epoch"] <= 3
+    assert curve["kept"] == curve["accuracy"][curve["kept epoch"] - 1] == row["members"][0]
+    assert curve["best"] == max(curve["accuracy"])
+    assert all(0 <= curve[k] <= 1 for k in ("averaged", "averaged to kept"))
 
 
 def test_recipe_against_torch_says_what_it_needs():

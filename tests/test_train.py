@@ -272,3 +272,42 @@ def test_cosine_schedule_follows_its_formula_and_is_recorded(tmp_path):
     with pytest.raises(config.ConfigError, match="schedule"):
         run.make_trainer(model, data["train"], data["val"], lr=0.01, seed=0, batch_size=8,
                          epochs=3, patience=None, clip=None, schedule="linear")
+
+
+def test_on_epoch_sees_the_validated_weights_and_its_numbers_are_kept(tmp_path):
+    """``on_epoch(trainer, row)`` runs once per epoch, while the model holds the moving
+    average that validation scores (evaluating the validation set in the hook gives the
+    epoch's ``val_loss`` exactly), training then goes on from the raw weights, and what the
+    hook adds to ``row`` is in ``history`` and the run's metrics."""
+    data = datasets.make_datasets(config.make_config(TINY))
+    cfg = config.make_config(dict(TINY, dropout=0.0))
+    calls = []
+
+    def train(hook, run_dir=None):
+        mg.manual_seed(5)
+        model = models.model_for(cfg, data["train"].feature_size, 10)
+        trainer = run.make_trainer(model, data["train"], data["val"], lr=0.003, seed=0,
+                                   batch_size=8, epochs=3, patience=None, clip=5.0,
+                                   ema=0.9, run_dir=run_dir, on_epoch=hook)
+        trainer.fit()
+        return trainer
+
+    def hook(trainer, row):
+        scored = mg.training.evaluate(trainer.model, mg.data.DataLoader(data["val"], 64), 10)
+        calls.append((row["epoch"], scored["loss"], row["val_loss"]))
+        row["held_out_accuracy"] = scored["accuracy"]
+
+    trainer = train(hook, tmp_path / "hooked")
+    assert [c[0] for c in calls] == [1, 2, 3]
+    for _, loss, val_loss in calls:
+        assert loss == pytest.approx(val_loss, rel=1e-12)
+    assert all("held_out_accuracy" in row for row in trainer.history)
+    metrics = trainer.files.read_metrics()
+    assert [m["held_out_accuracy"] for m in metrics] == \
+        [row["held_out_accuracy"] for row in trainer.history]
+    plain = train(None)
+    for name, value in plain.model.state_dict().items():
+        np.testing.assert_array_equal(trainer.model.state_dict()[name], value)
+    with pytest.raises(ValueError, match="on_epoch"):
+        Trainer(plain.model, mg.optim.SGD(plain.model.parameters(), lr=0.1),
+                mg.data.DataLoader(data["train"], 8), None, 10, on_epoch="print")

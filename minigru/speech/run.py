@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +55,17 @@ def new_run_dir(base: str | os.PathLike[str], cfg: dict[str, Any]) -> RunFolder:
     return RunFolder.unique(base, run_name(cfg))
 
 
+EpochHook = Callable[[Trainer, dict[str, float]], None]
+"""``on_epoch(trainer, row)``, called after each epoch (see ``Trainer``)."""
+
+
 def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset | None, *, lr: float,
                  seed: int, batch_size: int, epochs: int, patience: int | None,
                  clip: float | None, schedule: str | None = None,
                  run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = True,
                  log: Any = None, ema: float = 0.0, weight_decay: float = 0.0,
-                 weight_noise: float = 0.0) -> Trainer:
+                 weight_noise: float = 0.0, on_epoch: EpochHook | None = None) -> Trainer:
     """Adam (AdamW with ``weight_decay`` > 0), a shuffled length-bucketed loader seeded by
     ``seed``, a validation loader (none for ``val=None``: no best epoch is picked, and the
     weights after the last epoch are the result), a learning-rate ``schedule`` (None:
@@ -69,7 +73,7 @@ def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset | None, *
     ``lr (1 + cos(pi e / epochs)) / 2`` in epoch e), (with ``ema`` > 0) a moving average of
     the weights with that decay, which validation and the kept weights use, and (with
     ``weight_noise`` > 0) gradients taken at weights perturbed by noise of that standard
-    deviation.
+    deviation. ``on_epoch(trainer, row)`` is called after each epoch (``Trainer``'s hook).
     """
     optimizer = AdamW(model.parameters(), lr=lr, weight_decay=weight_decay) \
         if weight_decay else Adam(model.parameters(), lr=lr)
@@ -84,7 +88,7 @@ def make_trainer(model: Module, train: ArrayDataset, val: ArrayDataset | None, *
     val_loader = None if val is None else DataLoader(val, EVAL_BATCH)
     return Trainer(model, optimizer, loader, val_loader, len(train.classes),
                    scheduler, clip, epochs, patience, run_dir, config, quiet, log,
-                   ema=ema or None, weight_noise=weight_noise or None)
+                   ema=ema or None, weight_noise=weight_noise or None, on_epoch=on_epoch)
 
 
 def train_run(cfg: dict[str, Any], run_dir: str | os.PathLike[str], resume: bool = False,
@@ -192,8 +196,8 @@ def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: Ar
                  epochs: int = 20, lr: float = 0.003, seed: int = 0, batch_size: int = 32,
                  patience: int | None = 6, clip: float | None = 5.0,
                  schedule: str | None = None, ema: float = 0.0, weight_decay: float = 0.0,
-                 weight_noise: float = 0.0, views: Sequence[ArrayDataset] = ()
-                 ) -> dict[str, Any]:
+                 weight_noise: float = 0.0, views: Sequence[ArrayDataset] = (),
+                 on_epoch: EpochHook | None = None) -> dict[str, Any]:
     """Train ``model`` in memory (no run folder), keep the best validation epoch, test it.
     ``schedule`` is the learning rate's course, as in :func:`make_trainer` (``"plateau"`` is
     what :func:`train_run` uses by default); ``ema`` > 0 validates and keeps a moving average
@@ -201,7 +205,8 @@ def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: Ar
     > 0 takes each step's gradient at weights perturbed by Gaussian noise of that standard
     deviation. ``views`` are further readings of the test set (the same clips in the same
     order: the other draws of a noise floor, ``minigru.speech.views.split_views``), whose
-    posteriors the test averages with ``test``'s.
+    posteriors the test averages with ``test``'s. ``on_epoch(trainer, row)`` is called after
+    each epoch (``Trainer``'s hook).
 
     Returns test accuracy and loss, the confusion matrix, the test posteriors
     (``probabilities``, in the test set's order), the history, and seconds of training.
@@ -209,7 +214,8 @@ def fit_and_test(model: Module, train: ArrayDataset, val: ArrayDataset, test: Ar
     mg_random.manual_seed(seed)
     trainer = make_trainer(model, train, val, lr=lr, seed=seed, batch_size=batch_size,
                            epochs=epochs, patience=patience, clip=clip, schedule=schedule,
-                           ema=ema, weight_decay=weight_decay, weight_noise=weight_noise)
+                           ema=ema, weight_decay=weight_decay, weight_noise=weight_noise,
+                           on_epoch=on_epoch)
     trainer.fit()
     if trainer.best_state is not None:
         model.load_state_dict(trainer.best_state)

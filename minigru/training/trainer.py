@@ -80,6 +80,11 @@ class Trainer:
             for each step's forward and backward pass (``nn.WeightNoise``, Graves 2011): the
             gradient is taken at ``w + eps`` and the update applied to the clean ``w``, so
             validation and the kept weights are never perturbed. None or 0: no noise.
+        on_epoch: called as ``on_epoch(trainer, row)`` after each epoch's validation, while
+            the model holds the weights that are validated (the moving average when there is
+            one); ``row`` is the epoch's line of ``history``, and what the call adds to it
+            is kept there and in the run's metrics (for example a held-out set's accuracy
+            after every epoch). None: nothing is called.
     """
 
     def __init__(self, model: Module, optimizer: Optimizer, train_loader: DataLoader,
@@ -88,7 +93,8 @@ class Trainer:
                  patience: int | None = None, run_dir: str | os.PathLike[str] | None = None,
                  config: dict[str, Any] | None = None, quiet: bool = False,
                  log: Callable[[str], None] | None = print, ema: float | None = None,
-                 weight_noise: float | None = None) -> None:
+                 weight_noise: float | None = None,
+                 on_epoch: Callable[[Trainer, dict[str, float]], None] | None = None) -> None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise InputError(f"Trainer: epochs must be a positive integer, got {epochs!r}")
         if patience is not None and (not isinstance(patience, int) or isinstance(patience, bool)
@@ -103,6 +109,9 @@ class Trainer:
                                              and 0 <= weight_noise < math.inf):
             raise InputError(f"Trainer: weight_noise must be None or a standard deviation >= 0, "
                              f"got {weight_noise!r}")
+        if on_epoch is not None and not callable(on_epoch):
+            raise InputError(f"Trainer: on_epoch must be None or a function of (trainer, row), "
+                             f"got {on_epoch!r}")
         self.model, self.optimizer = model, optimizer
         self.ema = (ExponentialMovingAverage(model.parameters(), ema) if ema else None)
         self.noise = WeightNoise(model.parameters(), weight_noise) if weight_noise else None
@@ -112,7 +121,7 @@ class Trainer:
         self.run_dir = None if run_dir is None else Path(run_dir)
         self.files = None if run_dir is None else RunFolder(run_dir)
         self.config = config or {}
-        self.quiet, self.log = quiet, log
+        self.quiet, self.log, self.on_epoch = quiet, log, on_epoch
         self.history: list[dict[str, float]] = []
         self.best: dict[str, Any] = {"epoch": 0, "val_loss": math.inf, "val_accuracy": 0.0}
         self.bad_epochs = 0
@@ -260,6 +269,9 @@ class Trainer:
                              self.files.best)
                 else:
                     self.bad_epochs += 1
+        if self.on_epoch is not None:
+            with self._evaluated_weights():
+                self.on_epoch(self, row)
         if self.scheduler is not None:
             if hasattr(self.scheduler, "patience"):
                 self.scheduler.step(row.get("val_loss", row["train_loss"]))
