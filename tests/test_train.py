@@ -277,10 +277,11 @@ def test_cosine_schedule_follows_its_formula_and_is_recorded(tmp_path):
 def test_on_epoch_sees_the_validated_weights_and_its_numbers_are_kept(tmp_path):
     """``on_epoch(trainer, row)`` runs once per epoch, while the model holds the moving
     average that validation scores (evaluating the validation set in the hook gives the
-    epoch's ``val_loss`` exactly), training then goes on from the raw weights, and what the
-    hook adds to ``row`` is in ``history`` and the run's metrics."""
+    epoch's ``val_loss`` exactly), training then goes on from the raw weights and the global
+    generator as they were (the hook's unseeded loader draws from it, and dropout draws from
+    it after), and what the hook adds to ``row`` is in ``history`` and the run's metrics."""
     data = datasets.make_datasets(config.make_config(TINY))
-    cfg = config.make_config(dict(TINY, dropout=0.0))
+    cfg = config.make_config(dict(TINY, dropout=0.3))
     calls = []
 
     def train(hook, run_dir=None):
@@ -294,6 +295,7 @@ def test_on_epoch_sees_the_validated_weights_and_its_numbers_are_kept(tmp_path):
 
     def hook(trainer, row):
         scored = mg.training.evaluate(trainer.model, mg.data.DataLoader(data["val"], 64), 10)
+        mg.random.default_rng().normal(size=3)
         calls.append((row["epoch"], scored["loss"], row["val_loss"]))
         row["held_out_accuracy"] = scored["accuracy"]
 

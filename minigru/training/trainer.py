@@ -84,7 +84,10 @@ class Trainer:
             the model holds the weights that are validated (the moving average when there is
             one); ``row`` is the epoch's line of ``history``, and what the call adds to it
             is kept there and in the run's metrics (for example a held-out set's accuracy
-            after every epoch). None: nothing is called.
+            after every epoch). The global generator (``mg.random``) is put back as it was
+            after the call, so a hook that draws from it, as a ``DataLoader`` made without a
+            seed does, leaves the training that follows as it would have been. None: nothing
+            is called.
     """
 
     def __init__(self, model: Module, optimizer: Optimizer, train_loader: DataLoader,
@@ -270,8 +273,10 @@ class Trainer:
                 else:
                     self.bad_epochs += 1
         if self.on_epoch is not None:
+            draws = mg_random.get_rng_state()
             with self._evaluated_weights():
                 self.on_epoch(self, row)
+            mg_random.set_rng_state(draws)
         if self.scheduler is not None:
             if hasattr(self.scheduler, "patience"):
                 self.scheduler.step(row.get("val_loss", row["train_loss"]))
