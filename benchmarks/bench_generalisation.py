@@ -144,26 +144,32 @@ CURVE_ROWS = {"kept": "the epoch kept (lowest validation loss)",
               "averaged": f"epochs {FIRST_AVERAGED} to the last averaged"}
 
 
-def held_out_hook(test, per_epoch: list):
+def held_out_hook(test, seen: dict):
     """A ``Trainer`` hook that appends the held-out speaker's posteriors after each epoch,
     read with the weights that are validated (the moving average; with a drawn noise floor,
-    its first draw alone), to ``per_epoch``."""
+    its first draw alone), to ``seen["posteriors"]``, and keeps the trainer's best epoch so
+    far in ``seen["kept"]``."""
+    seen["posteriors"] = []
+
     def hook(trainer, row):
         probs = evaluate(trainer.model, DataLoader(test, 128), 10)["probabilities"]
-        per_epoch.append(probs)
+        seen["posteriors"].append(probs)
+        seen["kept"] = trainer.best["epoch"]
         row["held_out_accuracy"] = float(np.mean(probs.argmax(axis=1)
                                                  == np.asarray(test.labels)))
     return hook
 
 
-def epoch_curve(per_epoch: list, history: list, labels: np.ndarray) -> dict:
-    """The held-out accuracy after each epoch; at the epoch kept (the lowest validation
-    loss) and the best one; and of the posteriors averaged over epochs ``FIRST_AVERAGED``
-    to the kept one and to the last, p(c | x) = (1/n) sum_e p_e(c | x)."""
+def epoch_curve(seen: dict, labels: np.ndarray) -> dict:
+    """From ``held_out_hook``'s record: the held-out accuracy after each epoch; at the epoch
+    the trainer kept (the lowest validation loss) and the best one; and of the posteriors
+    averaged over epochs ``FIRST_AVERAGED`` to the kept one and to the last,
+    p(c | x) = (1/n) sum_e p_e(c | x)."""
     def accuracy(p):
         return float(np.mean(p.argmax(axis=1) == labels))
+    per_epoch = seen["posteriors"]
     curve = [accuracy(p) for p in per_epoch]
-    kept = int(np.argmin([row["val_loss"] for row in history]))
+    kept = seen["kept"] - 1
     start = min(FIRST_AVERAGED - 1, kept)
     return {"accuracy": curve, "kept epoch": kept + 1, "kept": curve[kept],
             "best epoch": int(np.argmax(curve)) + 1, "best": max(curve),
@@ -391,8 +397,8 @@ def main() -> None:
                     k_val = k_split["val"]
                     mg.manual_seed(k_seed)
                     member = model_for(cfg, everything.feature_size, 10)
-                    per_epoch: list[np.ndarray] = []
-                    hook = held_out_hook(test, per_epoch) if args.curve and k == 0 else None
+                    seen: dict = {}
+                    hook = held_out_hook(test, seen) if args.curve and k == 0 else None
                     r = fit_and_test(member, k_fit, k_val, test, epochs=cfg["epochs"],
                                      lr=cfg["lr"], seed=k_seed, batch_size=cfg["batch_size"],
                                      patience=cfg["patience"], clip=cfg["clip"],
@@ -402,7 +408,7 @@ def main() -> None:
                                      views=[speaker_split(e, s, seed)["test"]
                                             for e in readings[1:]], on_epoch=hook)
                     if hook is not None:
-                        curve = epoch_curve(per_epoch, r["history"], np.asarray(test.labels))
+                        curve = epoch_curve(seen, np.asarray(test.labels))
                     members.append(member)
                     probs.append(r["probabilities"])
                     member_acc.append(r["test_accuracy"])
@@ -448,9 +454,9 @@ def main() -> None:
                                                   args.self_adapt)
                 results.setdefault(recipe, {}).setdefault(s, []).append(row)
                 posteriors.setdefault(recipe, {}).setdefault(s, []).append(r["probabilities"])
-                tta = f", warps averaged {row['tta']:.4f}" if args.tta else ""
+                notes = f", warps averaged {row['tta']:.4f}" if args.tta else ""
                 if args.curve:
-                    tta += (f"; first model's epoch kept {curve['kept epoch']} "
+                    notes += (f"; first model's epoch kept {curve['kept epoch']} "
                             f"{curve['kept']:.4f}, best for the voice {curve['best epoch']} "
                             f"{curve['best']:.4f}")
                 enrol = "".join(f", {k} per digit {row['enrol'][str(k)]:.4f}"
@@ -463,7 +469,7 @@ def main() -> None:
                 if len(member_acc) > 1:
                     enrol = (" (members " + ", ".join(f"{a:.4f}" for a in member_acc) + ")"
                              + enrol)
-                print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{tta}{enrol} "
+                print(f"  {recipe:>6} seed {seed} {s:>9}: {r['test_accuracy']:.4f}{notes}{enrol} "
                       f"({len(fit)} train, {time.time() - t0:.0f} s)", flush=True)
     print(f"\nLeave one speaker out ({time.time() - started:.0f} s in all)\n")
     header = ["recipe"] + speakers + ["mean", "worst"]

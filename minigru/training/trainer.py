@@ -274,9 +274,11 @@ class Trainer:
                     self.bad_epochs += 1
         if self.on_epoch is not None:
             draws = mg_random.get_rng_state()
-            with self._evaluated_weights():
-                self.on_epoch(self, row)
-            mg_random.set_rng_state(draws)
+            try:
+                with self._evaluated_weights():
+                    self.on_epoch(self, row)
+            finally:
+                mg_random.set_rng_state(draws)
         if self.scheduler is not None:
             if hasattr(self.scheduler, "patience"):
                 self.scheduler.step(row.get("val_loss", row["train_loss"]))
