@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from minigru.audio import augment as A
 from minigru.audio.endpoint import speech_bounds
+from minigru.audio.lpc import lpc_envelopes
 
 SR = 8000
 
@@ -116,6 +117,65 @@ def test_gain_dc_and_shift():
     np.testing.assert_array_equal(A.time_shift(x, -2), [0.3, 0.4, 0, 0])
     np.testing.assert_array_equal(A.time_shift(x, 9), [0, 0, 0, 0])
     np.testing.assert_array_equal(A.time_shift(x, 0), x)
+
+
+def vowel(f0: float, seconds: float = 1.0, sr: int = SR) -> np.ndarray:
+    """A pulse train at ``f0`` through resonators at 700, 1200 and 2600 Hz."""
+    from scipy.signal import lfilter
+
+    pulses = np.zeros(int(seconds * sr))
+    pulses[::int(round(sr / f0))] = 1.0
+    a = np.array([1.0])
+    for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
+        r = np.exp(-np.pi * bandwidth / sr)
+        a = np.convolve(a, [1.0, -2 * r * np.cos(2 * np.pi * freq / sr), r * r])
+    return lfilter([1.0], a, pulses)
+
+
+def f0_hz(x: np.ndarray, sr: int = SR) -> float:
+    middle = x[x.size // 8:-x.size // 8]
+    r = np.correlate(middle, middle, mode="full")[middle.size - 1:]
+    low, high = sr // 400, sr // 60
+    return sr / (low + int(np.argmax(r[low:high])))
+
+
+def formants_hz(x: np.ndarray, sr: int = SR) -> np.ndarray:
+    """The pole frequencies of the envelope in the middle of ``x``, sharpest three."""
+    envelopes, _ = lpc_envelopes(x, sr, order=10)
+    poles = [z for z in np.roots(envelopes[len(envelopes) // 2]) if z.imag > 0]
+    poles = sorted(poles, key=abs)[-3:]
+    return np.sort(np.angle(poles) * sr / (2 * np.pi))
+
+
+@pytest.mark.parametrize("factor", [0.8, 1.1, 1.25])
+def test_pitch_shift_moves_the_pitch_and_keeps_the_formants(factor):
+    x = vowel(100)
+    y = A.pitch_shift(x, SR, factor)
+    assert y.shape == x.shape
+    assert A.power(y) == pytest.approx(A.power(x), rel=1e-12)
+    assert f0_hz(y) == pytest.approx(100 * factor, rel=0.02)
+    np.testing.assert_allclose(formants_hz(x), [700, 1200, 2600], rtol=0.01)
+    np.testing.assert_allclose(formants_hz(y), formants_hz(x), rtol=0.04)
+    # frequency_scale, by contrast, moves the formants with the pitch
+    scaled = A.frequency_scale(x, factor)
+    assert f0_hz(scaled) == pytest.approx(100 * factor, rel=0.02)
+    np.testing.assert_allclose(formants_hz(scaled), factor * formants_hz(x), rtol=0.04)
+
+
+def test_pitch_shift_by_one_is_the_signal():
+    x = vowel(120, 0.3)
+    np.testing.assert_array_equal(A.pitch_shift(x, SR, 1.0), x)
+
+
+def test_a_policy_shifts_the_pitch_by_its_drawn_factor():
+    x = vowel(110, 0.4)
+    recipe = A.Policy("pitch", p_pitch=1.0, pitch=(0.9, 1.2))
+    out = A.augment(x, SR, recipe, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    rng.random(), rng.random(), rng.random()  # speed and VTLP not drawn; pitch drawn
+    factor = rng.uniform(0.9, 1.2)
+    expected = np.clip(A.pitch_shift(x, SR, factor), -1, 1).astype(np.float32)
+    np.testing.assert_array_equal(out, expected)
 
 
 def test_truncate_word_cuts_the_stated_fractions_of_the_speech():
@@ -252,6 +312,8 @@ def test_augment_is_the_same_in_another_process():
     (lambda: A.speed_perturb(np.zeros((2, 3)), 1.1), "x"),
     (lambda: A.time_stretch(tone(100), 0.1), "rate"),
     (lambda: A.frequency_scale(tone(100), 2.0), "alpha"),
+    (lambda: A.pitch_shift(tone(100), SR, 0.5), "factor"),
+    (lambda: A.pitch_shift(tone(100), SR, float("nan")), "factor"),
     (lambda: A.add_noise(tone(100), np.zeros(10), 10), "noise"),
     (lambda: A.add_noise(tone(100), tone(50), float("nan")), "snr"),
     (lambda: A.telephone(tone(100), -5), "sample_rate"),

@@ -12,6 +12,8 @@ Waveform transforms, for a signal ``x[n]`` at rate ``sr`` (float arrays of shape
 - :func:`time_stretch` - tempo without pitch (WSOLA).
 - :func:`frequency_scale` - formants and pitch without tempo, the waveform form of
   vocal-tract-length perturbation (Jaitly and Hinton 2013).
+- :func:`pitch_shift` - pitch without formants or tempo (the LPC residual scaled in
+  frequency under the recording's own spectral envelope).
 - :func:`add_noise` at an exact SNR, with :func:`white_noise`, :func:`pink_noise`,
   :func:`brown_noise` and :func:`babble_noise` (any of them by name: :func:`make_noise`).
 - :func:`dither` - white noise at an exact SNR from a given seed, not a random draw: a
@@ -43,6 +45,7 @@ import numpy as np
 
 from ..errors import InputError
 from .endpoint import speech_bounds
+from .lpc import lpc_envelopes, lpc_residual, lpc_synthesis
 from .resampling import lowpass
 
 MU = 255
@@ -164,6 +167,36 @@ def frequency_scale(x: Any, alpha: float) -> np.ndarray:
     fast = speed_perturb(a, alpha)
     y = time_stretch(fast, fast.size / a.size)
     return np.pad(y, (0, a.size - y.size))[:a.size] if y.size != a.size else y
+
+
+def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = None
+                ) -> np.ndarray:
+    """Pitch times ``factor``, with the formants and the duration kept: another speaker's
+    voice over the same vocal tract (the complement of :func:`frequency_scale`, which moves
+    both).
+
+    Source-filter decomposition by linear prediction: every 10 ms the recording's envelope
+    ``1 / A_k(z)`` is estimated (:func:`lpc_envelopes`, order ``2 + sr/1000``), the
+    excitation ``e = A_k(z) x`` is taken out (:func:`lpc_residual`; its spectrum is flat, the
+    harmonics of f0 and noise), scaled in frequency by ``factor`` at the same duration
+    (:func:`frequency_scale`: harmonics at ``factor * h f0``), and filtered again by the same
+    envelopes (:func:`lpc_synthesis`). The result is scaled to the power of ``x``. With
+    ``factor < 1`` the excitation's top ``(1 - factor) sr / 2`` Hz are empty, so that band of
+    the result is quieter. ``factor`` in [0.7, 1.4].
+    """
+    a = _signal(x, "pitch_shift: x")
+    sr = _positive_rate(sample_rate)
+    if not np.isfinite(factor) or not 0.7 <= factor <= 1.4:
+        raise InputError(f"pitch_shift: factor must be in [0.7, 1.4], got {factor!r}")
+    if factor == 1.0:
+        return a.copy()
+    envelopes, hop = lpc_envelopes(a, sr, order)
+    excitation = frequency_scale(lpc_residual(a, envelopes, hop), factor)
+    y = lpc_synthesis(excitation, envelopes, hop)
+    before, after = power(a), float(np.mean(y * y))
+    if not np.isfinite(after) or after <= 0.0:
+        return a.copy()
+    return y * np.sqrt(before / after)
 
 
 def truncate_word(x: Any, sample_rate: int, head: float, tail: float) -> np.ndarray:
@@ -411,16 +444,21 @@ class Policy:
 
     1. speed perturbation, factor drawn from ``speeds``;
     2. VTLP (:func:`frequency_scale`), alpha uniform in ``vtlp``;
-    3. :func:`truncate_word`, head and tail fractions each uniform in [0, ``truncate``]
+    3. :func:`pitch_shift`, factor uniform in ``pitch`` (in no named policy: see
+       docs/generalisation.md);
+    4. :func:`truncate_word`, head and tail fractions each uniform in [0, ``truncate``]
        (in no named policy: it did not help on voices never heard; see the README);
-    4. reverberation, RT60 uniform in ``rt60``;
-    5. telephone channel;
-    6. noise (one of ``noises``: white, pink, brown or babble), SNR uniform in ``snr``;
-    7. gain uniform in ``gain_db`` and a DC offset uniform in +-``dc``;
-    8. silence of up to ``shift_s`` seconds before and after the word (a time shift that
+    5. reverberation, RT60 uniform in ``rt60``;
+    6. telephone channel;
+    7. noise (one of ``noises``: white, pink, brown or babble), SNR uniform in ``snr``;
+    8. gain uniform in ``gain_db`` and a DC offset uniform in +-``dc``;
+    9. silence of up to ``shift_s`` seconds before and after the word (a time shift that
        cuts nothing);
-    9. after the features, SpecAugment masks (``spec_augment``: keyword arguments of
-       :func:`spec_augment`, or None).
+    10. after the features, SpecAugment masks (``spec_augment``: keyword arguments of
+        :func:`spec_augment`, or None).
+
+    The pitch and truncation steps draw from the generator only when their probability is
+    above 0.
 
     ``copies`` is how many augmented copies of every training utterance a run adds.
     """
@@ -431,6 +469,8 @@ class Policy:
     p_speed: float = 0.0
     vtlp: tuple[float, float] = (0.9, 1.1)
     p_vtlp: float = 0.0
+    pitch: tuple[float, float] = (0.85, 1.4)
+    p_pitch: float = 0.0
     truncate: float = 0.15
     p_truncate: float = 0.0
     rt60: tuple[float, float] = (0.1, 0.6)
@@ -500,6 +540,8 @@ def augment(x: Any, sample_rate: int, recipe: str | Policy, rng: np.random.Gener
         y = speed_perturb(y, float(rng.choice(p.speeds)))
     if rng.random() < p.p_vtlp:
         y = frequency_scale(y, float(rng.uniform(*p.vtlp)))
+    if p.p_pitch > 0 and rng.random() < p.p_pitch:
+        y = pitch_shift(y, sr, float(rng.uniform(*p.pitch)))
     if p.p_truncate > 0 and rng.random() < p.p_truncate:
         y = truncate_word(y, sr, float(rng.uniform(0, p.truncate)),
                           float(rng.uniform(0, p.truncate)))
