@@ -16,8 +16,9 @@
    power: a word recorded in a room), every frequency scaled by 1.2 (``frequency_scale``:
    formants and pitch as a vocal tract about a sixth shorter would give them, towards a
    woman's or a child's voice, which FSDD's five men do not have), the pitch alone times
-   0.8 and 1.25 (``pitch_shift``: a lower or higher voice over the same vocal tract), -30 dB
-   gain, and a DC
+   0.8 and 1.25 (``pitch_shift``: a lower or higher voice over the same vocal tract) and,
+   as their control, times 1.25 and then 0.8 (the pitch back where it was, and what the
+   shift itself does to a recording twice over), -30 dB gain, and a DC
    offset of 0.02 (2% of full scale, as a cheap sound card adds). The
    model reads each corrupted clip through its own feature pipeline, as ``minigru predict`` does.
 3. Enrolment (``--enrol 1 3 5``): each fold's model adapted, as ``minigru adapt`` does, to K
@@ -98,6 +99,8 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
     out["vocal tract x1.2"] = lambda x, rng: (A.frequency_scale(x, 1.2), rate)
     for factor in (0.8, 1.25):
         out[f"pitch x{factor}"] = lambda x, rng, f=factor: (A.pitch_shift(x, rate, f), rate)
+    out["pitch x1.25 then x0.8"] = lambda x, rng: (
+        A.pitch_shift(A.pitch_shift(x, rate, 1.25), rate, 0.8), rate)
     out["-30 dB gain"] = lambda x, rng: (A.apply_gain(x, -30.0), rate)
     out["DC offset 0.02"] = lambda x, rng: (A.add_dc(x, 0.02), rate)
     return out

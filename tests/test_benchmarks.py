@@ -76,6 +76,7 @@ def test_generalisation_benchmark_on_a_few_clips(tmp_path):
     assert "answers averaged over 5 draw(s) of the noise floor" in result.stdout
     assert "| babble 10 dB |" in result.stdout and "| 44.1 kHz |" in result.stdout
     assert "| pitch x0.8 |" in result.stdout and "| pitch x1.25 |" in result.stdout
+    assert "| pitch x1.25 then x0.8 |" in result.stdout
     assert "| recipe | clips per digit | theo | mean | worst | other speakers |" in result.stdout
     assert "| none | 1 |" in result.stdout
     assert "| recipe | kept of each answer | theo | mean | worst | other speakers | kept " \
