@@ -184,9 +184,9 @@ def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = Non
     ``factor < 1`` the excitation's top ``(1 - factor) sr / 2`` Hz are empty, so that band of
     the result is quieter. ``factor`` in [0.7, 1.4].
 
-    The shift is not transparent: WSOLA's segments of the excitation blur its harmonics. A
-    recording shifted by 1.25 and back by 0.8 costs a recogniser about as much as one shift
-    does (docs/generalisation.md, "The pitch alone").
+    The shift is not transparent: a recording shifted by 1.25 and back by 0.8 costs a
+    recogniser about as much as one shift does (docs/generalisation.md, "The pitch
+    alone"); the harmonics of a shifted word look blurred in a spectrogram.
     """
     a = _signal(x, "pitch_shift: x")
     sr = _positive_rate(sample_rate)
