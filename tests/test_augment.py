@@ -314,6 +314,7 @@ def test_augment_is_the_same_in_another_process():
     (lambda: A.frequency_scale(tone(100), 2.0), "alpha"),
     (lambda: A.pitch_shift(tone(100), SR, 0.5), "factor"),
     (lambda: A.pitch_shift(tone(100), SR, float("nan")), "factor"),
+    (lambda: A.pitch_shift(np.full(100, np.nan), SR, 1.2), "x holds NaN"),
     (lambda: A.add_noise(tone(100), np.zeros(10), 10), "noise"),
     (lambda: A.add_noise(tone(100), tone(50), float("nan")), "snr"),
     (lambda: A.telephone(tone(100), -5), "sample_rate"),

@@ -22,6 +22,8 @@ def _signal(x: Any, name: str) -> np.ndarray:
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 1 or a.size == 0:
         raise InputError(f"{name} must be a non-empty 1-D signal, got shape {np.shape(x)}")
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name} holds NaN or infinite samples")
     return a
 
 
