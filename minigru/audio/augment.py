@@ -63,6 +63,8 @@ def _signal(x: Any, name: str = "signal") -> np.ndarray:
         raise InputError(f"{name} must be a 1-D signal, got shape {np.shape(x)}")
     if a.size == 0:
         raise InputError(f"{name} is empty")
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name} holds NaN or infinite samples")
     return a
 
 
@@ -192,8 +194,6 @@ def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = Non
     sr = _positive_rate(sample_rate)
     if not np.isfinite(factor) or not 0.7 <= factor <= 1.4:
         raise InputError(f"pitch_shift: factor must be in [0.7, 1.4], got {factor!r}")
-    if not np.all(np.isfinite(a)):
-        raise InputError("pitch_shift: x holds NaN or infinite samples")
     if factor == 1.0:
         return a.copy()
     envelopes, hop = lpc_envelopes(a, sr, order)
