@@ -45,6 +45,7 @@ import numpy as np
 
 from ..errors import InputError
 from .endpoint import speech_bounds
+from .lpc import as_signal as _signal
 from .lpc import lpc_envelopes, lpc_residual, lpc_synthesis
 from .resampling import lowpass
 
@@ -55,17 +56,6 @@ def utterance_rng(seed: int, copy: int, index: int) -> np.random.Generator:
     """The generator of augmented copy ``copy`` of utterance ``index`` in a run seeded by
     ``seed``: ``default_rng(SeedSequence([seed, copy, index]))``."""
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(copy), int(index)]))
-
-
-def _signal(x: Any, name: str = "signal") -> np.ndarray:
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim != 1:
-        raise InputError(f"{name} must be a 1-D signal, got shape {np.shape(x)}")
-    if a.size == 0:
-        raise InputError(f"{name} is empty")
-    if not np.all(np.isfinite(a)):
-        raise InputError(f"{name} holds NaN or infinite samples")
-    return a
 
 
 def _positive_rate(sample_rate: Any) -> int:
@@ -199,7 +189,7 @@ def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = Non
     envelopes, hop = lpc_envelopes(a, sr, order)
     excitation = frequency_scale(lpc_residual(a, envelopes, hop), factor)
     y = lpc_synthesis(excitation, envelopes, hop)
-    before, after = power(a), float(np.mean(y * y))
+    before, after = power(a), power(y)
     if not np.isfinite(after) or after <= 0.0:
         return a.copy()
     return y * np.sqrt(before / after)

@@ -18,10 +18,14 @@ import numpy as np
 from ..errors import InputError
 
 
-def _signal(x: Any, name: str) -> np.ndarray:
+def as_signal(x: Any, name: str = "signal") -> np.ndarray:
+    """``x`` as a 1-D, non-empty, finite float64 array; an error names ``name`` otherwise
+    (the check of every transform here and in ``mg.audio.augment``)."""
     a = np.asarray(x, dtype=np.float64)
-    if a.ndim != 1 or a.size == 0:
-        raise InputError(f"{name} must be a non-empty 1-D signal, got shape {np.shape(x)}")
+    if a.ndim != 1:
+        raise InputError(f"{name} must be a 1-D signal, got shape {np.shape(x)}")
+    if a.size == 0:
+        raise InputError(f"{name} is empty")
     if not np.all(np.isfinite(a)):
         raise InputError(f"{name} holds NaN or infinite samples")
     return a
@@ -64,7 +68,7 @@ def lpc_envelopes(x: Any, sample_rate: int, order: int | None = None
     around hop ``k`` (samples ``[k S, (k+1) S)``, ``S`` = 10 ms), and ``S``. The order
     ``p`` is ``2 + sample_rate // 1000`` unless given (a pole pair per kHz of band and two
     for the glottal tilt and the lip radiation)."""
-    a = _signal(x, "lpc_envelopes: x")
+    a = as_signal(x, "lpc_envelopes: x")
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) \
             or sample_rate < 1000:
         raise InputError(f"lpc_envelopes: sample_rate must be an integer number of Hz >= 1000, "
@@ -85,7 +89,7 @@ def lpc_residual(x: Any, envelopes: Any, hop: int) -> np.ndarray:
     """The excitation ``e[n] = x[n] + sum_j a_kj x[n - j]`` for ``n`` in hop ``k``: ``x``
     inverse-filtered by each hop's own envelope (:func:`lpc_envelopes`), the past samples
     taken from ``x`` itself, so :func:`lpc_synthesis` inverts it exactly."""
-    a = _signal(x, "lpc_residual: x")
+    a = as_signal(x, "lpc_residual: x")
     envelopes, hop = _filters(envelopes, hop, a.size, "lpc_residual")
     p = envelopes.shape[1] - 1
     padded = np.pad(a, (p, 0))
@@ -103,7 +107,7 @@ def lpc_synthesis(e: Any, envelopes: Any, hop: int) -> np.ndarray:
     outputs)."""
     from scipy.signal import lfilter, lfiltic
 
-    src = _signal(e, "lpc_synthesis: e")
+    src = as_signal(e, "lpc_synthesis: e")
     envelopes, hop = _filters(envelopes, hop, src.size, "lpc_synthesis")
     p = envelopes.shape[1] - 1
     out = np.zeros(src.size + p)
