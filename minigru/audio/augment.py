@@ -12,8 +12,8 @@ Waveform transforms, for a signal ``x[n]`` at rate ``sr`` (float arrays of shape
 - :func:`time_stretch` - tempo without pitch (WSOLA).
 - :func:`frequency_scale` - formants and pitch without tempo, the waveform form of
   vocal-tract-length perturbation (Jaitly and Hinton 2013).
-- :func:`pitch_shift` - pitch without formants or tempo (the LPC residual scaled in
-  frequency under the recording's own spectral envelope).
+- :func:`pitch_shift` - pitch without formants or tempo (the LPC residual's glottal pulses
+  moved closer or further apart under the recording's own spectral envelope).
 - :func:`add_noise` at an exact SNR, with :func:`white_noise`, :func:`pink_noise`,
   :func:`brown_noise` and :func:`babble_noise` (any of them by name: :func:`make_noise`).
 - :func:`dither` - white noise at an exact SNR from a given seed, not a random draw: a
@@ -47,6 +47,7 @@ from ..errors import InputError
 from .endpoint import speech_bounds
 from .lpc import as_signal as _signal
 from .lpc import lpc_envelopes, lpc_residual, lpc_synthesis
+from .pitch import pitch_marks, pitch_track, psola
 from .resampling import lowpass
 
 MU = 255
@@ -161,8 +162,8 @@ def frequency_scale(x: Any, alpha: float) -> np.ndarray:
     return np.pad(y, (0, a.size - y.size))[:a.size] if y.size != a.size else y
 
 
-def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = None
-                ) -> np.ndarray:
+def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = None,
+                method: str = "psola") -> np.ndarray:
     """Pitch times ``factor``, with the formants and the duration kept: another speaker's
     voice over the same vocal tract (the complement of :func:`frequency_scale`, which moves
     both).
@@ -170,24 +171,36 @@ def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = Non
     Source-filter decomposition by linear prediction: every 10 ms the recording's envelope
     ``1 / A_k(z)`` is estimated (:func:`lpc_envelopes`, order ``2 + sr/1000``), the
     excitation ``e = A_k(z) x`` is taken out (:func:`lpc_residual`; its spectrum is flat, the
-    harmonics of f0 and noise), scaled in frequency by ``factor`` at the same duration
-    (:func:`frequency_scale`: harmonics at ``factor * h f0``), and filtered again by the same
-    envelopes (:func:`lpc_synthesis`). The result is scaled to the power of ``x``. With
-    ``factor < 1`` the excitation's top ``(1 - factor) sr / 2`` Hz are empty, so that band of
-    the result is quieter. ``factor`` in [0.7, 1.4].
+    harmonics of f0 and noise), its pitch is changed, and it is filtered again by the same
+    envelopes (:func:`lpc_synthesis`). The result is scaled to the power of ``x``.
+    ``factor`` in [0.7, 1.4]. ``method`` says how the excitation's pitch is changed:
 
-    The shift is not transparent: a recording shifted by 1.25 and back by 0.8 costs a
-    recogniser about as much as one shift does (docs/generalisation.md, "The pitch
-    alone"); the harmonics of a shifted word look blurred in a spectrogram.
+    - ``"psola"`` (the default): pitch-synchronous overlap-add on the excitation's glottal
+      pulses (:func:`~minigru.audio.pitch.psola`, with :func:`~minigru.audio.pitch.pitch_track`
+      and :func:`~minigru.audio.pitch.pitch_marks`): each pulse's two-period grain is laid
+      down ``factor`` times closer together. Unvoiced stretches are copied unchanged.
+    - ``"wsola"``: every frequency of the excitation scaled by ``factor`` at the same duration
+      (:func:`frequency_scale`: harmonics at ``factor * h f0``). With ``factor < 1`` the
+      excitation's top ``(1 - factor) sr / 2`` Hz are empty. This shift is not transparent:
+      a recording shifted by 1.25 and back by 0.8 costs a recogniser about as much as one
+      shift does (docs/generalisation.md, "The pitch alone").
     """
     a = _signal(x, "pitch_shift: x")
     sr = _positive_rate(sample_rate)
     if not np.isfinite(factor) or not 0.7 <= factor <= 1.4:
         raise InputError(f"pitch_shift: factor must be in [0.7, 1.4], got {factor!r}")
+    if method not in ("psola", "wsola"):
+        raise InputError(f"pitch_shift: method must be 'psola' or 'wsola', got {method!r}")
     if factor == 1.0:
         return a.copy()
     envelopes, hop = lpc_envelopes(a, sr, order)
-    excitation = frequency_scale(lpc_residual(a, envelopes, hop), factor)
+    residual = lpc_residual(a, envelopes, hop)
+    if method == "wsola":
+        excitation = frequency_scale(residual, factor)
+    else:
+        f0, pitch_hop = pitch_track(a, sr)
+        marks, pulses = pitch_marks(a, sr, f0, pitch_hop, residual)
+        excitation = psola(residual, marks, pulses, factor)
     y = lpc_synthesis(excitation, envelopes, hop)
     before, after = power(a), power(y)
     if not np.isfinite(after) or after <= 0.0:

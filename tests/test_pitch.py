@@ -1,0 +1,171 @@
+"""mg.audio.pitch: the pitch track, the glottal-pulse marks and pitch-synchronous overlap-add,
+each against the rule in its docstring."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+
+from minigru.audio import augment as A
+from minigru.audio import load_wav
+from minigru.audio.pitch import _smoothed, pitch_marks, pitch_track, psola
+from minigru.errors import InputError
+
+SR = 8000
+FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
+
+
+def vowel(f0: float, seconds: float = 1.0, sr: int = SR) -> np.ndarray:
+    """A pulse train at ``f0`` through resonators at 700, 1200 and 2600 Hz."""
+    from scipy.signal import lfilter
+
+    pulses = np.zeros(int(seconds * sr))
+    pulses[::int(round(sr / f0))] = 1.0
+    a = np.array([1.0])
+    for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
+        r = np.exp(-np.pi * bandwidth / sr)
+        a = np.convolve(a, [1.0, -2 * r * np.cos(2 * np.pi * freq / sr), r * r])
+    return lfilter([1.0], a, pulses)
+
+
+@pytest.mark.parametrize("f0, sr", [(100, 8000), (160, 8000), (125, 16000), (80, 16000)])
+def test_pitch_track_finds_the_pitch_of_a_vowel(f0, sr):
+    track, hop = pitch_track(vowel(f0, 0.5, sr), sr)
+    assert hop == sr // 100 and track.size == 50
+    middle = track[3:-3]
+    period = round(sr / f0)
+    np.testing.assert_allclose(middle, sr / period, rtol=0.005)
+
+
+def test_silence_and_noise_are_unvoiced():
+    assert not np.any(pitch_track(np.zeros(4000), SR)[0])
+    noise = np.random.default_rng(0).standard_normal(8000)
+    assert np.mean(pitch_track(noise, SR)[0] > 0) < 0.1
+
+
+def test_a_voice_40_db_below_the_loudest_frame_is_unvoiced():
+    x = np.concatenate([vowel(100, 0.3), 10 ** (-45 / 20) * vowel(100, 0.3)])
+    track, _ = pitch_track(x, SR)
+    assert np.all(track[3:27] > 0) and not np.any(track[33:])
+
+
+def test_octave_jumps_are_undone_and_short_breaks_bridged():
+    np.testing.assert_allclose(_smoothed(np.array([100.0, 101, 204, 100, 49, 100])),
+                               [100, 101, 102, 100, 98, 100])
+    np.testing.assert_allclose(_smoothed(np.array([100.0, 0, 0, 106, 0, 0, 0, 100])),
+                               [100, 102, 104, 106, 0, 0, 0, 100])
+    np.testing.assert_allclose(_smoothed(np.array([0.0, 100, 0, 130, 0])),
+                               [0, 100, 0, 130, 0])
+
+
+def test_pitch_marks_fall_on_the_pulses_one_period_apart():
+    x = vowel(100, 0.5)
+    track, hop = pitch_track(x, SR)
+    marks, pulses = pitch_marks(x, SR, track, hop)
+    assert marks[0] == 0 and marks[-1] == x.size - 1 and np.all(np.diff(marks) > 0)
+    assert np.all(np.diff(marks[pulses]) == 80)
+    assert pulses.sum() >= 45
+    # the residual peaks at each pulse, where the pulse train has its ones
+    assert np.all(marks[pulses] % 80 <= 1)
+    first = int(np.argmax(pulses))
+    assert first >= 1 and np.all(np.diff(marks[:first + 1]) <= 50)
+
+
+def test_unvoiced_marks_are_about_5_ms_apart():
+    noise = np.random.default_rng(1).standard_normal(4000)
+    marks, pulses = pitch_marks(noise, SR, np.zeros(50), 80)
+    assert not pulses.any() and marks[0] == 0 and marks[-1] == 3999
+    assert np.all(np.abs(np.diff(marks) - 40) <= 1)
+
+
+@pytest.mark.parametrize("factor", [0.5, 0.8, 1.25, 2.0])
+def test_psola_copies_what_has_no_pulses(factor):
+    x = np.random.default_rng(2).standard_normal(3000)
+    marks, pulses = pitch_marks(x, SR, np.zeros(38), 80)
+    np.testing.assert_allclose(psola(x, marks, pulses, factor), x, atol=1e-12)
+
+
+@pytest.mark.parametrize("factor", [0.8, 1.25])
+def test_psola_lays_the_pulses_a_period_over_factor_apart(factor):
+    x = np.zeros(4000)
+    x[200:3800:80] = 1.0
+    marks = np.concatenate([[0], np.arange(200, 3800, 80), [3999]])
+    pulses = np.isin(marks, np.arange(200, 3800, 80))
+    y = psola(x, marks, pulses, factor)
+    peaks = np.flatnonzero(y > 0.5)
+    spacing = np.diff(peaks[(peaks > 400) & (peaks < 3400)])
+    np.testing.assert_allclose(spacing, 80 / factor, atol=1)
+    np.testing.assert_allclose(y[peaks[(peaks > 400) & (peaks < 3400)]], 1.0, atol=1e-12)
+
+
+def test_psola_by_one_is_the_signal():
+    x = vowel(100, 0.2)
+    marks, pulses = pitch_marks(x, SR, *pitch_track(x, SR))
+    np.testing.assert_array_equal(psola(x, marks, pulses, 1.0), x)
+
+
+def periodicity(x: np.ndarray, lag: int) -> float:
+    """The normalised correlation of the middle of ``x`` with itself ``lag`` samples on."""
+    m = x[1000:-1000]
+    return float(m[:-lag] @ m[lag:] / np.sqrt((m[:-lag] @ m[:-lag]) * (m[lag:] @ m[lag:])))
+
+
+def envelope_db(x: np.ndarray) -> np.ndarray:
+    """The power spectrum of the middle half second, averaged over 202 Hz (two harmonics of
+    100 Hz), from 200 to 3,000 Hz."""
+    spectrum = np.abs(np.fft.rfft(x[2000:6000] * np.hanning(4000))) ** 2
+    return 10 * np.log10(np.convolve(spectrum, np.ones(101) / 101, mode="same")[100:1500])
+
+
+@pytest.mark.parametrize("factor", [0.8, 1.25])
+def test_a_shifted_vowel_repeats_at_its_new_period(factor):
+    y = A.pitch_shift(vowel(100), SR, factor)
+    assert periodicity(y, round(80 / factor)) > 0.9999
+
+
+@pytest.mark.parametrize("there, back", [(1.25, 0.8), (0.8, 1.25)])
+def test_a_shift_and_its_inverse_give_the_vowel_back(there, back):
+    x = vowel(100)
+    y = A.pitch_shift(A.pitch_shift(x, SR, there), SR, back)
+    track, _ = pitch_track(y, SR)
+    np.testing.assert_allclose(track[5:-5], 100, rtol=0.01)
+    assert periodicity(y, 80) > 0.97
+    change = envelope_db(y) - envelope_db(x)
+    assert np.max(np.abs(change - change.mean())) < 3.0
+
+
+@pytest.mark.skipif(not FSDD.is_dir(), reason="../shared/data/fsdd is not beside the repository")
+@pytest.mark.parametrize("name", ["9_jackson_5.wav", "0_theo_20.wav", "5_george_3.wav"])
+@pytest.mark.parametrize("factor", [0.8, 1.25])
+def test_a_spoken_digits_pitch_moves_by_the_factor(name, factor):
+    signal, sr = load_wav(FSDD / name)
+    x = np.asarray(signal, dtype=np.float64)
+    before, _ = pitch_track(x, sr)
+    after, _ = pitch_track(A.pitch_shift(x, sr, factor), sr)
+    both = (before > 0) & (after > 0)
+    assert both.sum() >= 10
+    assert np.median(after[both] / before[both]) == pytest.approx(factor, rel=0.02)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: pitch_track(np.ones(100), 500), "sample_rate"),
+    (lambda: pitch_track(np.ones(100), SR, fmin=300, fmax=200), "fmin"),
+    (lambda: pitch_track(np.ones(100), SR, fmax=2500), "fmax"),
+    (lambda: pitch_track(np.ones(100), SR, threshold=1.5), "threshold"),
+    (lambda: pitch_track(np.full(100, np.nan), SR), "x holds NaN"),
+    (lambda: pitch_marks(np.ones(100), SR, np.zeros(2), 0), "hop"),
+    (lambda: pitch_marks(np.ones(100), SR, np.zeros(1), 80), "f0 must be"),
+    (lambda: pitch_marks(np.ones(100), SR, -np.ones(2), 80), "f0 must be"),
+    (lambda: pitch_marks(np.ones(100), SR, np.zeros(2), 80, np.ones(99)), "residual"),
+    (lambda: psola(np.ones(10), np.array([0, 5]), np.zeros(2, bool), 1.2), "marks"),
+    (lambda: psola(np.ones(10), np.array([0, 5, 5, 9]), np.zeros(4, bool), 1.2), "marks"),
+    (lambda: psola(np.ones(10), np.array([0.0, 9.0]), np.zeros(2, bool), 1.2), "marks"),
+    (lambda: psola(np.ones(10), np.array([0, 9]), np.zeros(3, bool), 1.2), "pulses"),
+    (lambda: psola(np.ones(10), np.array([0, 9]), np.zeros(2, bool), 3.0), "factor"),
+    (lambda: A.pitch_shift(np.ones(100), SR, 1.2, method="fft"), "method"),
+])
+def test_bad_input_names_the_argument(call, words):
+    with pytest.raises(InputError, match=words):
+        call()
