@@ -1,8 +1,10 @@
-"""Helpers for the tests: float64 tensors from a given generator, and recordings in the formats
-SciPy does not write (G.711 WAVs, NIST SPHERE files)."""
+"""Helpers for the tests: float64 tensors from a given generator, recordings in the formats
+SciPy does not write (G.711 WAVs, NIST SPHERE files), and a synthetic vowel."""
 
 import pathlib
 import struct
+
+import numpy as np
 
 import minigru as mg
 
@@ -41,3 +43,17 @@ def sphere(path: pathlib.Path, fields: dict, data: bytes, end: bool = True) -> p
     text = "\n".join(lines + (["end_head"] if end else [])) + "\n"
     path.write_bytes(text.encode().ljust(1024, b" ") + data)
     return path
+
+
+def vowel(f0: float, seconds: float = 1.0, sr: int = 8000) -> np.ndarray:
+    """A pulse train at ``f0`` (one pulse every ``round(sr / f0)`` samples) through
+    resonators at 700, 1200 and 2600 Hz (bandwidths 80, 90 and 120 Hz)."""
+    from scipy.signal import lfilter
+
+    pulses = np.zeros(int(seconds * sr))
+    pulses[::int(round(sr / f0))] = 1.0
+    a = np.array([1.0])
+    for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
+        r = np.exp(-np.pi * bandwidth / sr)
+        a = np.convolve(a, [1.0, -2 * r * np.cos(2 * np.pi * freq / sr), r * r])
+    return lfilter([1.0], a, pulses)

@@ -15,6 +15,8 @@ from minigru.audio import augment as A
 from minigru.audio.endpoint import speech_bounds
 from minigru.audio.lpc import lpc_envelopes
 
+from .helpers import vowel
+
 SR = 8000
 
 
@@ -117,19 +119,6 @@ def test_gain_dc_and_shift():
     np.testing.assert_array_equal(A.time_shift(x, -2), [0.3, 0.4, 0, 0])
     np.testing.assert_array_equal(A.time_shift(x, 9), [0, 0, 0, 0])
     np.testing.assert_array_equal(A.time_shift(x, 0), x)
-
-
-def vowel(f0: float, seconds: float = 1.0, sr: int = SR) -> np.ndarray:
-    """A pulse train at ``f0`` through resonators at 700, 1200 and 2600 Hz."""
-    from scipy.signal import lfilter
-
-    pulses = np.zeros(int(seconds * sr))
-    pulses[::int(round(sr / f0))] = 1.0
-    a = np.array([1.0])
-    for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
-        r = np.exp(-np.pi * bandwidth / sr)
-        a = np.convolve(a, [1.0, -2 * r * np.cos(2 * np.pi * freq / sr), r * r])
-    return lfilter([1.0], a, pulses)
 
 
 def f0_hz(x: np.ndarray, sr: int = SR) -> float:

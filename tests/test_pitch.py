@@ -13,21 +13,10 @@ from minigru.audio import load_wav
 from minigru.audio.pitch import _smoothed, pitch_marks, pitch_track, psola
 from minigru.errors import InputError
 
+from .helpers import vowel
+
 SR = 8000
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
-
-
-def vowel(f0: float, seconds: float = 1.0, sr: int = SR) -> np.ndarray:
-    """A pulse train at ``f0`` through resonators at 700, 1200 and 2600 Hz."""
-    from scipy.signal import lfilter
-
-    pulses = np.zeros(int(seconds * sr))
-    pulses[::int(round(sr / f0))] = 1.0
-    a = np.array([1.0])
-    for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
-        r = np.exp(-np.pi * bandwidth / sr)
-        a = np.convolve(a, [1.0, -2 * r * np.cos(2 * np.pi * freq / sr), r * r])
-    return lfilter([1.0], a, pulses)
 
 
 @pytest.mark.parametrize("f0, sr", [(100, 8000), (160, 8000), (125, 16000), (80, 16000)])
