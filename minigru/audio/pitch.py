@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .lpc import as_signal
+from .lpc import as_signal, lpc_envelopes, lpc_residual
 
 FMIN = 60.0
 FMAX = 400.0
@@ -146,8 +146,6 @@ def pitch_marks(x: Any, sample_rate: int, f0: Any, hop: int, residual: Any = Non
         raise InputError(f"pitch_marks: f0 must be a 1-D array of frequencies >= 0 with a value "
                          f"for every hop of {hop} samples of x, got shape {np.shape(f0)}")
     if residual is None:
-        from .lpc import lpc_envelopes, lpc_residual
-
         envelopes, lpc_hop = lpc_envelopes(a, sr)
         e = lpc_residual(a, envelopes, lpc_hop)
     else:
