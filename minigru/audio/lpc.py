@@ -31,6 +31,16 @@ def as_signal(x: Any, name: str = "signal") -> np.ndarray:
     return a
 
 
+def as_rate(sample_rate: Any, name: str) -> int:
+    """``sample_rate`` as an int, refused (the message starting with ``name``) unless it is
+    an integer number of Hz >= 1000."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) \
+            or sample_rate < 1000:
+        raise InputError(f"{name}: sample_rate must be an integer number of Hz >= 1000, "
+                         f"got {sample_rate!r}")
+    return int(sample_rate)
+
+
 def _filters(envelopes: Any, hop: Any, n: int, name: str) -> tuple[np.ndarray, int]:
     """``envelopes`` and ``hop`` checked against a signal of ``n`` samples."""
     if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
@@ -69,11 +79,7 @@ def lpc_envelopes(x: Any, sample_rate: int, order: int | None = None
     ``p`` is ``2 + sample_rate // 1000`` unless given (a pole pair per kHz of band and two
     for the glottal tilt and the lip radiation)."""
     a = as_signal(x, "lpc_envelopes: x")
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) \
-            or sample_rate < 1000:
-        raise InputError(f"lpc_envelopes: sample_rate must be an integer number of Hz >= 1000, "
-                         f"got {sample_rate!r}")
-    sr = int(sample_rate)
+    sr = as_rate(sample_rate, "lpc_envelopes")
     p = 2 + sr // 1000 if order is None else order
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
         raise InputError(f"lpc_envelopes: order must be >= 1, got {order!r}")

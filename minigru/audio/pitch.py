@@ -17,20 +17,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .lpc import as_signal, lpc_envelopes, lpc_residual
+from .lpc import as_rate, as_signal, lpc_envelopes, lpc_residual
 
 FMIN = 60.0
 FMAX = 400.0
 THRESHOLD = 0.2
 FLOOR_DB = 40.0
-
-
-def _rate(sample_rate: Any, name: str) -> int:
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) \
-            or sample_rate < 1000:
-        raise InputError(f"{name}: sample_rate must be an integer number of Hz >= 1000, "
-                         f"got {sample_rate!r}")
-    return int(sample_rate)
 
 
 def pitch_track(x: Any, sample_rate: int, fmin: float = FMIN, fmax: float = FMAX,
@@ -51,7 +43,7 @@ def pitch_track(x: Any, sample_rate: int, fmin: float = FMIN, fmax: float = FMAX
     octave jumps are undone and breaks of one or two hops bridged (see :func:`_smoothed`).
     """
     a = as_signal(x, "pitch_track: x")
-    sr = _rate(sample_rate, "pitch_track")
+    sr = as_rate(sample_rate, "pitch_track")
     if not (np.isfinite(fmin) and np.isfinite(fmax) and 0.0 < fmin < fmax < sr / 4):
         raise InputError(f"pitch_track: need 0 < fmin < fmax < sample_rate / 4, got "
                          f"fmin={fmin!r}, fmax={fmax!r}")
@@ -137,7 +129,7 @@ def pitch_marks(x: Any, sample_rate: int, f0: Any, hop: int, residual: Any = Non
     apart, evenly spaced.
     """
     a = as_signal(x, "pitch_marks: x")
-    sr = _rate(sample_rate, "pitch_marks")
+    sr = as_rate(sample_rate, "pitch_marks")
     track = np.asarray(f0, dtype=np.float64)
     if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
         raise InputError(f"pitch_marks: hop must be a positive integer, got {hop!r}")
