@@ -28,6 +28,15 @@ def test_pitch_track_finds_the_pitch_of_a_vowel(f0, sr):
     np.testing.assert_allclose(middle, sr / period, rtol=0.005)
 
 
+def test_the_track_is_aligned_with_its_hops():
+    x = np.concatenate([np.zeros(2400), vowel(100, 0.4), np.zeros(2400)])
+    track, hop = pitch_track(x, SR)
+    voiced = np.flatnonzero(track > 0)
+    # the vowel fills hops 30-69; a hop's frame is centred on the hop's middle
+    assert voiced[0] == 30 and 66 <= voiced[-1] <= 69
+    assert np.all(track[voiced[0]:voiced[-1] + 1] > 0)
+
+
 def test_silence_and_noise_are_unvoiced():
     assert not np.any(pitch_track(np.zeros(4000), SR)[0])
     noise = np.random.default_rng(0).standard_normal(8000)

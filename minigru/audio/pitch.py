@@ -54,7 +54,7 @@ def pitch_track(x: Any, sample_rate: int, fmin: float = FMIN, fmax: float = FMAX
     low = max(2, int(np.floor(sr / fmax)))
     high = int(np.ceil(sr / fmin))
     count = max(1, -(-a.size // hop))
-    padded = np.pad(a, (hop // 2 + hop, width + high + hop))
+    padded = np.pad(a, (hop // 2, width + high + hop))
     energies = np.empty(count)
     periods = np.zeros(count)
     for k in range(count):
