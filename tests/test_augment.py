@@ -304,11 +304,13 @@ def test_augment_is_the_same_in_another_process():
     (lambda: A.frequency_scale(tone(100), 2.0), "alpha"),
     (lambda: A.pitch_shift(tone(100), SR, 0.5), "factor"),
     (lambda: A.pitch_shift(tone(100), SR, float("nan")), "factor"),
-    (lambda: A.pitch_shift(np.full(100, np.nan), SR, 1.2), "x holds NaN"),
-    (lambda: A.speed_perturb(np.array([0.1, np.inf]), 1.1), "speed_perturb: x holds NaN"),
-    (lambda: A.add_noise(tone(100), np.full(10, np.nan), 10), "add_noise: noise holds NaN"),
+    (lambda: A.pitch_shift(np.full(100, np.nan), SR, 1.2), "x: the signal holds NaN"),
+    (lambda: A.speed_perturb(np.array([0.1, np.inf]), 1.1),
+     "speed_perturb: x: the signal holds NaN"),
+    (lambda: A.add_noise(tone(100), np.full(10, np.nan), 10),
+     "add_noise: noise: the signal holds NaN"),
     (lambda: A.augment(np.array([0.0, np.nan]), SR, "light", np.random.default_rng()),
-     "augment: x holds NaN"),
+     "augment: x: the signal holds NaN"),
     (lambda: A.add_noise(tone(100), np.zeros(10), 10), "noise"),
     (lambda: A.add_noise(tone(100), tone(50), float("nan")), "snr"),
     (lambda: A.telephone(tone(100), -5), "sample_rate"),
@@ -361,3 +363,25 @@ def test_the_noisy_policy_is_strong_with_more_noise_and_shorter_vocal_tracts():
     assert (noisy.p_noise, noisy.snr, noisy.vtlp) == (0.8, (0.0, 20.0), (0.9, 1.25))
     assert dataclasses.replace(noisy, name="strong", p_noise=0.7, snr=(5.0, 30.0),
                                vtlp=(0.9, 1.1)) == strong
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 400)), np.array([]), np.full(400, np.nan),
+                                 np.array(["a", "b"])], ids=["2-D", "empty", "NaN", "strings"])
+def test_a_bad_signal_gets_the_same_words_everywhere(bad):
+    """Augmentation, linear prediction, pitch and the MFCC front end check a signal with one
+    function: the same exception and message, after the name of the call and argument."""
+    from minigru.audio import mfcc
+    from minigru.audio.pitch import pitch_track
+
+    calls = {"speed_perturb: x": lambda: A.speed_perturb(bad, 1.1),
+             "lpc_envelopes: x": lambda: lpc_envelopes(bad, SR),
+             "pitch_track: x": lambda: pitch_track(bad, SR),
+             "signal": lambda: mfcc(bad, SR)}
+    answers = set()
+    for name, call in calls.items():
+        with pytest.raises(ValueError) as caught:
+            call()
+        message = str(caught.value)
+        assert message.startswith(name + ": "), message
+        answers.add((type(caught.value), message[len(name) + 2:]))
+    assert len(answers) == 1, answers

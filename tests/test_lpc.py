@@ -47,7 +47,8 @@ def test_a_silent_recording_has_flat_envelopes():
     (lambda: L.lpc_synthesis(np.ones(1000), np.ones((100, 3)), 0), "hop"),
     (lambda: L.lpc_synthesis(np.ones(1000), 2 * np.ones((100, 3)), 80), "envelopes"),
     (lambda: L.lpc_synthesis(np.array([]), np.ones((100, 3)), 80), "e"),
-    (lambda: L.lpc_residual(np.array([0.0, np.inf]), np.ones((1, 3)), 80), "x holds NaN"),
+    (lambda: L.lpc_residual(np.array([0.0, np.inf]), np.ones((1, 3)), 80),
+     "x: the signal holds NaN"),
 ])
 def test_bad_arguments_are_named(call, name):
     with pytest.raises(ValueError, match=name):

@@ -153,7 +153,7 @@ def test_a_spoken_digits_pitch_moves_by_the_factor(name, factor):
     (lambda: pitch_track(np.ones(100), SR, fmin=300, fmax=200), "fmin"),
     (lambda: pitch_track(np.ones(100), SR, fmax=2500), "fmax"),
     (lambda: pitch_track(np.ones(100), SR, threshold=1.5), "threshold"),
-    (lambda: pitch_track(np.full(100, np.nan), SR), "x holds NaN"),
+    (lambda: pitch_track(np.full(100, np.nan), SR), "x: the signal holds NaN"),
     (lambda: pitch_marks(np.ones(100), SR, np.zeros(2), 0), "hop"),
     (lambda: pitch_marks(np.ones(100), SR, np.zeros(1), 80), "f0 must be"),
     (lambda: pitch_marks(np.ones(100), SR, -np.ones(2), 80), "f0 must be"),

@@ -45,7 +45,7 @@ import numpy as np
 
 from ..errors import InputError
 from .endpoint import speech_bounds
-from .lpc import as_signal as _signal
+from .frames import check_signal
 from .lpc import lpc_envelopes, lpc_residual, lpc_synthesis
 from .pitch import pitch_marks, pitch_track, psola
 from .resampling import lowpass
@@ -88,7 +88,7 @@ def speed_perturb(x: Any, factor: float) -> np.ndarray:
     once per ratio: :func:`~minigru.audio.resampling.lowpass` with 10 zero crossings, Kaiser
     beta 5), which removes what would fold over when speeding up.
     """
-    a = _signal(x, "speed_perturb: x")
+    a = check_signal(x, "speed_perturb: x")
     if not np.isfinite(factor) or not 0.5 <= factor <= 2.0:
         raise InputError(f"speed_perturb: factor must be in [0.5, 2], got {factor!r}")
     ratio = Fraction(float(factor)).limit_denominator(100)
@@ -112,7 +112,7 @@ def time_stretch(x: Any, rate: float, frame: int = 256, tolerance: int | None = 
     ``x[p_(k-1) + S : p_(k-1) + S + L]``. Choosing segments that line up with what came before
     keeps periods intact, so a sinusoid stays one sinusoid at its frequency and amplitude.
     """
-    a = _signal(x, "time_stretch: x")
+    a = check_signal(x, "time_stretch: x")
     if not np.isfinite(rate) or not 0.5 <= rate <= 2.0:
         raise InputError(f"time_stretch: rate must be in [0.5, 2], got {rate!r}")
     n_out = max(1, int(round(a.size / rate)))
@@ -152,7 +152,7 @@ def frequency_scale(x: Any, alpha: float) -> np.ndarray:
     duration divided by it) followed by :func:`time_stretch` by ``1 / alpha`` (the duration
     back, frequencies kept). The output has the input's length.
     """
-    a = _signal(x, "frequency_scale: x")
+    a = check_signal(x, "frequency_scale: x")
     if not np.isfinite(alpha) or not 0.7 <= alpha <= 1.4:
         raise InputError(f"frequency_scale: alpha must be in [0.7, 1.4], got {alpha!r}")
     if alpha == 1.0:
@@ -185,7 +185,7 @@ def pitch_shift(x: Any, sample_rate: int, factor: float, order: int | None = Non
       a recording shifted by 1.25 and back by 0.8 costs a recogniser about as much as one
       shift does (docs/generalisation.md, "The pitch alone").
     """
-    a = _signal(x, "pitch_shift: x")
+    a = check_signal(x, "pitch_shift: x")
     sr = _positive_rate(sample_rate)
     if not np.isfinite(factor) or not 0.7 <= factor <= 1.4:
         raise InputError(f"pitch_shift: factor must be in [0.7, 1.4], got {factor!r}")
@@ -217,7 +217,7 @@ def truncate_word(x: Any, sample_rate: int, head: float, tail: float) -> np.ndar
     around the word goes too (the pipeline would trim it anyway). ``head`` and ``tail`` are
     in [0, 0.5) each, so at least a sample of the word is always left.
     """
-    y = _signal(x, "truncate_word: x")
+    y = check_signal(x, "truncate_word: x")
     sr = _positive_rate(sample_rate)
     for name, value in (("head", head), ("tail", tail)):
         if not 0.0 <= value < 0.5:
@@ -268,7 +268,7 @@ def babble_noise(n: int, others: Sequence[Any], rng: np.random.Generator,
     n = int(n)
     out = np.zeros(n)
     for k in rng.choice(len(others), size=talkers, replace=len(others) < talkers):
-        u = _signal(others[int(k)], "babble_noise: an utterance in others")
+        u = check_signal(others[int(k)], "babble_noise: an utterance in others")
         u = u / np.sqrt(power(u) + 1e-300)
         start = int(rng.integers(u.size))
         out += np.resize(np.roll(u, -start), n)
@@ -290,7 +290,7 @@ def dither(x: Any, snr: float, seed: int = 0) -> np.ndarray:
         raise InputError(f"dither: snr must be a finite number of dB, got {snr!r}")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"dither: seed must be an integer >= 0, got {seed!r}")
-    a = _signal(x, "dither: x")
+    a = check_signal(x, "dither: x")
     w = np.random.default_rng(int(seed)).standard_normal(a.size)
     return add_noise(a, w, float(snr)).astype(np.float32)
 
@@ -302,8 +302,8 @@ def add_noise(x: Any, noise: Any, snr: float) -> np.ndarray:
     ``noise`` is tiled or cut to the length of ``x``. A silent ``x`` is returned unchanged
     (no SNR is defined for it).
     """
-    a = _signal(x, "add_noise: x")
-    v = np.resize(_signal(noise, "add_noise: noise"), a.size)
+    a = check_signal(x, "add_noise: x")
+    v = np.resize(check_signal(noise, "add_noise: noise"), a.size)
     if not np.isfinite(snr):
         raise InputError(f"add_noise: snr must be a finite number of dB, got {snr!r}")
     px, pn = power(a), power(v)
@@ -317,19 +317,19 @@ def add_noise(x: Any, noise: Any, snr: float) -> np.ndarray:
 # ---------------------------------------------------------------------- level and timing
 def apply_gain(x: Any, db: float) -> np.ndarray:
     """``x * 10^(db / 20)``: a gain of ``db`` decibels."""
-    return _signal(x, "apply_gain: x") * 10.0 ** (float(db) / 20.0)
+    return check_signal(x, "apply_gain: x") * 10.0 ** (float(db) / 20.0)
 
 
 def add_dc(x: Any, offset: float) -> np.ndarray:
     """``x + offset``: a constant (DC) offset, as a cheap sound card adds."""
-    return _signal(x, "add_dc: x") + float(offset)
+    return check_signal(x, "add_dc: x") + float(offset)
 
 
 def time_shift(x: Any, shift: int) -> np.ndarray:
     """The signal moved by ``shift`` samples at the same length: later by ``shift > 0``
     (``shift`` zeros in front, the last ``shift`` samples dropped), earlier by ``shift < 0``.
     Not circular: nothing wraps around."""
-    a = _signal(x, "time_shift: x")
+    a = check_signal(x, "time_shift: x")
     s = int(shift)
     out = np.zeros_like(a)
     if s >= 0:
@@ -349,7 +349,7 @@ def mu_law(x: Any, mu: int = MU) -> np.ndarray:
 
     Quiet samples keep fine steps and loud ones coarse steps, as on a telephone line.
     """
-    a = np.clip(_signal(x, "mu_law: x"), -1.0, 1.0)
+    a = np.clip(check_signal(x, "mu_law: x"), -1.0, 1.0)
     y = np.sign(a) * np.log1p(mu * np.abs(a)) / np.log1p(mu)
     q = np.sign(y) * np.round(127.0 * np.abs(y)) / 127.0
     return np.sign(q) * ((1.0 + mu) ** np.abs(q) - 1.0) / mu
@@ -360,7 +360,7 @@ def telephone(x: Any, sample_rate: int, low: float = 300.0, high: float = 3400.0
     (applied forwards and backwards, so without phase shift: ``scipy.signal.sosfiltfilt``),
     then 8-bit mu-law (:func:`mu_law`) of the signal scaled to peak 1 and scaled back.
     ``high`` is kept below the Nyquist frequency."""
-    a = _signal(x, "telephone: x")
+    a = check_signal(x, "telephone: x")
     sr = _positive_rate(sample_rate)
     high = min(float(high), 0.45 * sr)
     if not 0 < low < high:
@@ -405,8 +405,8 @@ def room_impulse_response(sample_rate: int, rt60: float, rng: np.random.Generato
 def reverberate(x: Any, impulse_response: Any) -> np.ndarray:
     """``x`` convolved with a room's impulse response, cut to the length of ``x`` and scaled
     back to the power of ``x``: ``y = (x * h)[0:N] * sqrt(P(x) / P((x * h)[0:N]))``."""
-    a = _signal(x, "reverberate: x")
-    h = _signal(impulse_response, "reverberate: impulse_response")
+    a = check_signal(x, "reverberate: x")
+    h = check_signal(impulse_response, "reverberate: impulse_response")
     from scipy.signal import fftconvolve
 
     y = fftconvolve(a, h)[:a.size]
@@ -544,7 +544,7 @@ def augment(x: Any, sample_rate: int, recipe: str | Policy, rng: np.random.Gener
     clipped to [-1, 1] as a recording would be."""
     p = policy(recipe)
     sr = _positive_rate(sample_rate)
-    y = _signal(x, "augment: x")
+    y = check_signal(x, "augment: x")
     if rng.random() < p.p_speed:
         y = speed_perturb(y, float(rng.choice(p.speeds)))
     if rng.random() < p.p_vtlp:

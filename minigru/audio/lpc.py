@@ -16,19 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-
-
-def as_signal(x: Any, name: str = "signal") -> np.ndarray:
-    """``x`` as a 1-D, non-empty, finite float64 array; an error names ``name`` otherwise
-    (the check of every transform here and in ``mg.audio.augment``)."""
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim != 1:
-        raise InputError(f"{name} must be a 1-D signal, got shape {np.shape(x)}")
-    if a.size == 0:
-        raise InputError(f"{name} is empty")
-    if not np.all(np.isfinite(a)):
-        raise InputError(f"{name} holds NaN or infinite samples")
-    return a
+from .frames import check_signal
 
 
 def as_rate(sample_rate: Any, name: str) -> int:
@@ -41,10 +29,17 @@ def as_rate(sample_rate: Any, name: str) -> int:
     return int(sample_rate)
 
 
-def _filters(envelopes: Any, hop: Any, n: int, name: str) -> tuple[np.ndarray, int]:
-    """``envelopes`` and ``hop`` checked against a signal of ``n`` samples."""
+def as_hop(hop: Any, name: str) -> int:
+    """``hop`` as an int, refused (the message starting with ``name``) unless it is a
+    positive integer number of samples."""
     if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
         raise InputError(f"{name}: hop must be a positive integer, got {hop!r}")
+    return int(hop)
+
+
+def _filters(envelopes: Any, hop: Any, n: int, name: str) -> tuple[np.ndarray, int]:
+    """``envelopes`` and ``hop`` checked against a signal of ``n`` samples."""
+    hop = as_hop(hop, name)
     filters = np.asarray(envelopes, dtype=np.float64)
     if filters.ndim != 2 or filters.shape[1] < 2 or not np.all(filters[:, 0] == 1.0) \
             or not np.all(np.isfinite(filters)):
@@ -53,7 +48,7 @@ def _filters(envelopes: Any, hop: Any, n: int, name: str) -> tuple[np.ndarray, i
     if filters.shape[0] * hop < n:
         raise InputError(f"{name}: envelopes has {filters.shape[0]} rows of hop {hop}, too few "
                          f"for {n} samples")
-    return filters, int(hop)
+    return filters, hop
 
 
 def _lpc(frame: np.ndarray, order: int) -> np.ndarray:
@@ -78,7 +73,7 @@ def lpc_envelopes(x: Any, sample_rate: int, order: int | None = None
     around hop ``k`` (samples ``[k S, (k+1) S)``, ``S`` = 10 ms), and ``S``. The order
     ``p`` is ``2 + sample_rate // 1000`` unless given (a pole pair per kHz of band and two
     for the glottal tilt and the lip radiation)."""
-    a = as_signal(x, "lpc_envelopes: x")
+    a = check_signal(x, "lpc_envelopes: x")
     sr = as_rate(sample_rate, "lpc_envelopes")
     p = 2 + sr // 1000 if order is None else order
     if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
@@ -95,7 +90,7 @@ def lpc_residual(x: Any, envelopes: Any, hop: int) -> np.ndarray:
     """The excitation ``e[n] = x[n] + sum_j a_kj x[n - j]`` for ``n`` in hop ``k``: ``x``
     inverse-filtered by each hop's own envelope (:func:`lpc_envelopes`), the past samples
     taken from ``x`` itself, so :func:`lpc_synthesis` inverts it exactly."""
-    a = as_signal(x, "lpc_residual: x")
+    a = check_signal(x, "lpc_residual: x")
     envelopes, hop = _filters(envelopes, hop, a.size, "lpc_residual")
     p = envelopes.shape[1] - 1
     padded = np.pad(a, (p, 0))
@@ -113,7 +108,7 @@ def lpc_synthesis(e: Any, envelopes: Any, hop: int) -> np.ndarray:
     outputs)."""
     from scipy.signal import lfilter, lfiltic
 
-    src = as_signal(e, "lpc_synthesis: e")
+    src = check_signal(e, "lpc_synthesis: e")
     envelopes, hop = _filters(envelopes, hop, src.size, "lpc_synthesis")
     p = envelopes.shape[1] - 1
     out = np.zeros(src.size + p)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .lpc import as_rate, as_signal, lpc_envelopes, lpc_residual
+from .frames import check_signal
+from .lpc import as_hop, as_rate, lpc_envelopes, lpc_residual
 
 FMIN = 60.0
 FMAX = 400.0
@@ -42,7 +43,7 @@ def pitch_track(x: Any, sample_rate: int, fmin: float = FMIN, fmax: float = FMAX
     than 40 dB below the loudest frame. ``f0 = sr / period``. Then each voiced stretch's
     octave jumps are undone and breaks of one or two hops bridged (see :func:`_smoothed`).
     """
-    a = as_signal(x, "pitch_track: x")
+    a = check_signal(x, "pitch_track: x")
     sr = as_rate(sample_rate, "pitch_track")
     if not (np.isfinite(fmin) and np.isfinite(fmax) and 0.0 < fmin < fmax < sr / 4):
         raise InputError(f"pitch_track: need 0 < fmin < fmax < sample_rate / 4, got "
@@ -128,11 +129,10 @@ def pitch_marks(x: Any, sample_rate: int, f0: Any, hop: int, residual: Any = Non
     ends. Everywhere else, before, between and after the stretches, marks are about 5 ms
     apart, evenly spaced.
     """
-    a = as_signal(x, "pitch_marks: x")
+    a = check_signal(x, "pitch_marks: x")
     sr = as_rate(sample_rate, "pitch_marks")
     track = np.asarray(f0, dtype=np.float64)
-    if isinstance(hop, bool) or not isinstance(hop, (int, np.integer)) or hop < 1:
-        raise InputError(f"pitch_marks: hop must be a positive integer, got {hop!r}")
+    hop = as_hop(hop, "pitch_marks")
     if track.ndim != 1 or track.size * hop < a.size or not np.all(np.isfinite(track)) \
             or np.any(track < 0.0):
         raise InputError(f"pitch_marks: f0 must be a 1-D array of frequencies >= 0 with a value "
@@ -141,7 +141,7 @@ def pitch_marks(x: Any, sample_rate: int, f0: Any, hop: int, residual: Any = Non
         envelopes, lpc_hop = lpc_envelopes(a, sr)
         e = lpc_residual(a, envelopes, lpc_hop)
     else:
-        e = as_signal(residual, "pitch_marks: residual")
+        e = check_signal(residual, "pitch_marks: residual")
         if e.size != a.size:
             raise InputError(f"pitch_marks: residual has {e.size} samples, x has {a.size}")
     smooth = max(1, sr // 1000)
@@ -200,7 +200,7 @@ def psola(x: Any, marks: Any, pulses: Any, factor: float) -> np.ndarray:
     ``factor`` times shorter; ``R_i`` elsewhere, so the unvoiced stretches are copied as they
     were. ``factor`` in [0.5, 2].
     """
-    a = as_signal(x, "psola: x")
+    a = check_signal(x, "psola: x")
     m = np.asarray(marks)
     flags = np.asarray(pulses, dtype=bool)
     if m.ndim != 1 or m.size < 1 or not np.issubdtype(m.dtype, np.integer) \
