@@ -19,34 +19,100 @@ SR = 8000
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
 
 
+@pytest.mark.parametrize("method", ["pyin", "yin"])
 @pytest.mark.parametrize("f0, sr", [(100, 8000), (160, 8000), (125, 16000), (80, 16000)])
-def test_pitch_track_finds_the_pitch_of_a_vowel(f0, sr):
-    track, hop = pitch_track(vowel(f0, 0.5, sr), sr)
+def test_pitch_track_finds_the_pitch_of_a_vowel(f0, sr, method):
+    track, hop = pitch_track(vowel(f0, 0.5, sr), sr, method=method)
     assert hop == sr // 100 and track.size == 50
     middle = track[3:-3]
     period = round(sr / f0)
     np.testing.assert_allclose(middle, sr / period, rtol=0.005)
 
 
-def test_the_track_is_aligned_with_its_hops():
+@pytest.mark.parametrize("method", ["pyin", "yin"])
+def test_the_track_is_aligned_with_its_hops(method):
     x = np.concatenate([np.zeros(2400), vowel(100, 0.4), np.zeros(2400)])
-    track, hop = pitch_track(x, SR)
+    track, hop = pitch_track(x, SR, method=method)
     voiced = np.flatnonzero(track > 0)
     # the vowel fills hops 30-69; a hop's frame is centred on the hop's middle
     assert voiced[0] == 30 and 66 <= voiced[-1] <= 69
     assert np.all(track[voiced[0]:voiced[-1] + 1] > 0)
 
 
-def test_silence_and_noise_are_unvoiced():
-    assert not np.any(pitch_track(np.zeros(4000), SR)[0])
-    noise = np.random.default_rng(0).standard_normal(8000)
-    assert np.mean(pitch_track(noise, SR)[0] > 0) < 0.1
+@pytest.mark.parametrize("method", ["pyin", "yin"])
+def test_silence_and_noise_are_unvoiced(method):
+    assert not np.any(pitch_track(np.zeros(4000), SR, method=method)[0])
+    for seed in range(3):
+        noise = np.random.default_rng(seed).standard_normal(8000)
+        assert np.mean(pitch_track(noise, SR, method=method)[0] > 0) < 0.1
 
 
-def test_a_voice_40_db_below_the_loudest_frame_is_unvoiced():
+@pytest.mark.parametrize("method", ["pyin", "yin"])
+def test_a_voice_40_db_below_the_loudest_frame_is_unvoiced(method):
     x = np.concatenate([vowel(100, 0.3), 10 ** (-45 / 20) * vowel(100, 0.3)])
-    track, _ = pitch_track(x, SR)
+    track, _ = pitch_track(x, SR, method=method)
     assert np.all(track[3:27] > 0) and not np.any(track[33:])
+
+
+def breathy_glide(f_start: float, f_end: float, seconds: float, snr_db: float,
+                  seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A vowel (``vowel``'s resonators) whose pitch glides linearly from ``f_start`` to
+    ``f_end``, in white noise ``snr_db`` below it, and its pitch at every sample."""
+    from scipy.signal import lfilter
+
+    n = int(seconds * SR)
+    f = f_start + (f_end - f_start) * np.arange(n) / n
+    cycles = np.floor(np.cumsum(f) / SR)
+    pulses = (np.diff(cycles, prepend=0.0) > 0).astype(np.float64)
+    x = lfilter([1.0], [1.0], pulses)
+    for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
+        r = np.exp(-np.pi * bandwidth / SR)
+        x = lfilter([1.0], [1.0, -2 * r * np.cos(2 * np.pi * freq / SR), r * r], x)
+    noise = np.random.default_rng(seed).standard_normal(n)
+    noise *= np.sqrt(np.mean(x ** 2) / np.mean(noise ** 2) * 10 ** (-snr_db / 10))
+    return x + noise, f
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pyin_follows_a_breathy_glide_that_yin_breaks_up(seed):
+    x, f = breathy_glide(160.0, 100.0, 0.6, 8.0, seed)
+    track, hop = pitch_track(x, SR)
+    truth = f[np.arange(track.size) * hop + hop // 2]
+    np.testing.assert_allclose(track[3:-3], truth[3:-3], rtol=0.015)
+    yin, _ = pitch_track(x, SR, method="yin")
+    assert np.mean(yin[3:-3] > 0) < 0.8
+
+
+def test_pyin_takes_the_trough_that_keeps_the_pitch_continuous():
+    """Frames whose YIN curves dip to 0.05 at a period of 80 samples and to 0.3 at 40;
+    in frame 5 the dip at 40 falls to 0.15, which YIN's threshold of 0.2 takes first."""
+    from minigru.audio.pitch import _pyin
+
+    curves = np.ones((10, 135))
+    for k in range(10):
+        curves[k, 39:42] = [0.5, 0.15 if k == 5 else 0.3, 0.5]
+        curves[k, 79:82] = [0.3, 0.05, 0.3]
+    track = _pyin(curves, np.ones(10, bool), SR, 20, 134, 60.0, 400.0)
+    np.testing.assert_allclose(track, 100.0)
+
+
+@pytest.mark.skipif(not FSDD.is_dir(), reason="../shared/data/fsdd is not beside the repository")
+@pytest.mark.parametrize("name", ["0_jackson_0.wav", "2_jackson_31.wav", "0_george_0.wav"])
+def test_pyin_voices_more_of_a_spoken_digit_without_octave_jumps(name):
+    """YIN (threshold 0.2) jumps to about twice or three times these voices' pitch for a few
+    hops and leaves others unvoiced; pYIN's track moves at most 4.25 semitones a hop."""
+    signal, sr = load_wav(FSDD / name)
+    x = np.asarray(signal, dtype=np.float64)
+    track, _ = pitch_track(x, sr)
+    yin, _ = pitch_track(x, sr, method="yin")
+    assert np.count_nonzero(track) > np.count_nonzero(yin)
+    steps = np.abs(np.diff(np.log2(track[track > 0])))
+    assert steps.max() < 4.25 / 12
+    assert np.abs(np.diff(np.log2(yin[yin > 0]))).max() > 0.5
+    both = (track > 0) & (yin > 0)
+    ratio = track[both] / yin[both]
+    close = np.abs(ratio - 1) < 0.1
+    assert close.mean() > 0.5 and np.median(np.abs(ratio[close] - 1)) < 0.005
 
 
 def test_octave_jumps_are_undone_and_short_breaks_bridged():
@@ -152,7 +218,9 @@ def test_a_spoken_digits_pitch_moves_by_the_factor(name, factor):
     (lambda: pitch_track(np.ones(100), 500), "sample_rate"),
     (lambda: pitch_track(np.ones(100), SR, fmin=300, fmax=200), "fmin"),
     (lambda: pitch_track(np.ones(100), SR, fmax=2500), "fmax"),
-    (lambda: pitch_track(np.ones(100), SR, threshold=1.5), "threshold"),
+    (lambda: pitch_track(np.ones(100), SR, threshold=1.5, method="yin"), "threshold"),
+    (lambda: pitch_track(np.ones(100), SR, threshold=0.2), "threshold applies to method='yin'"),
+    (lambda: pitch_track(np.ones(100), SR, method="crepe"), "method"),
     (lambda: pitch_track(np.full(100, np.nan), SR), "x: the signal holds NaN"),
     (lambda: pitch_marks(np.ones(100), SR, np.zeros(2), 0), "hop"),
     (lambda: pitch_marks(np.ones(100), SR, np.zeros(1), 80), "f0 must be"),

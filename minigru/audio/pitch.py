@@ -2,7 +2,7 @@
 the pitch changed by moving those pulses (pitch-synchronous overlap-add).
 
 - :func:`pitch_track` - the fundamental frequency ``f0`` every 10 ms, 0 where the voice is
-  silent or unvoiced (YIN, de Cheveigne and Kawahara 2002).
+  silent or unvoiced (pYIN, Mauch and Dixon 2014, or YIN, de Cheveigne and Kawahara 2002).
 - :func:`pitch_marks` - one sample per glottal pulse in the voiced stretches (the peaks of
   the linear-prediction residual, one period apart), evenly spaced marks elsewhere.
 - :func:`psola` - every pulse's two-period grain moved to a new spacing, ``factor`` times
@@ -24,40 +24,91 @@ FMIN = 60.0
 FMAX = 400.0
 THRESHOLD = 0.2
 FLOOR_DB = 40.0
+BINS_PER_OCTAVE = 48
+MAX_STEP = 17
+SWITCH = 0.01
+ABSOLUTE = 0.01
+PRIOR = (2.0, 18.0)
+TRUST = 0.5
 
 
 def pitch_track(x: Any, sample_rate: int, fmin: float = FMIN, fmax: float = FMAX,
-                threshold: float = THRESHOLD) -> tuple[np.ndarray, int]:
-    """The fundamental frequency of ``x`` every 10 ms, by YIN: an array ``f0`` of shape (K,)
-    in Hz, 0 where hop ``k`` is unvoiced, and the hop ``S`` in samples (``K = ceil(N / S)``;
-    hop ``k`` holds samples ``[k S, (k+1) S)``).
+                threshold: float | None = None, method: str = "pyin"
+                ) -> tuple[np.ndarray, int]:
+    """The fundamental frequency of ``x`` every 10 ms: an array ``f0`` of shape (K,) in Hz, 0
+    where hop ``k`` is unvoiced, and the hop ``S`` in samples (``K = ceil(N / S)``; hop ``k``
+    holds samples ``[k S, (k+1) S)``).
 
-    For the ``W = 2 S`` samples ``s`` starting at the middle of hop ``k`` less ``S``, the
-    difference function ``d(tau) = sum_{j<W} (s[j] - s[j + tau])^2`` (from the correlation,
+    Both methods read YIN's curve (de Cheveigne and Kawahara 2002). For the ``W = 2 S``
+    samples ``s`` starting at the middle of hop ``k`` less ``S``, the difference function
+    ``d(tau) = sum_{j<W} (s[j] - s[j + tau])^2`` (from the correlation,
     ``d(tau) = E_0 + E_tau - 2 r(tau)``) is normalised by its running mean,
     ``d'(tau) = d(tau) tau / sum_{u=1..tau} d(u)`` (``d'(0) = 1``), which is near 0 at the
-    period and its multiples and near 1 for noise. The period is the first ``tau`` in
-    ``[sr / fmax, sr / fmin]`` where ``d'`` falls below ``threshold``, taken down to the
-    local minimum that follows and refined by a parabola through it and its neighbours; the
-    hop is unvoiced where ``d'`` never falls below ``threshold`` or where the frame is more
-    than 40 dB below the loudest frame. ``f0 = sr / period``. Then each voiced stretch's
-    octave jumps are undone and breaks of one or two hops bridged (see :func:`_smoothed`).
+    period and its multiples and near 1 for noise. A trough is a ``tau`` in
+    ``[sr / fmax, sr / fmin)`` where ``d'`` is lower than before and not higher after; its
+    period is refined by a parabola through it and its neighbours, and ``f0 = sr / period``.
+    A hop whose frame is more than 40 dB below the loudest frame is unvoiced.
+
+    - ``method="pyin"`` (the default; Mauch and Dixon 2014): every threshold ``s`` is drawn from
+      a Beta(2, 18) prior (mean 0.1) instead of fixed. Trough ``t`` (values ``v_t`` in order of
+      ``tau``) is YIN's pick for every ``s`` above ``v_t`` and at most every earlier trough's
+      value, so its probability is ``p_t = F(m_t) - F(v_t)``, where
+      ``m_t = min(1, min_{u<t} v_u)`` and ``F`` is the prior's distribution function; the lowest
+      trough also takes ``0.01 F(v_min)``, for the thresholds no trough is below. A hidden
+      Markov model then reads the whole track at once. Its states are a pitch bin (a quarter of
+      a semitone each, from ``fmin`` to ``fmax``) times voiced or unvoiced. A voiced state's
+      likelihood is half the sum of ``p_t`` over the troughs in its bin (YIN trusted by half, as
+      in the authors' implementation), an unvoiced state's ``(1 - sum_t p_t / 2) / M`` over the
+      ``M`` bins. The pitch moves from bin ``i`` to bin ``j`` with probability
+      ``max(0, 18 - |i - j|) / 18^2`` (at most 4.25 semitones a hop; a move past ``fmin`` or
+      ``fmax`` is lost, so the edges of the range are no cheaper to stay in than its middle),
+      and the voicing switches with probability 0.01, also into the first hop and out of the
+      last (the track starts and ends as if an unvoiced hop lay beyond the signal). The Viterbi
+      path gives each hop its state; a voiced hop's ``f0`` is its bin's most probable trough. A
+      voice that dips in periodicity for a few hops (a falling pitch, a weak closure) stays
+      voiced, and an octave error costs a jump the model cannot make.
+    - ``method="yin"``: the period is the first ``tau`` where ``d'`` falls below
+      ``threshold`` (default 0.2), taken down to the local minimum that follows and refined
+      as above; the hop is unvoiced where ``d'`` never falls below ``threshold``. Then each
+      voiced stretch's octave jumps are undone and breaks of one or two hops bridged (see
+      :func:`_smoothed`).
     """
     a = check_signal(x, "pitch_track: x")
     sr = as_rate(sample_rate, "pitch_track")
     if not (np.isfinite(fmin) and np.isfinite(fmax) and 0.0 < fmin < fmax < sr / 4):
         raise InputError(f"pitch_track: need 0 < fmin < fmax < sample_rate / 4, got "
                          f"fmin={fmin!r}, fmax={fmax!r}")
+    if method not in ("pyin", "yin"):
+        raise InputError(f"pitch_track: method must be 'pyin' or 'yin', got {method!r}")
+    if threshold is not None and method != "yin":
+        raise InputError("pitch_track: threshold applies to method='yin' only")
+    threshold = THRESHOLD if threshold is None else threshold
     if not np.isfinite(threshold) or not 0.0 < threshold < 1.0:
         raise InputError(f"pitch_track: threshold must be in (0, 1), got {threshold!r}")
     hop = sr // 100
-    width = 2 * hop
     low = max(2, int(np.floor(sr / fmax)))
     high = int(np.ceil(sr / fmin))
+    curves, energies = _yin_curves(a, hop, high)
+    loud = energies.max()
+    audible = (energies > loud * 10.0 ** (-FLOOR_DB / 10.0)) & (loud > 0.0)
+    if method == "pyin":
+        return _pyin(curves, audible, sr, low, high, fmin, fmax), hop
+    periods = np.array([_yin_period(c, low, high, threshold) for c in curves])
+    voiced = (periods > 0.0) & audible
+    f0 = np.zeros(curves.shape[0])
+    f0[voiced] = sr / periods[voiced]
+    return _smoothed(f0), hop
+
+
+def _yin_curves(a: np.ndarray, hop: int, high: int) -> tuple[np.ndarray, np.ndarray]:
+    """YIN's normalised difference ``d'(tau)``, ``tau = 0..high``, of every hop's frame (K,
+    high + 1), and each frame's energy ``E_0`` (K,) (see :func:`pitch_track`)."""
+    width = 2 * hop
     count = max(1, -(-a.size // hop))
     padded = np.pad(a, (hop // 2, width + high + hop))
     energies = np.empty(count)
-    periods = np.zeros(count)
+    curves = np.ones((count, high + 1))
+    lags = np.arange(1, high + 1)
     for k in range(count):
         s = padded[k * hop:k * hop + width + high + 1]
         head = s[:width]
@@ -67,24 +118,98 @@ def pitch_track(x: Any, sample_rate: int, fmin: float = FMIN, fmax: float = FMAX
         e_tau = squares[width:width + high + 1] - squares[:high + 1]
         d = np.maximum(energies[k] + e_tau - 2.0 * r, 0.0)
         running = np.cumsum(d[1:])
-        normalised = np.ones(high + 1)
         safe = running > 0.0
-        normalised[1:][safe] = d[1:][safe] * np.arange(1, high + 1)[safe] / running[safe]
-        below = np.flatnonzero(normalised[low:high] < threshold)
-        if below.size == 0:
-            continue
-        tau = low + int(below[0])
-        while tau + 1 < high and normalised[tau + 1] < normalised[tau]:
-            tau += 1
-        left, mid, right = normalised[tau - 1], normalised[tau], normalised[tau + 1]
-        curvature = left - 2.0 * mid + right
-        shift = 0.5 * (left - right) / curvature if curvature > 0.0 else 0.0
-        periods[k] = tau + float(np.clip(shift, -0.5, 0.5))
-    loud = energies.max()
-    voiced = (periods > 0.0) & (energies > loud * 10.0 ** (-FLOOR_DB / 10.0)) & (loud > 0.0)
+        curves[k, 1:][safe] = d[1:][safe] * lags[safe] / running[safe]
+    return curves, energies
+
+
+def _refined(curve: np.ndarray, tau: int) -> float:
+    """``tau`` moved to the vertex of the parabola through ``curve`` at ``tau - 1``, ``tau``
+    and ``tau + 1`` (by at most half a sample)."""
+    left, mid, right = curve[tau - 1], curve[tau], curve[tau + 1]
+    curvature = left - 2.0 * mid + right
+    shift = 0.5 * (left - right) / curvature if curvature > 0.0 else 0.0
+    return tau + float(np.clip(shift, -0.5, 0.5))
+
+
+def _yin_period(curve: np.ndarray, low: int, high: int, threshold: float) -> float:
+    """YIN's period of one frame's curve, 0 where it never falls below ``threshold``."""
+    below = np.flatnonzero(curve[low:high] < threshold)
+    if below.size == 0:
+        return 0.0
+    tau = low + int(below[0])
+    while tau + 1 < high and curve[tau + 1] < curve[tau]:
+        tau += 1
+    return _refined(curve, tau)
+
+
+def _trough_probabilities(curve: np.ndarray, low: int, high: int
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """The troughs' refined periods and their probabilities ``p_t`` under the threshold
+    prior (see :func:`pitch_track`)."""
+    from scipy.special import betainc
+
+    tau = np.arange(low, high)
+    c = curve
+    troughs = tau[(c[tau] < c[tau - 1]) & (c[tau] <= c[tau + 1])]
+    if troughs.size == 0:
+        return np.zeros(0), np.zeros(0)
+    values = np.minimum(c[troughs], 1.0)
+    earlier = np.minimum.accumulate(np.concatenate([[1.0], values[:-1]]))
+    cdf = betainc(*PRIOR, values)
+    probabilities = np.maximum(betainc(*PRIOR, earlier) - cdf, 0.0)
+    lowest = int(np.argmin(values))
+    probabilities[lowest] += ABSOLUTE * cdf[lowest]
+    return np.array([_refined(c, int(t)) for t in troughs]), probabilities
+
+
+def _pyin(curves: np.ndarray, audible: np.ndarray, sr: int, low: int, high: int,
+          fmin: float, fmax: float) -> np.ndarray:
+    """pYIN's track from the frames' YIN curves (see :func:`pitch_track`)."""
+    count = curves.shape[0]
+    bins = 1 + int(np.floor(BINS_PER_OCTAVE * np.log2(fmax / fmin)))
+    voiced_like = np.zeros((count, bins))
+    best = np.zeros((count, bins))
+    best_p = np.zeros((count, bins))
+    for k in np.flatnonzero(audible):
+        periods, probabilities = _trough_probabilities(curves[k], low, high)
+        f = sr / periods
+        j = np.clip(np.rint(BINS_PER_OCTAVE * np.log2(f / fmin)), 0, bins - 1).astype(int)
+        np.add.at(voiced_like[k], j, probabilities)
+        for b, freq, p in zip(j, f, probabilities, strict=True):
+            if p > best_p[k, b]:
+                best_p[k, b], best[k, b] = p, freq
+    voiced_like *= TRUST
+    unvoiced_like = (1.0 - np.minimum(voiced_like.sum(axis=1), TRUST)) / bins
+    with np.errstate(divide="ignore"):
+        log_like = np.stack([np.log(voiced_like),
+                             np.log(np.repeat(unvoiced_like[:, None], bins, axis=1))], axis=1)
+    step = np.abs(np.subtract.outer(np.arange(bins), np.arange(bins)))
+    moves = np.maximum(MAX_STEP + 1 - step, 0).astype(np.float64)
+    with np.errstate(divide="ignore"):
+        log_move = np.log(moves / (MAX_STEP + 1) ** 2)
+    log_switch = np.log(np.array([[1.0 - SWITCH, SWITCH], [SWITCH, 1.0 - SWITCH]]))
+    score = log_like[0] + log_switch[1][:, None] - np.log(bins)
+    from_bin = np.zeros((count, 2, bins), dtype=np.int64)
+    from_voicing = np.zeros((count, 2, bins), dtype=np.int64)
+    states = np.arange(bins)
+    for k in range(1, count):
+        moved = score[:, :, None] + log_move[None]
+        came = moved.argmax(axis=1)
+        arrived = np.take_along_axis(moved, came[:, None, :], axis=1)[:, 0]
+        switched = arrived[:, None, :] + log_switch[:, :, None]
+        voicing = switched.argmax(axis=0)
+        score = np.take_along_axis(switched, voicing[None], axis=0)[0] + log_like[k]
+        from_voicing[k] = voicing
+        from_bin[k] = came[voicing, states]
     f0 = np.zeros(count)
-    f0[voiced] = sr / periods[voiced]
-    return _smoothed(f0), hop
+    ending = score + log_switch[:, 1][:, None]
+    v, b = np.unravel_index(int(np.argmax(ending)), score.shape)
+    for k in range(count - 1, -1, -1):
+        if v == 0:
+            f0[k] = best[k, b]
+        v, b = from_voicing[k, v, b], from_bin[k, v, b]
+    return f0
 
 
 def _smoothed(f0: np.ndarray) -> np.ndarray:
