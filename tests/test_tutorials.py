@@ -10,17 +10,21 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from scipy.io import wavfile
 
 TUTORIALS = pathlib.Path(__file__).resolve().parents[1] / "tutorials"
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
 FIGURES = {"01_autograd_from_zero": [], "02_gru_by_hand": ["vanishing_gradient.png"],
            "03_mfcc_step_by_step": ["mfcc_stages.png"],
            "04_train_and_look_inside": ["curves.png", "confusion.png", "gates.png",
-                                        "augmentation.png"]}
+                                        "augmentation.png"],
+           "05_source_and_filter": ["source_and_filter.png", "pitch_tracks.png"]}
+SOUNDS = {"05_source_and_filter": ["voice.wav", "voice_lower.wav", "voice_higher.wav"]}
 
 
-def test_there_are_four_tutorials_with_cells():
+def test_there_are_five_tutorials_with_cells():
     names = sorted(p.stem for p in TUTORIALS.glob("[0-9][0-9]_*.py"))
     assert names == sorted(FIGURES)
     for name in names:
@@ -38,3 +42,7 @@ def test_tutorial_runs_and_its_checks_pass(name, tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     for figure in FIGURES[name]:
         assert (tmp_path / figure).stat().st_size > 5000, figure
+    for sound in SOUNDS.get(name, []):
+        rate, samples = wavfile.read(tmp_path / sound)
+        assert rate >= 8000 and samples.size > rate // 4, sound
+        assert 0.5 < np.abs(samples).max() <= 1.0, sound
