@@ -165,7 +165,9 @@ def _trough_probabilities(curve: np.ndarray, low: int, high: int
 
 def _pyin(curves: np.ndarray, audible: np.ndarray, sr: int, low: int, high: int,
           fmin: float, fmax: float) -> np.ndarray:
-    """pYIN's track from the frames' YIN curves (see :func:`pitch_track`)."""
+    """pYIN's track from the frames' YIN curves (see :func:`pitch_track`). The model's state
+    ``(0, j)`` is voiced in pitch bin ``j``, ``(1, j)`` unvoiced in it; ``log_switch[u, v]``
+    is the log probability of voicing ``u`` followed by voicing ``v``."""
     count = curves.shape[0]
     bins = 1 + int(np.floor(BINS_PER_OCTAVE * np.log2(fmax / fmin)))
     voiced_like = np.zeros((count, bins))
