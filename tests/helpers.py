@@ -47,13 +47,19 @@ def sphere(path: pathlib.Path, fields: dict, data: bytes, end: bool = True) -> p
 
 def vowel(f0: float, seconds: float = 1.0, sr: int = 8000) -> np.ndarray:
     """A pulse train at ``f0`` (one pulse every ``round(sr / f0)`` samples) through
-    resonators at 700, 1200 and 2600 Hz (bandwidths 80, 90 and 120 Hz)."""
-    from scipy.signal import lfilter
-
+    :func:`vocal_tract`."""
     pulses = np.zeros(int(seconds * sr))
     pulses[::int(round(sr / f0))] = 1.0
+    return vocal_tract(pulses, sr)
+
+
+def vocal_tract(source: np.ndarray, sr: int = 8000) -> np.ndarray:
+    """``source`` through resonators at 700, 1200 and 2600 Hz (bandwidths 80, 90 and
+    120 Hz)."""
+    from scipy.signal import lfilter
+
     a = np.array([1.0])
     for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
         r = np.exp(-np.pi * bandwidth / sr)
         a = np.convolve(a, [1.0, -2 * r * np.cos(2 * np.pi * freq / sr), r * r])
-    return lfilter([1.0], a, pulses)
+    return lfilter([1.0], a, source)

@@ -13,7 +13,7 @@ from minigru.audio import load_wav
 from minigru.audio.pitch import _smoothed, pitch_marks, pitch_track, psola
 from minigru.errors import InputError
 
-from .helpers import vowel
+from .helpers import vocal_tract, vowel
 
 SR = 8000
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
@@ -56,18 +56,12 @@ def test_a_voice_40_db_below_the_loudest_frame_is_unvoiced(method):
 
 def breathy_glide(f_start: float, f_end: float, seconds: float, snr_db: float,
                   seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A vowel (``vowel``'s resonators) whose pitch glides linearly from ``f_start`` to
-    ``f_end``, in white noise ``snr_db`` below it, and its pitch at every sample."""
-    from scipy.signal import lfilter
-
+    """A vowel (``vocal_tract``'s resonators) whose pitch glides linearly from ``f_start``
+    to ``f_end``, in white noise ``snr_db`` below it, and its pitch at every sample."""
     n = int(seconds * SR)
     f = f_start + (f_end - f_start) * np.arange(n) / n
     cycles = np.floor(np.cumsum(f) / SR)
-    pulses = (np.diff(cycles, prepend=0.0) > 0).astype(np.float64)
-    x = lfilter([1.0], [1.0], pulses)
-    for freq, bandwidth in [(700, 80), (1200, 90), (2600, 120)]:
-        r = np.exp(-np.pi * bandwidth / SR)
-        x = lfilter([1.0], [1.0, -2 * r * np.cos(2 * np.pi * freq / SR), r * r], x)
+    x = vocal_tract((np.diff(cycles, prepend=0.0) > 0).astype(np.float64), SR)
     noise = np.random.default_rng(seed).standard_normal(n)
     noise *= np.sqrt(np.mean(x ** 2) / np.mean(noise ** 2) * 10 ** (-snr_db / 10))
     return x + noise, f
