@@ -121,6 +121,24 @@ def test_gain_dc_and_shift():
     np.testing.assert_array_equal(A.time_shift(x, 0), x)
 
 
+def test_overdrive_clips_the_loudest_fraction_at_full_scale():
+    x = np.array([0.1, -0.5, 0.2, 0.4, -0.05, 0.3, -0.25, 0.15, 0.35, 0.0])
+    y = A.overdrive(x, 0.2)
+    np.testing.assert_allclose(y, np.clip(x / 0.35, -1, 1))
+    np.testing.assert_array_equal(np.flatnonzero(np.abs(y) == 1.0), [1, 3, 8])
+    np.testing.assert_allclose(A.overdrive(x, 0.0), x / 0.5)
+    np.testing.assert_array_equal(A.overdrive(np.zeros(5), 0.1), np.zeros(5))
+    rng = np.random.default_rng(0)
+    speech = tone(200, 0.5) * rng.uniform(0.2, 1.0, tone(200, 0.5).size)
+    for fraction in (0.01, 0.1, 0.3):
+        clipped = np.mean(A.overdrive(speech, fraction) == 1.0) + np.mean(
+            A.overdrive(speech, fraction) == -1.0)
+        assert clipped == pytest.approx(fraction, abs=1.5 / speech.size)
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="overdrive: fraction"):
+            A.overdrive(x, bad)
+
+
 def f0_hz(x: np.ndarray, sr: int = SR) -> float:
     middle = x[x.size // 8:-x.size // 8]
     r = np.correlate(middle, middle, mode="full")[middle.size - 1:]
@@ -190,6 +208,19 @@ def test_a_policy_truncates_with_its_drawn_fractions():
     head, tail = rng.uniform(0, 0.2), rng.uniform(0, 0.2)
     np.testing.assert_array_equal(out, A.truncate_word(x, SR, head, tail).astype(np.float32))
     assert 0.6 * x.size < out.size < x.size
+
+
+def test_a_policy_overdrives_with_its_drawn_fraction():
+    x = tone(300, 0.4) * np.hanning(int(0.4 * SR))
+    recipe = A.Policy("loud", p_clip=1.0, clip=(0.02, 0.2))
+    out = A.augment(x, SR, recipe, np.random.default_rng(6))
+    rng = np.random.default_rng(6)
+    for _ in range(5):  # speed, VTLP, reverberation, telephone and noise not drawn
+        rng.random()
+    rng.random()  # the overdrive drawn
+    fraction = rng.uniform(0.02, 0.2)
+    np.testing.assert_array_equal(out, A.overdrive(x, fraction).astype(np.float32))
+    assert 0.02 <= np.mean(np.abs(out) == 1.0) <= 0.2
 
 
 def test_mu_law_round_trip():

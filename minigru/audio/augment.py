@@ -22,6 +22,7 @@ Waveform transforms, for a signal ``x[n]`` at rate ``sr`` (float arrays of shape
 - :func:`truncate_word` - a word that starts late or stops early, as a recording cut too
   tightly around it.
 - :func:`apply_gain`, :func:`add_dc`, :func:`time_shift`.
+- :func:`overdrive` - a recording made too loud: its loudest samples clipped at full scale.
 - :func:`telephone` - a 300-3400 Hz band-pass and 8-bit mu-law.
 - :func:`reverberate` with :func:`room_impulse_response` - exponentially decaying noise.
 
@@ -325,6 +326,30 @@ def add_dc(x: Any, offset: float) -> np.ndarray:
     return check_signal(x, "add_dc: x") + float(offset)
 
 
+def overdrive(x: Any, fraction: float) -> np.ndarray:
+    """The recording made with so much gain that ``fraction`` of its samples hit full scale:
+    hard clipping, as a word spoken close to a microphone set too loud.
+
+    With ``k = round(fraction * N)`` and ``c`` the (k+1)-th largest ``|x[n]|``,
+
+        y[n] = clip(x[n] / c, -1, 1),
+
+    so the k loudest samples (more where several share the level c) become +-1 and the rest
+    are scaled by ``1/c``. ``fraction`` 0 only brings the loudest sample to full scale;
+    ``fraction`` must be in [0, 1). A silent ``x`` is returned unchanged.
+    """
+    a = check_signal(x, "overdrive: x")
+    f = float(fraction)
+    if not 0.0 <= f < 1.0:
+        raise InputError(f"overdrive: fraction must be in [0, 1), got {fraction!r}")
+    k = int(round(f * a.size))
+    magnitudes = np.abs(a)
+    c = float(np.partition(magnitudes, a.size - 1 - k)[a.size - 1 - k])
+    if c == 0.0:
+        return a.copy()
+    return np.clip(a / c, -1.0, 1.0)
+
+
 def time_shift(x: Any, shift: int) -> np.ndarray:
     """The signal moved by ``shift`` samples at the same length: later by ``shift > 0``
     (``shift`` zeros in front, the last ``shift`` samples dropped), earlier by ``shift < 0``.
@@ -460,14 +485,16 @@ class Policy:
     5. reverberation, RT60 uniform in ``rt60``;
     6. telephone channel;
     7. noise (one of ``noises``: white, pink, brown or babble), SNR uniform in ``snr``;
-    8. gain uniform in ``gain_db`` and a DC offset uniform in +-``dc``;
-    9. silence of up to ``shift_s`` seconds before and after the word (a time shift that
-       cuts nothing);
-    10. after the features, SpecAugment masks (``spec_augment``: keyword arguments of
+    8. :func:`overdrive`, the fraction of samples clipped uniform in ``clip`` (in no named
+       policy: see docs/generalisation.md);
+    9. gain uniform in ``gain_db`` and a DC offset uniform in +-``dc``;
+    10. silence of up to ``shift_s`` seconds before and after the word (a time shift that
+        cuts nothing);
+    11. after the features, SpecAugment masks (``spec_augment``: keyword arguments of
         :func:`spec_augment`, or None).
 
-    The pitch and truncation steps draw from the generator only when their probability is
-    above 0.
+    The pitch, truncation and overdrive steps draw from the generator only when their
+    probability is above 0.
 
     ``copies`` is how many augmented copies of every training utterance a run adds.
     """
@@ -488,6 +515,8 @@ class Policy:
     snr: tuple[float, float] = (5.0, 30.0)
     p_noise: float = 0.0
     noises: tuple[str, ...] = ("white", "pink", "brown", "babble")
+    clip: tuple[float, float] = (0.0, 0.1)
+    p_clip: float = 0.0
     gain_db: tuple[float, float] = (-20.0, 6.0)
     p_gain: float = 0.0
     dc: float = 0.01
@@ -561,6 +590,8 @@ def augment(x: Any, sample_rate: int, recipe: str | Policy, rng: np.random.Gener
     if rng.random() < p.p_noise:
         kind = str(rng.choice(p.noises))
         y = add_noise(y, make_noise(kind, y.size, rng, others), float(rng.uniform(*p.snr)))
+    if p.p_clip > 0 and rng.random() < p.p_clip:
+        y = overdrive(y, float(rng.uniform(*p.clip)))
     if rng.random() < p.p_gain:
         y = add_dc(apply_gain(y, float(rng.uniform(*p.gain_db))),
                    float(rng.uniform(-p.dc, p.dc)))
