@@ -18,7 +18,8 @@
    woman's or a child's voice, which FSDD's five men do not have), the pitch alone times
    0.8 and 1.25 (``pitch_shift``: a lower or higher voice over the same vocal tract) and,
    as their control, times 1.25 and then 0.8 (the pitch back where it was, and what the
-   shift itself does to a recording twice over), -30 dB gain, and a DC
+   shift itself does to a recording twice over), -30 dB gain, the clip recorded so loud
+   that 1% and 10% of its samples are clipped at full scale (``overdrive``), and a DC
    offset of 0.02 (2% of full scale, as a cheap sound card adds). The
    model reads each corrupted clip through its own feature pipeline, as ``minigru predict`` does.
 3. Enrolment (``--enrol 1 3 5``): each fold's model adapted, as ``minigru adapt`` does, to K
@@ -102,6 +103,8 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
     out["pitch x1.25 then x0.8"] = lambda x, rng: (
         A.pitch_shift(A.pitch_shift(x, rate, 1.25), rate, 0.8), rate)
     out["-30 dB gain"] = lambda x, rng: (A.apply_gain(x, -30.0), rate)
+    for fraction in (0.01, 0.1):
+        out[f"clipped {fraction:.0%}"] = lambda x, rng, f=fraction: (A.overdrive(x, f), rate)
     out["DC offset 0.02"] = lambda x, rng: (A.add_dc(x, 0.02), rate)
     return out
 
@@ -118,17 +121,18 @@ def in_noise(kind: str, snr: float, rate: int):
 
 def answers(model, pipelines, clips, labels, corrupt, seed: int) -> np.ndarray:
     """The model's answer for each clip after ``corrupt``, read through each of its
-    pipelines (the draws of its noise floor), the posteriors averaged."""
+    pipelines (the draws of its noise floor) as ``minigru predict`` reads a file
+    (``FeaturePipeline.read``), the posteriors averaged."""
     signals = [corrupt(x, A.utterance_rng(seed, 999, i)) for i, x in enumerate(clips)]
-    views = [mg.data.ArrayDataset([p(np.asarray(y, dtype=np.float32), r) for y, r in signals],
-                                  labels) for p in pipelines]
+    views = [mg.data.ArrayDataset([p(*p.read(y, r)) for y, r in signals], labels)
+             for p in pipelines]
     return evaluate_mean(model, [DataLoader(d, 128) for d in views], 10)[
         "probabilities"].argmax(axis=1)
 
 
 def posteriors_of(model, pipeline, signals, labels, rate: int) -> np.ndarray:
     """(n, classes) posteriors of the model on ``signals`` read through its pipeline."""
-    feats = [pipeline(np.asarray(y, dtype=np.float32), rate) for y in signals]
+    feats = [pipeline(*pipeline.read(y, rate)) for y in signals]
     data = mg.data.ArrayDataset(feats, labels)
     return evaluate(model, DataLoader(data, 128), 10)["probabilities"]
 

@@ -51,7 +51,7 @@ def _filters(envelopes: Any, hop: Any, n: int, name: str) -> tuple[np.ndarray, i
     return filters, hop
 
 
-def _lpc(frame: np.ndarray, order: int) -> np.ndarray:
+def prediction_error_filter(frame: np.ndarray, order: int) -> np.ndarray:
     """Prediction-error filter ``[1, a_1, ..., a_p]`` of a windowed frame (autocorrelation
     method: the normal equations ``sum_j a_j r_|i-j| = -r_i``, i = 1..p, solved by
     Levinson's recursion, with ``r_0`` raised by 1e-9 of itself so a silent frame is
@@ -82,7 +82,7 @@ def lpc_envelopes(x: Any, sample_rate: int, order: int | None = None
     window = np.hanning(2 * hop + 2)[1:-1]
     padded = np.pad(a, (hop // 2, 2 * hop))
     count = max(1, -(-a.size // hop))
-    return np.stack([_lpc(window * padded[k * hop:k * hop + 2 * hop], p)
+    return np.stack([prediction_error_filter(window * padded[k * hop:k * hop + 2 * hop], p)
                      for k in range(count)]), hop
 
 

@@ -9,6 +9,8 @@ checkpoint computes exactly the features it was trained on, whatever file it is 
 For a signal ``x`` at rate ``r`` the pipeline computes::
 
     x  -> downmix to mono (mean of the channels)                  (load_wav)
+       -> if ``declip``, in :meth:`FeaturePipeline.read` (a file's   (mg.audio.declip)
+          :meth:`~FeaturePipeline.load`) alone: clipped peaks restored at the rate r
        -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
           to round(N up / down) samples, the input's duration to the nearest sample (to_rate)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
@@ -41,6 +43,7 @@ import numpy as np
 
 from ..errors import InputError
 from .augment import dither
+from .declip import declip
 from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, noise_mel, resolve_config
 from .frames import frame_signal, get_window, preemphasis
@@ -107,6 +110,7 @@ class FeaturePipeline:
     floor: str = "noise"
     floor_draw: int = 0
     fmax: float | None = None
+    declip: bool = False
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -130,7 +134,7 @@ class FeaturePipeline:
         if (not isinstance(r, (int, float)) or isinstance(r, bool) or not 0.0 < r < 1.0):
             raise InputError(f"FeaturePipeline: root_power must be a number in (0, 1), got "
                              f"{r!r}")
-        for name in ("cmvn", "trim"):
+        for name in ("cmvn", "trim", "declip"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(f"FeaturePipeline: {name} must be true or false, got "
                                  f"{getattr(self, name)!r}")
@@ -169,10 +173,10 @@ class FeaturePipeline:
         """The pipeline as a JSON-ready dict (the ``features`` section of a run config).
         ``dither_db`` is left out when it is None, ``compression`` when it is "log",
         ``root_power`` when it is PNCC's 1/15, ``floor`` when it is "noise",
-        ``floor_draw`` when it is 0 and ``fmax`` when it is None, so a pipeline without a
-        noise floor, with the log, with a drawn floor, with its first draw or with the
-        preset's filter bank, is described, and its cached features are found, as before
-        the settings existed."""
+        ``floor_draw`` when it is 0, ``fmax`` when it is None and ``declip`` when it is
+        False, so a pipeline without a noise floor, with the log, with a drawn floor, with
+        its first draw, with the preset's filter bank or without declipping, is described,
+        and its cached features are found, as before the settings existed."""
         d = dataclasses.asdict(self)
         if d["dither_db"] is None:
             del d["dither_db"]
@@ -186,6 +190,8 @@ class FeaturePipeline:
             del d["floor_draw"]
         if d["fmax"] is None:
             del d["fmax"]
+        if not d["declip"]:
+            del d["declip"]
         return d
 
     @classmethod
@@ -286,13 +292,35 @@ class FeaturePipeline:
         return self.batch([signal], sample_rate)[0]
 
     def load(self, path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
-        """A WAV file as this pipeline reads it: mono float32 at the pipeline's rate (or the
-        file's own when the pipeline has none; converted by :func:`to_rate`). Errors of
-        ``load_wav`` name the file."""
-        signal, rate = load_wav(path)
+        """A WAV file as this pipeline reads it (:meth:`read`). Errors of ``load_wav`` name
+        the file."""
+        return self.read(*load_wav(path))
+
+    def read(self, signal: Any, sample_rate: int) -> tuple[np.ndarray, int]:
+        """A recording as this pipeline reads it: mono float32, its clipped peaks restored
+        (if ``declip``, :func:`mg.audio.declip.declip`) at the rate it was recorded at, where
+        they are flat, then at the pipeline's rate (or its own when the pipeline has none;
+        :func:`to_rate`). Its features are then ``self(*self.read(signal, rate))``.
+
+        A recording enters the pipeline here once: a file through :meth:`load`, a recording
+        in memory through this method. The other stages (:meth:`convert`) do not declip, so a
+        signal already read, an augmented copy of one or a stream's word is not declipped
+        again.
+        """
+        x = np.asarray(signal)
+        if x.ndim == 2:
+            x = x.mean(axis=0, dtype=np.float64)
+        if x.ndim != 1:
+            raise InputError(f"FeaturePipeline.read: signal must be (N,) or (channels, N), got "
+                             f"shape {np.shape(signal)}")
+        rate = int(sample_rate)
+        if rate <= 0:
+            raise InputError(f"FeaturePipeline.read: sample_rate must be positive, got "
+                             f"{sample_rate}")
+        x = (declip(x) if self.declip and x.size else x).astype(np.float32)
         if self.sample_rate is not None and rate != self.sample_rate:
-            return to_rate(signal, rate, self.sample_rate), self.sample_rate
-        return signal, rate
+            return to_rate(x, rate, self.sample_rate), self.sample_rate
+        return x, rate
 
     def from_file(self, path: str | os.PathLike[str]) -> np.ndarray:
         """Features of a WAV file: (frames, size)."""

@@ -1,0 +1,135 @@
+"""Declipping: which samples are clipped, their restoration by linear prediction, and the
+pipeline's ``declip`` stage, which reads a recording's clipped peaks where they are flat."""
+
+import pathlib
+
+import numpy as np
+import pytest
+from scipy.io import wavfile
+
+from minigru.audio import FeaturePipeline, load_wav, resample
+from minigru.audio.augment import overdrive
+from minigru.audio.declip import MIN_CLIPPED, clipped_samples, declip
+
+SR = 8000
+FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
+
+
+def two_tones(seconds: float = 0.5, sr: int = SR) -> np.ndarray:
+    n = np.arange(int(seconds * sr))
+    return (0.5 * np.sin(2 * np.pi * 200 * n / sr + 0.3)
+            + 0.2 * np.sin(2 * np.pi * 450 * n / sr))
+
+
+def test_clipped_samples_are_those_at_either_extreme_level():
+    x = np.array([0.1, 0.9, 0.9, 0.2, -1.0, -1.0, -0.3, 0.9, -1.0, 0.0])
+    np.testing.assert_array_equal(np.flatnonzero(clipped_samples(x)), [1, 2, 4, 5, 7, 8])
+    # a 16-bit recording clips at +32767 and -32768 steps: two levels, found apart
+    ints = np.array([32767, 32767, 100, -32768, -32768, 5, 32767, -32768]) / 32768.0
+    assert clipped_samples(ints).sum() == 6
+    # fewer than MIN_CLIPPED samples at a level is not clipping
+    few = np.array([0.5, 0.5, 0.1, -0.3, -0.3, -0.3])
+    assert MIN_CLIPPED == 3
+    np.testing.assert_array_equal(np.flatnonzero(clipped_samples(few)), [3, 4, 5])
+    assert not clipped_samples(np.zeros(10)).any()
+
+
+@pytest.mark.parametrize("fraction, within", [(0.01, 0.01), (0.05, 0.02), (0.1, 0.2)])
+def test_declip_restores_the_peaks_of_a_clipped_sum_of_tones(fraction, within):
+    """The RMS error over the clipped samples falls to a small part of the clipping's (at
+    5%: 0.0302 to 0.0002), the others are not touched, and every restored sample lies
+    beyond the level it was clipped at."""
+    x = two_tones()
+    level = np.sort(np.abs(x))[::-1][int(round(fraction * x.size))]
+    clipped = overdrive(x, fraction) * level
+    mask = clipped_samples(clipped)
+    assert mask.sum() >= fraction * x.size
+    restored = declip(clipped)
+    assert restored.dtype == np.float64
+    np.testing.assert_array_equal(restored[~mask], clipped[~mask])
+    before = np.sqrt(np.mean((clipped - x)[mask] ** 2))
+    after = np.sqrt(np.mean((restored - x)[mask] ** 2))
+    assert after < within * before
+    assert np.all(np.abs(restored[mask]) >= level - 1e-15)
+
+
+def test_a_recording_that_is_not_clipped_comes_back_unchanged():
+    x = (two_tones() * np.hanning(4000)).astype(np.float32)
+    out = declip(x)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, x.astype(np.float64))
+
+
+def test_declip_refuses_bad_settings_by_name():
+    x = overdrive(two_tones(), 0.05)
+    for kwargs, name in (({"order": 0}, "order"), ({"block": 8}, "block"),
+                         ({"iterations": True}, "iterations"), ({"passes": 0}, "passes"),
+                         ({"order": 2.5}, "order")):
+        with pytest.raises(ValueError, match=f"declip: {name} must be an integer"):
+            declip(x, **kwargs)
+    with pytest.raises(ValueError, match="declip: x: "):
+        declip(np.array([0.1, np.nan, 0.2]))
+    with pytest.raises(ValueError, match="clipped_samples: x: "):
+        clipped_samples(np.zeros((2, 3)))
+
+
+def test_the_pipeline_declips_a_recording_where_it_was_read(tmp_path):
+    """``declip`` runs in ``read`` (and so ``load``), at the rate of the recording, before it
+    is resampled to the pipeline's; the stages after it do not declip again."""
+    x = overdrive(resample(two_tones(0.5, 8000), 8000, 16000), 0.05).astype(np.float32)
+    on = FeaturePipeline(sample_rate=8000, declip=True)
+    off = FeaturePipeline(sample_rate=8000)
+    y, rate = on.read(x, 16000)
+    assert rate == 8000 and y.dtype == np.float32
+    np.testing.assert_array_equal(
+        y, resample(declip(x).astype(np.float32), 16000, 8000).astype(np.float32))
+    np.testing.assert_array_equal(off.read(x, 16000)[0], off(x, 16000) is not None
+                                  and resample(x, 16000, 8000).astype(np.float32))
+    np.testing.assert_array_equal(on(*on.read(x, 16000)), off(*on.read(x, 16000)))
+    path = tmp_path / "loud.wav"
+    wavfile.write(path, 16000, np.round(x * 32767).astype(np.int16))
+    signal, rate = load_wav(path)
+    np.testing.assert_array_equal(on.load(path)[0], on.read(signal, rate)[0])
+    assert not np.array_equal(on.load(path)[0], off.load(path)[0])
+    stereo = np.stack([x, x])
+    np.testing.assert_array_equal(on.read(stereo, 16000)[0], on.read(x, 16000)[0])
+
+
+def test_declip_is_a_setting_written_only_when_on():
+    assert "declip" not in FeaturePipeline().to_dict()
+    on = FeaturePipeline(declip=True)
+    assert on.to_dict()["declip"] is True
+    assert FeaturePipeline.from_json(on.to_json()) == on
+    with pytest.raises(ValueError, match="declip must be true or false"):
+        FeaturePipeline(declip="yes")
+    with pytest.raises(ValueError, match="FeaturePipeline.read: signal"):
+        on.read(np.zeros((2, 2, 2)), SR)
+
+
+@pytest.mark.skipif(not FSDD.is_dir(), reason="../shared/data/fsdd is not beside the repository")
+def test_a_spoken_digit_overdriven_reads_nearer_its_own_features_declipped():
+    """An FSDD "zero" with a tenth of its samples clipped: the recogniser's features of the
+    declipped recording lie nearer the clean recording's than those of the clipped one
+    (mean absolute difference 0.20 against 0.33)."""
+    from minigru.speech.config import RECOGNISER_PIPELINE
+
+    x, sr = load_wav(FSDD / "0_jackson_0.wav")
+    loud = overdrive(x, 0.1).astype(np.float32)
+    on = RECOGNISER_PIPELINE
+    assert on.declip
+    plain = FeaturePipeline(**{**on.to_dict(), "declip": False})
+    clean = plain(*plain.read(x, sr))
+    off = np.mean(np.abs(plain(*plain.read(loud, sr)) - clean))
+    restored = on(*on.read(loud, sr))
+    assert restored.shape == clean.shape
+    assert np.mean(np.abs(restored - clean)) < 0.7 * off
+
+
+def test_declip_from_the_command_line():
+    from minigru import cli
+
+    parse = cli.build_parser().parse_args
+    assert cli._train_overrides(parse(["train", "--declip"]))["features"] == {"declip": True}
+    assert cli._train_overrides(parse(["train", "--no-declip"]))["features"] == {
+        "declip": False}
+    assert "features" not in cli._train_overrides(parse(["train"]))
