@@ -366,7 +366,8 @@ def test_train_flags_set_the_features_and_augmentation():
     cfg = config.make_config(over)
     assert cfg["augment"] == "strong" and cfg["mix_synthetic"] == 3
     assert config.pipeline_of(cfg) == FeaturePipeline(cmvn=False, trim=True, sample_rate=16000,
-                                                      dither_db=25.0, floor="expected")
+                                                      dither_db=25.0, floor="expected",
+                                                      declip=True)
     assert config.augment_of(config.make_config({})) == "none"
     over = cli._train_overrides(cli.build_parser().parse_args(["train", "--stack", "2"]))
     assert config.pipeline_of(config.make_config(over)).stack == 2

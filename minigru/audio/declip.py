@@ -14,8 +14,9 @@ least :data:`MIN_CLIPPED` samples lie at it: a single loudest sample is not clip
 synthetic signal that repeats itself exactly, or one quantised to a few bits, can meet this
 rule unclipped; restoring its loudest samples moves them a little beyond their level. A
 recording whose clipped peaks were moved afterwards (resampled, filtered, dithered, a DC
-offset added, or channels clipped apart and mixed down to mono) has no exact level, so it is
-not found and passes unchanged.
+offset added, or channels clipped apart and mixed down to mono: ``FeaturePipeline.read``
+declips each channel before it averages them) has no exact level, so it is not found and
+passes unchanged.
 
 How they are restored (Janssen, Veldhuis and Vries 1986, with the constraint of consistent
 declipping): over a short stretch speech is an autoregressive process,

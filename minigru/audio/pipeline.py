@@ -294,13 +294,14 @@ class FeaturePipeline:
     def load(self, path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
         """A WAV file as this pipeline reads it (:meth:`read`). Errors of ``load_wav`` name
         the file."""
-        return self.read(*load_wav(path))
+        return self.read(*load_wav(path, mono=False))
 
     def read(self, signal: Any, sample_rate: int) -> tuple[np.ndarray, int]:
-        """A recording as this pipeline reads it: mono float32, its clipped peaks restored
-        (if ``declip``, :func:`mg.audio.declip.declip`) at the rate it was recorded at, where
-        they are flat, then at the pipeline's rate (or its own when the pipeline has none;
-        :func:`to_rate`). Its features are then ``self(*self.read(signal, rate))``.
+        """A recording as this pipeline reads it: its clipped peaks restored (if ``declip``,
+        :func:`mg.audio.declip.declip`, each channel on its own) at the rate it was recorded
+        at, where they are flat, the channels averaged to mono float32, then at the
+        pipeline's rate (or its own when the pipeline has none; :func:`to_rate`). Its
+        features are then ``self(*self.read(signal, rate))``.
 
         A recording enters the pipeline here once: a file through :meth:`load`, a recording
         in memory through this method. The other stages (:meth:`convert`) do not declip, so a
@@ -308,16 +309,18 @@ class FeaturePipeline:
         again.
         """
         x = np.asarray(signal)
-        if x.ndim == 2:
-            x = x.mean(axis=0, dtype=np.float64)
-        if x.ndim != 1:
+        if x.ndim not in (1, 2):
             raise InputError(f"FeaturePipeline.read: signal must be (N,) or (channels, N), got "
                              f"shape {np.shape(signal)}")
         rate = int(sample_rate)
         if rate <= 0:
             raise InputError(f"FeaturePipeline.read: sample_rate must be positive, got "
                              f"{sample_rate}")
-        x = (declip(x) if self.declip and x.size else x).astype(np.float32)
+        if self.declip and x.size:
+            x = np.stack([declip(c) for c in x]) if x.ndim == 2 else declip(x)
+        if x.ndim == 2:
+            x = x.mean(axis=0, dtype=np.float64)
+        x = x.astype(np.float32)
         if self.sample_rate is not None and rate != self.sample_rate:
             return to_rate(x, rate, self.sample_rate), self.sample_rate
         return x, rate
