@@ -33,7 +33,7 @@ are known), ``iterations`` times (3 by default):
 2. with ``A`` the (N - p, N) prediction-error matrix (``(A x)_n = e[n + p]``, the error at
    every sample whose p predecessors lie in the block), take the least-squares solution
 
-       x_M = argmin || A_M x_M + A_K x_K ||^2;
+       x_M = argmin || A_M x_M + A_K x_K ||^2,  that is  A_M^T A_M x_M = -A_M^T A_K x_K;
 
 3. keep it consistent with what was recorded: a sample clipped at the positive level c+ was at
    least c+, one clipped at c- at most c-, so ``x_M <- max(x_M, c+)`` or ``min(x_M, c-)``.
@@ -86,6 +86,16 @@ def _prediction_error_matrix(a: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _least_squares(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """argmin_x ||a x - b||^2 by the normal equations ``a^T a x = a^T b`` (a has full column
+    rank here: every column holds a_0 = 1 in a row of its own), by SVD if they are
+    singular."""
+    try:
+        return np.linalg.solve(a.T @ a, a.T @ b)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
 def declip(x: Any, order: int = 16, block: int = 256, iterations: int = 3,
            passes: int = 2) -> np.ndarray:
     """``x`` with its clipped samples (:func:`clipped_samples`) restored by linear prediction
@@ -130,8 +140,8 @@ def declip(x: Any, order: int = 16, block: int = 256, iterations: int = 3,
             for _ in range(rounds):
                 matrix = _prediction_error_matrix(
                     prediction_error_filter(segment * window, q), segment.size)
-                known = -matrix[:, ~missing] @ segment[~missing]
-                solution = np.linalg.lstsq(matrix[:, missing], known, rcond=None)[0]
+                solution = _least_squares(matrix[:, missing],
+                                          -matrix[:, ~missing] @ segment[~missing])
                 segment[missing] = np.where(positive, np.maximum(solution, high),
                                             np.minimum(solution, low))
             y[start:end] = segment[start - first:end - first]
