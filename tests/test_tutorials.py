@@ -20,8 +20,10 @@ FIGURES = {"01_autograd_from_zero": [], "02_gru_by_hand": ["vanishing_gradient.p
            "03_mfcc_step_by_step": ["mfcc_stages.png"],
            "04_train_and_look_inside": ["curves.png", "confusion.png", "gates.png",
                                         "augmentation.png"],
-           "05_source_and_filter": ["source_and_filter.png", "pitch_tracks.png"]}
-SOUNDS = {"05_source_and_filter": ["voice.wav", "voice_lower.wav", "voice_higher.wav"]}
+           "05_source_and_filter": ["source_and_filter.png", "pitch_tracks.png",
+                                    "declipping.png"]}
+SOUNDS = {"05_source_and_filter": ["voice.wav", "voice_lower.wav", "voice_higher.wav",
+                                   "voice_clipped.wav", "voice_declipped.wav"]}
 
 
 def test_there_are_five_tutorials_with_cells():

@@ -5,7 +5,8 @@
 # tract, a filter that changes every few milliseconds. This tutorial takes one spoken digit
 # apart that way with `mg.audio.lpc` and `mg.audio.pitch`, finds its pitch twice (YIN and
 # pYIN, and YIN's curve rebuilt from its definition), moves the pulses to change the pitch
-# and keeps the vocal tract, and writes WAV files to listen to. The digit is from the Free
+# and keeps the vocal tract, restores the peaks of the word recorded too loud by the same
+# prediction (`mg.audio.declip`), and writes WAV files to listen to. The digit is from the Free
 # Spoken Digit Dataset when `MINIGRU_FSDD` points at it (a "zero" whose YIN track jumps an
 # octave), otherwise from minigru's own synthesizer.
 
@@ -21,7 +22,8 @@ import numpy as np  # noqa: E402
 from scipy.io import wavfile  # noqa: E402
 
 import minigru as mg  # noqa: E402
-from minigru.audio.augment import pitch_shift  # noqa: E402
+from minigru.audio.augment import overdrive, pitch_shift  # noqa: E402
+from minigru.audio.declip import clipped_samples, declip  # noqa: E402
 from minigru.audio.lpc import lpc_envelopes, lpc_residual, lpc_synthesis  # noqa: E402
 from minigru.audio.pitch import pitch_marks, pitch_track  # noqa: E402
 
@@ -174,3 +176,37 @@ for factor in (0.8, 1.25):
     print(f"pitch x{factor}: the tracked pitch moved by {ratios[factor]:.3f}; wrote {name}")
 wavfile.write(os.path.join(OUT, "voice.wav"), rate, (0.9 * x / np.abs(x).max()).astype(np.float32))
 assert all(abs(ratios[f] / f - 1) < 0.03 for f in ratios)
+
+# %% [markdown]
+# ## The word recorded too loud: its peaks restored by prediction
+#
+# Spoken too close to a microphone set too loud, the word's peaks go past full scale and are
+# recorded flat (`overdrive`: here a tenth of the samples). The same all-pole model fills
+# them in: the clipped samples are taken as missing and chosen, block by block, to make the
+# prediction error e[n] = sum_i a_i x[n - i] smallest, and kept beyond the level they were
+# clipped at (`declip`; the pipeline of a new recogniser does this to every recording it
+# reads). Listen to `voice_clipped.wav` and `voice_declipped.wav`.
+
+# %%
+loud = overdrive(x, 0.1)
+level = np.sort(np.abs(x))[::-1][int(round(0.1 * x.size))]
+cut = clipped_samples(loud)
+restored = declip(loud)
+before = np.sqrt(np.mean((loud - x / level)[cut] ** 2))
+after = np.sqrt(np.mean((restored - x / level)[cut] ** 2))
+print(f"{cut.sum()} samples clipped; their RMS error {before:.3f} of full scale, "
+      f"{after:.3f} restored")
+centre = int(np.argmax(np.abs(x)))
+span = slice(max(0, centre - int(0.015 * rate)), centre + int(0.015 * rate))
+ms = np.arange(x.size)[span] / rate * 1000
+fig, ax = plt.subplots(figsize=(8, 3.5))
+ax.plot(ms, x[span] / level, lw=2.5, color="0.75", label="the recording, before the gain")
+ax.plot(ms, loud[span], lw=1, color="C3", label="clipped at full scale")
+ax.plot(ms, restored[span], lw=1, ls="--", color="C0", label="declipped")
+ax.set(xlabel="time (ms)", title="30 ms around the loudest sample")
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(os.path.join(OUT, "declipping.png"), dpi=80)
+for name, y in (("voice_clipped.wav", loud), ("voice_declipped.wav", restored)):
+    wavfile.write(os.path.join(OUT, name), rate, (0.9 * y / np.abs(y).max()).astype(np.float32))
+assert after < 0.7 * before
