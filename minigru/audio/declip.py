@@ -39,8 +39,8 @@ are known), ``iterations`` times (3 by default):
    least c+, one clipped at c- at most c-, so ``x_M <- max(x_M, c+)`` or ``min(x_M, c-)``.
 
 Blocks are taken in order, ``passes`` times over the recording (2), so on the second pass
-every block's context on both sides is already restored. The samples that were not clipped are never
-changed.
+every block's context on both sides is already restored. The samples that were not clipped
+are never changed.
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@ checkpoint computes exactly the features it was trained on, whatever file it is 
 
 For a signal ``x`` at rate ``r`` the pipeline computes::
 
-    x  -> downmix to mono (mean of the channels)                  (load_wav)
-       -> if ``declip``, in :meth:`FeaturePipeline.read` (a file's   (mg.audio.declip)
-          :meth:`~FeaturePipeline.load`) alone: clipped peaks restored at the rate r
+    x  -> if ``declip``: clipped peaks restored, each channel on    (mg.audio.declip)
+          its own, at the rate r (in :meth:`FeaturePipeline.read`, and a file's
+          :meth:`~FeaturePipeline.load`, alone: once, where a recording enters)
+       -> downmix to mono (mean of the channels)
        -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
           to round(N up / down) samples, the input's duration to the nearest sample (to_rate)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
@@ -95,6 +96,9 @@ class FeaturePipeline:
             that stop below them read the copy more nearly as the original (the top filter
             of an 8 kHz model loses 0.35 dB of a copy made by SciPy's default filter at
             -300, 2.5 dB with the whole band).
+        declip: restore a recording's clipped peaks by linear prediction
+            (``mg.audio.declip``) where it is read (:meth:`read`, :meth:`load`), at its own
+            rate, before it is resampled; the stages of :meth:`convert` do not declip.
     """
 
     preset: str | None = None
