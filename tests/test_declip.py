@@ -107,6 +107,11 @@ def test_declip_is_a_setting_written_only_when_on():
     on = FeaturePipeline(declip=True)
     assert on.to_dict()["declip"] is True
     assert FeaturePipeline.from_json(on.to_json()) == on
+    from minigru.speech import config
+
+    old = {"data": "fsdd", "features": {"cmvn": True, "trim": True, "sample_rate": 8000}}
+    assert config.pipeline_of(old).declip is False  # a model written before reads as it did
+    assert config.pipeline_of(config.make_config({"data": "fsdd"})).declip is True
     with pytest.raises(ValueError, match="declip must be true or false"):
         FeaturePipeline(declip="yes")
     with pytest.raises(ValueError, match="FeaturePipeline.read: signal"):
