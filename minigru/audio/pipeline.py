@@ -37,7 +37,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -262,17 +262,7 @@ class FeaturePipeline:
 
         ``signal`` of shape (N,), or (channels, N) which is averaged over channels.
         """
-        x = np.asarray(signal)
-        if x.ndim == 2:
-            x = x.mean(axis=0, dtype=np.float64).astype(np.float32)
-        if x.ndim != 1:
-            raise InputError(f"FeaturePipeline: signal must be (N,) or (channels, N), got shape "
-                             f"{np.shape(signal)}")
-        rate = int(sample_rate)
-        if rate <= 0:
-            raise InputError(f"FeaturePipeline: sample_rate must be positive, got {sample_rate}")
-        if self.sample_rate is not None and rate != self.sample_rate:
-            x, rate = to_rate(x, rate, self.sample_rate), self.sample_rate
+        x, rate = self._at_rate(*to_mono(signal, sample_rate, "FeaturePipeline"))
         if self.trim:
             x = trim(x, rate)
         if self.dither_db is not None and self.floor == "noise" and x.size:
@@ -312,19 +302,13 @@ class FeaturePipeline:
         signal already read, an augmented copy of one or a stream's word is not declipped
         again.
         """
-        x = np.asarray(signal)
-        if x.ndim not in (1, 2):
-            raise InputError(f"FeaturePipeline.read: signal must be (N,) or (channels, N), got "
-                             f"shape {np.shape(signal)}")
-        rate = int(sample_rate)
-        if rate <= 0:
-            raise InputError(f"FeaturePipeline.read: sample_rate must be positive, got "
-                             f"{sample_rate}")
-        if self.declip and x.size:
-            x = np.stack([declip(c) for c in x]) if x.ndim == 2 else declip(x)
-        if x.ndim == 2:
-            x = x.mean(axis=0, dtype=np.float64)
-        x = x.astype(np.float32)
+        x, rate = to_mono(signal, sample_rate, "FeaturePipeline.read",
+                       declip if self.declip else None)
+        return self._at_rate(x.astype(np.float32), rate)
+
+    def _at_rate(self, x: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
+        """``x`` at the pipeline's rate (:func:`to_rate`; unchanged when the pipeline has
+        none), and that rate."""
         if self.sample_rate is not None and rate != self.sample_rate:
             return to_rate(x, rate, self.sample_rate), self.sample_rate
         return x, rate
@@ -393,6 +377,26 @@ class FeaturePipeline:
                 "freqs": np.arange(fb.shape[1]) * rate / n_fft, "filterbank": fb,
                 "mel_scale": cfg.mel_scale, "mel_floor": mel_floor, "features": self(x, rate),
                 "hop_seconds": hop / rate}
+
+
+def to_mono(signal: Any, sample_rate: int, name: str,
+            restore: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, int]:
+    """``signal`` of shape (N,) or (channels, N), each channel first passed through
+    ``restore`` if it is given and the signal is not empty, then the channels averaged (in
+    float64, to float32); and ``sample_rate`` as an int. A bad shape or a rate <= 0 is an
+    InputError whose message starts with ``name``."""
+    x = np.asarray(signal)
+    if x.ndim not in (1, 2):
+        raise InputError(f"{name}: signal must be (N,) or (channels, N), got shape "
+                         f"{np.shape(signal)}")
+    rate = int(sample_rate)
+    if rate <= 0:
+        raise InputError(f"{name}: sample_rate must be positive, got {sample_rate}")
+    if restore is not None and x.size:
+        x = np.stack([restore(c) for c in x]) if x.ndim == 2 else restore(x)
+    if x.ndim == 2:
+        x = x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    return x, rate
 
 
 def to_rate(signal: np.ndarray, rate: int, target: int) -> np.ndarray:
