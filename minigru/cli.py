@@ -91,9 +91,8 @@ def _train_overrides(args: argparse.Namespace) -> dict:
             "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker",
             "schedule", "floor_draws", "ensemble")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
-    features = {k: getattr(args, k) for k in ("cmvn", "trim", "declip", "stack", "compression",
-                                              "floor")
-                if getattr(args, k) is not None}
+    flags = ("cmvn", "trim", "declip", "stack", "compression", "floor")
+    features = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}
     if args.dither_db is not None:
         features["dither_db"] = None if args.dither_db == "none" else float(args.dither_db)
     if args.fmax is not None:
@@ -405,8 +404,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trim", action=argparse.BooleanOptionalAction, default=None,
                    help="trim the silence around each word (default on)")
     p.add_argument("--declip", action=argparse.BooleanOptionalAction, default=None,
-                   help="restore a recording's clipped peaks by linear prediction before "
-                        "its features, at training and at test (see mg.audio.declip)")
+                   help="restore a recording's clipped peaks before its features, at "
+                        "training and at test (default on; see mg.audio.declip)")
     p.add_argument("--dither-db", type=_db_or_none, metavar="DB", default=None,
                    help="a noise floor: white noise DB dB below each trimmed word, at "
                         "training and at test (default 25; none: off; how it is added: "

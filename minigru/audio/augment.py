@@ -343,8 +343,7 @@ def overdrive(x: Any, fraction: float) -> np.ndarray:
     if not 0.0 <= f < 1.0:
         raise InputError(f"overdrive: fraction must be in [0, 1), got {fraction!r}")
     k = int(round(f * a.size))
-    magnitudes = np.abs(a)
-    c = float(np.partition(magnitudes, a.size - 1 - k)[a.size - 1 - k])
+    c = float(np.partition(np.abs(a), a.size - 1 - k)[a.size - 1 - k])
     if c == 0.0:
         return a.copy()
     return np.clip(a / c, -1.0, 1.0)

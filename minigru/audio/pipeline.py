@@ -303,7 +303,7 @@ class FeaturePipeline:
         again.
         """
         x, rate = to_mono(signal, sample_rate, "FeaturePipeline.read",
-                       declip if self.declip else None)
+                          declip if self.declip else None)
         return self._at_rate(x.astype(np.float32), rate)
 
     def _at_rate(self, x: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
