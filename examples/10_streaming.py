@@ -71,13 +71,14 @@ def main() -> None:
     n_words = 8 if args.quick else 40
     runs = []
     for seed in seeds:
-        # A stream has no whole utterance to normalise, trim or set a noise floor by: the
-        # model is trained on features a stream can compute (no per-utterance CMVN, no
-        # trimming, no floor), clean copies, one model.
+        # A stream has no whole utterance to normalise, trim, declip or set a noise floor
+        # by: the model is trained on features a stream can compute (no per-utterance CMVN,
+        # no trimming, no declipping, no floor), clean copies, one model.
         cfg = make_config({"data": "fsdd", "data_dir": str(root), "seed": seed,
                            "limit": 40 if args.quick else None, "augment": "none",
                            "ensemble": 1,
-                           "features": {"cmvn": False, "trim": False, "dither_db": None},
+                           "features": {"cmvn": False, "trim": False, "dither_db": None,
+                                        "declip": False},
                            "epochs": 8 if args.quick else 20, "threads": args.threads})
         summary = train_run(cfg, out / f"model-seed{seed}", log=None, quiet=True)
         model, run_cfg = load_model(RunFolder(out / f"model-seed{seed}").best)

@@ -232,3 +232,68 @@ def test_word_mode_settings_are_checked():
     for name in ("pad_ms", "max_word_s"):
         with pytest.raises(mg.errors.InputError, match=f"{name} must be a number >= 0"):
             StreamingRecognizer(model, pipe, 8000, list("0123456789"), **{name: -1.0})
+
+
+def _clipped_word_stream(sr=8000):
+    """1 s of quiet noise, a 0.3 s 'word' (a gliding tone and its harmonics, which linear
+    prediction can follow) recorded too loud, with about a tenth of it at full scale, 1 s of
+    quiet noise."""
+    rng = np.random.default_rng(4)
+    t = np.arange(int(0.3 * sr)) / sr
+    phase = 2 * np.pi * 200 * t * (1 + t)
+    word = np.sin(phase) + 0.5 * np.sin(2 * phase + 1) + 0.3 * np.sin(3 * phase + 2)
+    quiet = 1e-3 * rng.standard_normal(sr)
+    x = np.concatenate([quiet, word, quiet])
+    return np.clip(x / np.quantile(np.abs(word), 0.9), -1.0, 1.0)
+
+
+def test_word_mode_declips_the_cut_word_as_predict_reads_a_file():
+    """A pipeline that declips: the stream's posterior of a word spoken too loud is the
+    model's on the declipped cut, as ``predict`` reads a recording; with ``declip=False``
+    it is the model's on the cut as it came."""
+    from minigru.audio.declip import clipped_samples, declip
+    from minigru.speech.stream import StreamingRecognizer
+
+    sr = 8000
+    mg.manual_seed(2)
+    model = models.GRUClassifier(26, 10, 8)
+    model.eval()
+    pipe = audio.FeaturePipeline(sample_rate=sr, cmvn=True, trim=True, declip=True)
+    x = _clipped_word_stream(sr)
+    assert clipped_samples(x).sum() > 100
+    pad = int(0.1 * sr)
+    posteriors = {}
+    for setting in (None, False):
+        rec = StreamingRecognizer(model, pipe, sr, list("0123456789"), threshold=0.0,
+                                  declip=setting)
+        assert rec.declip is (setting is None)
+        (d,) = _feed(rec, x)
+        cut = x[int(round(d["word_start"] * sr)) - pad:int(round(d["word_end"] * sr)) + pad]
+        read = declip(cut) if setting is None else cut
+        feats = pipe(read.astype(np.float32), sr)
+        with mg.no_grad():
+            logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
+                           np.array([feats.shape[0]])).numpy()[0]
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        assert d["probability"] == pytest.approx(float(p.max()), rel=1e-5)
+        posteriors[setting] = d["probability"]
+    assert posteriors[None] != posteriors[False]
+
+
+def test_declip_follows_the_pipeline_and_needs_whole_words():
+    from minigru.speech.stream import StreamingRecognizer
+
+    model = models.GRUClassifier(26, 10, 8)
+    classes = list("0123456789")
+    declipping = audio.FeaturePipeline(sample_rate=8000, declip=True)
+    rec = StreamingRecognizer(model, declipping, 8000, classes)
+    assert (rec.decide, rec.declip) == ("word", True)
+    rec = StreamingRecognizer(model, declipping, 8000, classes, decide="frames")
+    assert (rec.decide, rec.declip) == ("frames", False)
+    plain = audio.FeaturePipeline(sample_rate=8000)
+    assert StreamingRecognizer(model, plain, 8000, classes, declip=True).decide == "word"
+    with pytest.raises(mg.errors.InputError, match="declip=True needs the whole word"):
+        StreamingRecognizer(model, plain, 8000, classes, decide="frames", declip=True)
+    with pytest.raises(mg.errors.InputError, match="declip must be True, False or None"):
+        StreamingRecognizer(model, plain, 8000, classes, declip="yes")

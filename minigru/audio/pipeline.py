@@ -299,8 +299,8 @@ class FeaturePipeline:
 
         A recording enters the pipeline here once: a file through :meth:`load`, a recording
         in memory through this method. The other stages (:meth:`convert`) do not declip, so a
-        signal already read, an augmented copy of one or a stream's word is not declipped
-        again.
+        signal already read or an augmented copy of one is not declipped again. (A live
+        stream's words enter through ``StreamingRecognizer``, which declips each cut.)
         """
         x, rate = to_mono(signal, sample_rate, "FeaturePipeline.read",
                           declip if self.declip else None)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..audio.declip import declip as declip_signal
 from ..audio.endpoint import RELEASE_DB, VAD_DB
 from ..audio.pipeline import FeaturePipeline
 from ..errors import InputError
@@ -137,7 +138,18 @@ class StreamingRecognizer:
       costs one whole-word forward pass then instead of a step per frame.
     - ``"auto"`` (the default): ``"word"`` when the pipeline normalises or trims each
       utterance (``cmvn`` or ``trim``, as the default recogniser does), stacks frames
-      (``stack > 1``) or adds a noise floor (``dither_db``), else ``"frames"``.
+      (``stack > 1``), adds a noise floor (``dither_db``) or declips (``declip``), else
+      ``"frames"``.
+
+    ``declip`` (``None``: the pipeline's own setting): a word decided whole has its clipped
+    peaks restored (:func:`mg.audio.declip.declip`) before the pipeline reads it, as a file
+    is when ``predict`` reads it, so a word spoken too loud into a live stream is read as
+    the file would be. The cut's own extremes are the levels looked for, so the stream must
+    come at the rate it was recorded at (a resampled stream has no flat level left). A frame
+    stream cannot wait for the samples after a clipped peak, so ``declip=True`` with
+    ``decide="frames"`` is refused (with ``None`` a frame stream reads the peaks as they
+    are, as it leaves trimming to its detector). :func:`run_stream` declips the whole file
+    when it reads it and passes ``declip=False``, so no word is declipped twice.
 
     ``floor_draws``: a word decided whole is read through that many draws of the pipeline's
     noise floor and its posteriors averaged, as ``minigru predict`` reads a file
@@ -148,7 +160,8 @@ class StreamingRecognizer:
                  classes: list[str], threshold: float = 0.5, vad_db: float = VAD_DB,
                  hangover_ms: float = 150.0, min_word_ms: float = 100.0,
                  release_db: float | None = RELEASE_DB, decide: str = "auto",
-                 pad_ms: float = 100.0, max_word_s: float = 3.0, floor_draws: int = 1) -> None:
+                 pad_ms: float = 100.0, max_word_s: float = 3.0, floor_draws: int = 1,
+                 declip: bool | None = None) -> None:
         if not (isinstance(threshold, (int, float)) and 0 <= threshold <= 1):
             raise InputError(f"StreamingRecognizer: threshold must be a probability in [0, 1], "
                              f"got {threshold!r}")
@@ -172,11 +185,19 @@ class StreamingRecognizer:
         if not isinstance(floor_draws, int) or isinstance(floor_draws, bool) or floor_draws < 1:
             raise InputError(f"StreamingRecognizer: floor_draws must be an integer >= 1, got "
                              f"{floor_draws!r}")
+        if declip is not None and not isinstance(declip, bool):
+            raise InputError(f"StreamingRecognizer: declip must be True, False or None, got "
+                             f"{declip!r}")
+        if declip and decide == "frames":
+            raise InputError("StreamingRecognizer: declip=True needs the whole word "
+                             "(decide='word' or 'auto'); a frame stream cannot wait for the "
+                             "samples after a clipped peak")
         self.draws = features.floor_draws(floor_draws)
         if decide == "auto":
             decide = "word" if features.cmvn or features.trim or features.stack != 1 \
-                or features.dither_db is not None else "frames"
+                or features.dither_db is not None or features.declip or declip else "frames"
         self.decide = decide
+        self.declip = decide == "word" and (features.declip if declip is None else declip)
         self.features = features
         detector = dataclasses.replace(features, cmvn=False, stack=1) if decide == "word" \
             else features
@@ -259,8 +280,8 @@ class StreamingRecognizer:
     def _classify(self, samples: np.ndarray) -> np.ndarray:
         """softmax(model(pipeline(samples))), averaged over the draws of the pipeline's noise
         floor (``floor_draws``; ``minigru.speech.views``): the posterior of one whole word, in
-        eval mode."""
-        x = samples.astype(np.float32)
+        eval mode; its clipped peaks restored first if ``declip``."""
+        x = (declip_signal(samples) if self.declip else samples).astype(np.float32)
         return mean_posterior(self.model, [p(x, self.sample_rate) for p in self.draws])
 
     def _finish_word(self, now: float) -> dict[str, Any] | None:
@@ -328,7 +349,8 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
     """Feed a WAV file to a :class:`StreamingRecognizer` in chunks of ``chunk_ms`` as if it
     were live, and measure it.
 
-    The file is read through the model's ``pipeline`` (so converted to its sample rate).
+    The file is read through the model's ``pipeline`` (so declipped, if the pipeline
+    declips, and converted to its sample rate), then fed as it would be live.
     If a ``FILE.json`` list of ``{"digit", "start", "end"}`` words lies beside the file (as
     ``make_demo`` writes), the detections are matched against it: a word counts as
     recognised when the first detection overlapping it in time has its label.
@@ -346,7 +368,7 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
         raise InputError(f"chunk_ms must be positive, got {chunk_ms}")
     signal, sr = pipeline.load(path)
     recognizer = StreamingRecognizer(model, pipeline, sr, classes, threshold=threshold,
-                                     decide=decide, floor_draws=floor_draws)
+                                     decide=decide, floor_draws=floor_draws, declip=False)
     chunk = max(1, int(round(chunk_ms / 1000 * sr)))
     recognizer.warm_up()
     times, found = [], []
