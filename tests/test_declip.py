@@ -138,10 +138,10 @@ def test_a_spoken_digit_overdriven_reads_nearer_its_own_features_declipped():
 
 
 def test_declip_from_the_command_line():
-    from minigru import cli
+    from minigru import cli, commands
 
     parse = cli.build_parser().parse_args
-    assert cli._train_overrides(parse(["train", "--declip"]))["features"] == {"declip": True}
-    assert cli._train_overrides(parse(["train", "--no-declip"]))["features"] == {
+    assert commands.train_overrides(parse(["train", "--declip"]))["features"] == {"declip": True}
+    assert commands.train_overrides(parse(["train", "--no-declip"]))["features"] == {
         "declip": False}
-    assert "features" not in cli._train_overrides(parse(["train"]))
+    assert "features" not in commands.train_overrides(parse(["train"]))

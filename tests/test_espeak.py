@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from scipy.io import wavfile
 
-from minigru import cli
+from minigru import cli, commands
 from minigru.audio.wav import load_wav
 from minigru.data import espeak
 from minigru.data.espeak import PITCH, SPEED, EspeakDigits, EspeakVoice, espeak_voice, speak
@@ -221,7 +221,7 @@ def test_the_dataset_is_every_digit_per_voice_from_its_cached_files(program, cac
 
 def test_a_synthetic_corpus_can_be_spoken_by_espeak_voices(program, cache):
     args = cli.build_parser().parse_args(["train", "--synthetic-voices", "espeak"])
-    over = cli._train_overrides(args)
+    over = commands.train_overrides(args)
     assert over["synthetic"] == {"voices": "espeak"}
     cfg = make_config({**over, "augment": "none", "synthetic": {
         "voices": "espeak", "train_per_class": 2, "val_per_class": 1, "test_per_class": 1,

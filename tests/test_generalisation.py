@@ -14,7 +14,7 @@ import pytest
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
-from minigru import cli
+from minigru import cli, commands
 from minigru.audio import FeaturePipeline, load_wav, stack_frames
 from minigru.audio.g711 import encode_alaw, encode_ulaw
 from minigru.data import SyntheticDigits
@@ -361,7 +361,7 @@ def test_a_file_below_the_model_rate_is_upsampled(tmp_path, synthetic_run):
 def test_train_flags_set_the_features_and_augmentation():
     args = cli.build_parser().parse_args(["train", "--no-cmvn", "--trim", "--augment", "strong",
                                           "--mix-synthetic", "3"])
-    over = cli._train_overrides(args)
+    over = commands.train_overrides(args)
     assert over["features"] == {"cmvn": False, "trim": True}
     cfg = config.make_config(over)
     assert cfg["augment"] == "strong" and cfg["mix_synthetic"] == 3
@@ -369,7 +369,7 @@ def test_train_flags_set_the_features_and_augmentation():
                                                       dither_db=25.0, floor="expected",
                                                       declip=True)
     assert config.augment_of(config.make_config({})) == "none"
-    over = cli._train_overrides(cli.build_parser().parse_args(["train", "--stack", "2"]))
+    over = commands.train_overrides(cli.build_parser().parse_args(["train", "--stack", "2"]))
     assert config.pipeline_of(config.make_config(over)).stack == 2
     assert config.augment_of(config.make_config({"data": "fsdd"})) == "noisy"
 

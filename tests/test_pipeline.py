@@ -85,12 +85,12 @@ def test_fmax_is_the_top_of_the_filter_bank(clip):
 
 
 def test_fmax_from_the_command_line_and_the_run_settings():
-    from minigru import cli
+    from minigru import cli, commands
 
     parse = cli.build_parser().parse_args
-    assert cli._train_overrides(parse(["train", "--fmax", "-300"]))["features"] == {
+    assert commands.train_overrides(parse(["train", "--fmax", "-300"]))["features"] == {
         "fmax": -300.0}
-    assert cli._train_overrides(parse(["train", "--fmax", "none"]))["features"] == {
+    assert commands.train_overrides(parse(["train", "--fmax", "none"]))["features"] == {
         "fmax": None}
     with pytest.raises(SystemExit):
         parse(["train", "--fmax", "top"])
@@ -311,17 +311,17 @@ def test_a_noise_floor_is_the_trimmed_word_dithered(clip):
 
 
 def test_a_noise_floor_travels_with_its_model(tmp_path, clip):
-    from minigru import cli
+    from minigru import cli, commands
     from minigru.speech.stream import StreamingRecognizer
 
     args = cli.build_parser().parse_args(["train", "--dither-db", "30"])
-    over = cli._train_overrides(args)
+    over = commands.train_overrides(args)
     assert over["features"] == {"dither_db": 30.0}
-    none = cli._train_overrides(cli.build_parser().parse_args(["train", "--dither-db", "none"]))
+    none = commands.train_overrides(cli.build_parser().parse_args(["train", "--dither-db", "none"]))
     assert none["features"] == {"dither_db": None}
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["train", "--dither-db", "loud"])
-    drawn = cli._train_overrides(cli.build_parser().parse_args(["train", "--floor", "noise"]))
+    drawn = commands.train_overrides(cli.build_parser().parse_args(["train", "--floor", "noise"]))
     assert drawn["features"] == {"floor": "noise"}
     assert config.make_config()["features"]["floor"] == "expected"
     cfg = config.make_config({"features": {"dither_db": 30.0, "floor": "noise"}, "limit": 3,

@@ -94,10 +94,10 @@ def test_the_setting_is_described_only_when_it_is_not_the_log():
 
 
 def test_a_run_takes_it_from_the_command_line():
-    from minigru import cli
+    from minigru import cli, commands
 
     args = cli.build_parser().parse_args(["train", "--compression", "root"])
-    over = cli._train_overrides(args)
+    over = commands.train_overrides(args)
     assert over["features"] == {"compression": "root"}
     cfg = config.make_config(over)
     assert config.pipeline_of(cfg).compression == "root"

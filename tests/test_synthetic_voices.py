@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from minigru import cli
+from minigru import cli, commands
 from minigru.data import SyntheticDigits
 from minigru.data.speech import source_audio
 from minigru.data.synthetic import (
@@ -157,7 +157,7 @@ def test_a_broad_dataset_says_where_each_clip_came_from():
 def test_a_run_mixes_broad_speakers_when_asked():
     args = cli.build_parser().parse_args(["train", "--mix-synthetic", "2",
                                           "--synthetic-voices", "broad"])
-    over = cli._train_overrides(args)
+    over = commands.train_overrides(args)
     assert over["synthetic"] == {"voices": "broad"}
     cfg = config.make_config({**over, "limit": 2, "augment": "none", "synthetic": {
         "voices": "broad", "train_per_class": 2, "val_per_class": 1, "test_per_class": 1,

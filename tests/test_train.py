@@ -159,9 +159,9 @@ def test_bad_configuration_is_named():
 def _flag_sets_a_number_in_0_1(flag, key):
     """``minigru train FLAG 0.05`` sets ``key`` to 0.05, the default is 0, and values outside
     [0, 1) or not numbers are refused with an error naming ``key``."""
-    from minigru import cli
+    from minigru import cli, commands
 
-    over = cli._train_overrides(cli.build_parser().parse_args(["train", flag, "0.05"]))
+    over = commands.train_overrides(cli.build_parser().parse_args(["train", flag, "0.05"]))
     assert config.make_config(over)[key] == 0.05
     assert config.make_config({})[key] == 0.0
     for bad in (-0.1, 1.0, "some"):
@@ -243,14 +243,14 @@ def test_cosine_schedule_follows_its_formula_and_is_recorded(tmp_path):
     """``schedule = "cosine"`` trains epoch e at lr (1 + cos(pi e / epochs)) / 2; the default
     is the plateau schedule; an unknown schedule is refused, naming the setting; the CLI's
     ``--schedule`` sets it and the run's configuration records it."""
-    from minigru import cli
+    from minigru import cli, commands
     from minigru.optim.lr_scheduler import CosineAnnealingLR, ReduceLROnPlateau
 
     assert config.make_config({})["schedule"] == "plateau"
     for bad in ("linear", 1, None):
         with pytest.raises(config.ConfigError, match="schedule"):
             config.make_config({"schedule": bad})
-    over = cli._train_overrides(cli.build_parser().parse_args(["train", "--schedule",
+    over = commands.train_overrides(cli.build_parser().parse_args(["train", "--schedule",
                                                                 "cosine"]))
     assert over["schedule"] == "cosine"
     cfg, files = run.prepare_run(dict(TINY, epochs=4, lr=0.01, schedule="cosine"),
