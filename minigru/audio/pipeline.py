@@ -43,11 +43,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .augment import dither
 from .declip import declip
 from .endpoint import trim
 from .features import PRESETS, MFCCConfig, mfcc_batch, noise_mel, resolve_config
 from .frames import frame_signal, get_window, preemphasis
+from .noise import dither
 from .resampling import resample
 from .spectral import ROOT_POWER, mel_filterbank, power_spectrum
 from .wav import load_wav
