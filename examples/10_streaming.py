@@ -10,8 +10,10 @@ Reported, for each seed (the seed trains the model and draws the stream): words 
 also with the detector's single-threshold form (no lower release threshold), paired by seed;
 and for the first seed the delay from the true end of each word to its detection and the
 processing time per chunk as a fraction of the chunk's duration (the real-time factor).
-Beside it, the default recogniser (CMVN, trimming, light augmentation), which a frame-by-frame
-stream cannot feed: the same stream with each word cut out and decided whole.
+Beside it, the default recogniser (CMVN, trimming, declipping, the noisy augmentation), which a
+frame-by-frame stream cannot feed: the same stream with each word cut out and decided whole;
+and the same stream recorded too loud (a gain that puts a tenth of the words' samples past
+full scale), its words decided with and without declipping each cut.
 """
 
 from __future__ import annotations
@@ -31,12 +33,24 @@ from minigru.speech.stream import StreamingRecognizer
 from minigru.training import RunFolder
 
 
+def too_loud(signal, words, sr, fraction):
+    """``signal`` recorded with so much gain that ``fraction`` of the words' samples reach
+    full scale: clip(x / c, -1, 1), c the (1 - fraction) quantile of |x| within the words."""
+    inside = np.zeros(signal.size, dtype=bool)
+    for w in words:
+        inside[int(w["start"] * sr):int(w["end"] * sr)] = True
+    c = np.quantile(np.abs(signal[inside]), 1.0 - fraction)
+    return np.clip(signal / c, -1.0, 1.0)
+
+
 def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None,
-                 decide="auto"):
+                 decide="auto", declip=None):
     """Feed ``signal`` in 10 ms chunks; return (hits, detections, delays, chunk times). The
     recogniser decides as ``decide`` says (``"auto"``: as its model's features allow), and
-    is refused if it cannot."""
-    kwargs = {} if release_db is None else {"release_db": release_db}
+    is refused if it cannot; ``declip`` is the recogniser's (None: as the model's features
+    say)."""
+    kwargs = {"declip": declip} if release_db is None else {"release_db": release_db,
+                                                            "declip": declip}
     recognizer = StreamingRecognizer(model, pipeline_of(run_cfg), sr, run_cfg["classes"],
                                      threshold=threshold, floor_draws=floor_draws_of(run_cfg),
                                      **kwargs)
@@ -95,33 +109,46 @@ def main() -> None:
         summary_d = train_run(default, out / f"default-seed{seed}", log=None, quiet=True)
         model_d, cfg_d = load_model(RunFolder(out / f"default-seed{seed}").best)
         whole, _, _, _ = stream_words(model_d, cfg_d, signal, sr, words, threshold)
+        loud = too_loud(signal, words, sr, 0.1)
+        loud_hits = {declip: stream_words(model_d, cfg_d, loud, sr, words, threshold,
+                                          declip=declip)[0] for declip in (True, False)}
         runs.append({"seed": seed, "offline": summary["test_accuracy"], "hits": hits,
                      "single_threshold_hits": one, "detections": len(found),
                      "default_offline": summary_d["test_accuracy"], "default_hits": whole,
+                     "loud_declipped": loud_hits[True], "loud_as_recorded": loud_hits[False],
                      "delays": delays, "times": times, "found": found, "signal": signal,
                      "sr": sr, "words": words})
         print(f"seed {seed}: offline {summary['test_accuracy']:.3f}; {hits} of {len(words)} "
               f"words recognised ({one} with a single {VAD_DB:g} dB threshold); the default "
-              f"recogniser, word by word: {whole}", flush=True)
+              f"recogniser, word by word: {whole}; recorded too loud, declipped "
+              f"{loud_hits[True]}, as recorded {loud_hits[False]}", flush=True)
     first = runs[0]
     rtf = np.array(first["times"]) / 0.010
     delays = first["delays"]
     accuracy = [r["hits"] / n_words for r in runs]
     single = [r["single_threshold_hits"] / n_words for r in runs]
     whole = [r["default_hits"] / n_words for r in runs]
+    loud = [r["loud_declipped"] / n_words for r in runs]
+    loud_raw = [r["loud_as_recorded"] / n_words for r in runs]
     print("\n" + table(["seed", "offline test accuracy", "detections", "words recognised",
                          f"with one {VAD_DB:g} dB threshold", "default recogniser, offline",
-                         "default recogniser, word by word"],
+                         "default recogniser, word by word",
+                         "too loud, declipped", "too loud, as recorded"],
                         [[r["seed"], f"{r['offline']:.3f}", r["detections"],
                           f"{r['hits']} ({r['hits'] / n_words:.1%})",
                           f"{r['single_threshold_hits']} "
                           f"({r['single_threshold_hits'] / n_words:.1%})",
                           f"{r['default_offline']:.3f}",
-                          f"{r['default_hits']} ({r['default_hits'] / n_words:.1%})"]
+                          f"{r['default_hits']} ({r['default_hits'] / n_words:.1%})",
+                          f"{r['loud_declipped']} ({r['loud_declipped'] / n_words:.1%})",
+                          f"{r['loud_as_recorded']} ({r['loud_as_recorded'] / n_words:.1%})"]
                          for r in runs]))
     rows = [[f"words recognised ({len(seeds)} seeds, mean ± std)", mean_std(accuracy)],
             [f"the same, one {VAD_DB:g} dB threshold (no release)", mean_std(single)],
             ["the default recogniser, each word decided whole", mean_std(whole)],
+            ["the same, a tenth of the words' samples clipped, each word declipped",
+             mean_std(loud)],
+            ["the same, clipped, the words as recorded (declip=False)", mean_std(loud_raw)],
             ["offline test accuracy of the streamed models",
              mean_std([r["offline"] for r in runs])],
             ["offline test accuracy of the default recogniser",
@@ -181,7 +208,9 @@ def main() -> None:
                                        "higher_is_better": True}, started,
                  {"median_rtf": float(np.median(rtf)), "p95_rtf": float(np.percentile(rtf, 95)),
                   "seeds": seeds, "accuracy": accuracy, "single_threshold_accuracy": single,
-                  "default_word_accuracy": whole, "paired_release_minus_single": paired,
+                  "default_word_accuracy": whole, "too_loud_declipped_accuracy": loud,
+                  "too_loud_as_recorded_accuracy": loud_raw,
+                  "paired_release_minus_single": paired,
                   "paired_default_word_minus_frames": paired_whole})
 
 
