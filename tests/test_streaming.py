@@ -297,3 +297,49 @@ def test_declip_follows_the_pipeline_and_needs_whole_words():
         StreamingRecognizer(model, plain, 8000, classes, decide="frames", declip=True)
     with pytest.raises(mg.errors.InputError, match="declip must be True, False or None"):
         StreamingRecognizer(model, plain, 8000, classes, declip="yes")
+
+
+def test_word_mode_runs_at_the_streams_own_rate_and_converts_each_word():
+    """A stream at 16 kHz into a model of 8 kHz: its detector runs at 16 kHz, and each word,
+    cut at 16 kHz, is read by the pipeline, which converts it, as ``predict`` reads a 16 kHz
+    file. The word is found where the 8 kHz stream finds it."""
+    from scipy.signal import resample_poly
+
+    from minigru.speech.stream import StreamingRecognizer
+
+    mg.manual_seed(3)
+    model = models.GRUClassifier(26, 10, 8)
+    model.eval()
+    pipe = audio.FeaturePipeline(sample_rate=8000, cmvn=True, trim=True)
+    x8 = _burst_stream(8000)
+    x16 = resample_poly(x8, 2, 1)
+    rec = StreamingRecognizer(model, pipe, 16000, list("0123456789"), threshold=0.0)
+    assert (rec.sample_rate, rec.mfcc.sample_rate) == (16000, 16000)
+    (d16,) = _feed(rec, x16, chunk=160)
+    (d8,) = _feed(StreamingRecognizer(model, pipe, 8000, list("0123456789"), threshold=0.0),
+                  x8)
+    assert d16["word_start"] == pytest.approx(d8["word_start"], abs=0.011)
+    assert d16["word_end"] == pytest.approx(d8["word_end"], abs=0.011)
+    pad = int(0.1 * 16000)
+    cut = x16[int(round(d16["word_start"] * 16000)) - pad:
+              int(round(d16["word_end"] * 16000)) + pad]
+    feats = pipe(cut.astype(np.float32), 16000)
+    with mg.no_grad():
+        logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
+                       np.array([feats.shape[0]])).numpy()[0]
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    assert d16["probability"] == pytest.approx(float(p.max()), rel=1e-5)
+
+
+def test_a_frame_stream_at_another_rate_than_the_models_is_refused():
+    from minigru.speech.stream import StreamingRecognizer
+
+    model = models.GRUClassifier(26, 10, 8)
+    plain = audio.FeaturePipeline(sample_rate=8000)
+    with pytest.raises(mg.errors.InputError, match="sample_rate is 16000 Hz but the model "
+                                                  "reads 8000 Hz frame by frame"):
+        StreamingRecognizer(model, plain, 16000, list("0123456789"))
+    assert StreamingRecognizer(model, plain, 8000, list("0123456789")).sample_rate == 8000
+    assert StreamingRecognizer(model, plain, 16000, list("0123456789"),
+                               decide="word").sample_rate == 16000

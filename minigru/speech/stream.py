@@ -151,6 +151,12 @@ class StreamingRecognizer:
     are, as it leaves trimming to its detector). :func:`run_stream` declips the whole file
     when it reads it and passes ``declip=False``, so no word is declipped twice.
 
+    ``sample_rate``: the rate of the samples pushed (None: the pipeline's). A stream decided
+    word by word may run at any rate: its detector runs at the stream's rate and each word,
+    cut at that rate, is converted to the model's by the pipeline, as ``predict`` converts a
+    file. A stream decided frame by frame feeds its frames to the model as they come, so
+    it must run at the model's rate; another rate is refused.
+
     ``floor_draws``: a word decided whole is read through that many draws of the pipeline's
     noise floor and its posteriors averaged, as ``minigru predict`` reads a file
     (``minigru.speech.views``; the run setting of the same name).
@@ -199,8 +205,16 @@ class StreamingRecognizer:
         self.decide = decide
         self.declip = decide == "word" and (features.declip if declip is None else declip)
         self.features = features
-        detector = dataclasses.replace(features, cmvn=False, stack=1) if decide == "word" \
-            else features
+        if sample_rate is not None and features.sample_rate is not None \
+                and int(sample_rate) != features.sample_rate and decide == "frames":
+            raise InputError(f"StreamingRecognizer: sample_rate is {sample_rate} Hz but the "
+                             f"model reads {features.sample_rate} Hz frame by frame; resample "
+                             f"the stream to {features.sample_rate} Hz first, or decide each "
+                             f"word whole (decide='word'), which converts it")
+        detector = features
+        if decide == "word":
+            detector = dataclasses.replace(features, cmvn=False, stack=1, sample_rate=(
+                features.sample_rate if sample_rate is None else int(sample_rate)))
         self.mfcc = detector.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model = model
