@@ -300,9 +300,10 @@ def test_declip_follows_the_pipeline_and_needs_whole_words():
 
 
 def test_word_mode_runs_at_the_streams_own_rate_and_converts_each_word():
-    """A stream at 16 kHz into a model of 8 kHz: its detector runs at 16 kHz, and each word,
-    cut at 16 kHz, is read by the pipeline, which converts it, as ``predict`` reads a 16 kHz
-    file. The word is found where the 8 kHz stream finds it."""
+    """A stream at 16 kHz into a model of 8 kHz: its detector runs at 16 kHz over the model's
+    band (mel filters to 4 kHz), and each word, cut at 16 kHz, is read by the pipeline, which
+    converts it, as ``predict`` reads a 16 kHz file. The word is found where the 8 kHz stream
+    finds it."""
     from scipy.signal import resample_poly
 
     from minigru.speech.stream import StreamingRecognizer
@@ -315,6 +316,11 @@ def test_word_mode_runs_at_the_streams_own_rate_and_converts_each_word():
     x16 = resample_poly(x8, 2, 1)
     rec = StreamingRecognizer(model, pipe, 16000, list("0123456789"), threshold=0.0)
     assert (rec.sample_rate, rec.mfcc.sample_rate) == (16000, 16000)
+    assert rec.mfcc.cfg.fmax == 4000.0
+    tight = audio.FeaturePipeline(sample_rate=8000, cmvn=True, fmax=-300)
+    assert StreamingRecognizer(model, tight, 16000, list("0123456789")).mfcc.cfg.fmax == 3700.0
+    assert StreamingRecognizer(model, tight, 8000, list("0123456789")).mfcc.cfg.fmax == -300.0
+    assert StreamingRecognizer(model, pipe, 4000, list("0123456789")).mfcc.cfg.fmax is None
     (d16,) = _feed(rec, x16, chunk=160)
     (d8,) = _feed(StreamingRecognizer(model, pipe, 8000, list("0123456789"), threshold=0.0),
                   x8)

@@ -213,8 +213,7 @@ class StreamingRecognizer:
                              f"word whole (decide='word'), which converts it")
         detector = features
         if decide == "word":
-            detector = dataclasses.replace(features, cmvn=False, stack=1, sample_rate=(
-                features.sample_rate if sample_rate is None else int(sample_rate)))
+            detector = _detector(features, sample_rate)
         self.mfcc = detector.streaming(sample_rate)
         sample_rate = self.mfcc.sample_rate
         self.model = model
@@ -354,6 +353,21 @@ class StreamingRecognizer:
         if self.in_word and (d := self._finish_word(now)) is not None:
             found.append(d)
         return found
+
+
+def _detector(features: FeaturePipeline, sample_rate: int | None) -> FeaturePipeline:
+    """The pipeline whose frame energies find the words of a stream at ``sample_rate`` (None:
+    the pipeline's rate): ``features`` without CMVN or stacking, at the stream's rate, its mel
+    filters over the band the model reads. A stream above the model's rate has a band above
+    the model's top that the model never sees, and whose filters, empty after an upsampling,
+    would dilute the energy's rise at a word."""
+    model_rate = features.sample_rate
+    rate = model_rate if sample_rate is None else int(sample_rate)
+    fmax = features.fmax
+    if model_rate is not None and rate != model_rate:
+        top = model_rate / 2 if fmax is None else fmax + model_rate / 2 if fmax <= 0 else fmax
+        fmax = None if top >= rate / 2 else top
+    return dataclasses.replace(features, cmvn=False, stack=1, sample_rate=rate, fmax=fmax)
 
 
 def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
