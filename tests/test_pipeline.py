@@ -70,6 +70,15 @@ def test_json_round_trip_and_checks():
     assert FeaturePipeline(sample_rate=16000).at_rate(8000).sample_rate == 16000
 
 
+def test_band_top_counts_down_from_the_nyquist_frequency_at_or_below_zero():
+    from minigru.audio.spectral import band_top
+
+    assert band_top(8000, None) == 4000.0
+    assert band_top(8000, 3500.0) == 3500.0
+    assert band_top(8000, -300.0) == 3700.0
+    assert band_top(16000, 0.0) == 8000.0
+
+
 def test_fmax_is_the_top_of_the_filter_bank(clip):
     p = FeaturePipeline(cmvn=True, fmax=-300)
     assert p.mfcc_config().fmax == -300.0

@@ -349,3 +349,6 @@ def test_a_frame_stream_at_another_rate_than_the_models_is_refused():
     assert StreamingRecognizer(model, plain, 8000, list("0123456789")).sample_rate == 8000
     assert StreamingRecognizer(model, plain, 16000, list("0123456789"),
                                decide="word").sample_rate == 16000
+    for bad in (0, -8000, 8000.0, "8000", True):
+        with pytest.raises(mg.errors.InputError, match="sample_rate must be a positive integer"):
+            StreamingRecognizer(model, plain, bad, list("0123456789"))

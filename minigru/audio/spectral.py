@@ -70,6 +70,15 @@ def mel_to_hz(m: np.ndarray | float, scale: str = "htk") -> np.ndarray:
     raise InputError(f"mel scale must be one of {MEL_SCALES}, got {scale!r}")
 
 
+def band_top(sample_rate: float, fmax: float | None) -> float:
+    """The top of a filter bank in Hz: ``sample_rate / 2`` for ``fmax`` None, ``fmax`` when it
+    is above 0, and ``sample_rate / 2 + fmax`` when it is 0 or less (counted down from the
+    Nyquist frequency, as Kaldi's ``--high-freq``)."""
+    if fmax is None:
+        return sample_rate / 2
+    return fmax + sample_rate / 2 if fmax <= 0 else fmax
+
+
 def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 40, fmin: float = 0.0,
                    fmax: float | None = None, scale: str = "htk", placement: str = "hz",
                    norm: str | None = None, dtype: str | None = None) -> np.ndarray:
@@ -98,7 +107,7 @@ def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 40, fmin: float
                          f"{placement!r}")
     if norm not in (None, "slaney"):
         raise InputError(f"mel_filterbank: norm must be None or 'slaney', got {norm!r}")
-    top = sample_rate / 2 if fmax is None else fmax + sample_rate / 2 if fmax <= 0 else fmax
+    top = band_top(sample_rate, fmax)
     if not 0 <= fmin < top <= sample_rate / 2:
         raise InputError(f"mel_filterbank: need 0 <= fmin < fmax <= sample_rate/2 (fmax <= 0 "
                          f"counts down from sample_rate/2), got fmin {fmin}, fmax {fmax}, "

@@ -23,6 +23,7 @@ import numpy as np
 from ..audio.declip import declip as declip_signal
 from ..audio.endpoint import RELEASE_DB, VAD_DB
 from ..audio.pipeline import FeaturePipeline
+from ..audio.spectral import band_top
 from ..errors import InputError
 from ..kernels.step import gru_step, lstm_step, rnn_step
 from ..kernels.vmath import activation_scratch
@@ -191,6 +192,10 @@ class StreamingRecognizer:
         if not isinstance(floor_draws, int) or isinstance(floor_draws, bool) or floor_draws < 1:
             raise InputError(f"StreamingRecognizer: floor_draws must be an integer >= 1, got "
                              f"{floor_draws!r}")
+        if sample_rate is not None and (not isinstance(sample_rate, (int, np.integer))
+                                        or isinstance(sample_rate, bool) or sample_rate <= 0):
+            raise InputError(f"StreamingRecognizer: sample_rate must be a positive integer "
+                             f"(Hz) or None, got {sample_rate!r}")
         if declip is not None and not isinstance(declip, bool):
             raise InputError(f"StreamingRecognizer: declip must be True, False or None, got "
                              f"{declip!r}")
@@ -365,7 +370,7 @@ def _detector(features: FeaturePipeline, sample_rate: int | None) -> FeaturePipe
     rate = model_rate if sample_rate is None else int(sample_rate)
     fmax = features.fmax
     if model_rate is not None and rate != model_rate:
-        top = model_rate / 2 if fmax is None else fmax + model_rate / 2 if fmax <= 0 else fmax
+        top = band_top(model_rate, fmax)
         fmax = None if top >= rate / 2 else top
     return dataclasses.replace(features, cmvn=False, stack=1, sample_rate=rate, fmax=fmax)
 
