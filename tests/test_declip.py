@@ -53,6 +53,18 @@ def test_declip_restores_the_peaks_of_a_clipped_sum_of_tones(fraction, within):
     assert np.all(np.abs(restored[mask]) >= level - 1e-15)
 
 
+def test_a_gain_or_offset_after_the_clipping_keeps_the_peaks_found_a_resampler_does_not():
+    """Every clipped sample moves alike under a gain or a DC offset, so the peaks stay
+    level and are found; a resampler reshapes them, so none is left at one level."""
+    x = two_tones() * np.hanning(4000)
+    clipped = overdrive(x, 0.05)
+    mask = clipped_samples(clipped)
+    assert mask.sum() >= 200
+    for moved in (0.3 * clipped, clipped + 0.02, 0.5 * clipped - 0.01):
+        np.testing.assert_array_equal(clipped_samples(moved), mask)
+    assert not clipped_samples(resample(clipped, SR, 2 * SR)).any()
+
+
 def test_a_recording_that_is_not_clipped_comes_back_unchanged():
     x = (two_tones() * np.hanning(4000)).astype(np.float32)
     out = declip(x)

@@ -13,10 +13,11 @@ steps, so the two levels are found separately). A level counts as clipped only w
 least :data:`MIN_CLIPPED` samples lie at it: a single loudest sample is not clipping. A
 synthetic signal that repeats itself exactly, or one quantised to a few bits, can meet this
 rule unclipped; restoring its loudest samples moves them a little beyond their level. A
-recording whose clipped peaks were moved afterwards (resampled, filtered, dithered, a DC
-offset added, or channels clipped apart and mixed down to mono: ``FeaturePipeline.read``
-declips each channel before it averages them) has no exact level, so it is not found and
-passes unchanged.
+gain or a DC offset applied after the clipping moves every clipped sample alike, so they
+stay level and are found. A recording whose clipped peaks were reshaped afterwards
+(resampled, filtered, dithered, or channels clipped apart and mixed down to mono:
+``FeaturePipeline.read`` declips each channel before it averages them) has no exact level,
+so it is not found and passes unchanged.
 
 How they are restored (Janssen, Veldhuis and Vries 1986, with the constraint of consistent
 declipping): over a short stretch speech is an autoregressive process,
