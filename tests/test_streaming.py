@@ -163,6 +163,23 @@ def _feed(rec, x, chunk=80):
     return found + rec.flush()
 
 
+def _cut_posterior(model, pipe, x, sr, d, restore=None):
+    """The model's posterior on the pipeline's features of the stream's cut for detection
+    ``d`` (from 100 ms before its start to 100 ms after its end), passed through ``restore``
+    first if given."""
+    pad = int(0.1 * sr)
+    cut = x[int(round(d["word_start"] * sr)) - pad:int(round(d["word_end"] * sr)) + pad]
+    if restore is not None:
+        cut = restore(cut)
+    feats = pipe(cut.astype(np.float32), sr)
+    model.eval()
+    with mg.no_grad():
+        logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
+                       np.array([feats.shape[0]])).numpy()[0]
+    p = np.exp(logits - logits.max())
+    return p / p.sum()
+
+
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_word_mode_classifies_the_cut_word_with_the_models_own_pipeline(bidirectional):
     """With CMVN and trimming (the default recogniser's features) the stream decides on the
@@ -178,15 +195,7 @@ def test_word_mode_classifies_the_cut_word_with_the_models_own_pipeline(bidirect
     assert rec.decide == "word"
     x = _burst_stream(sr)
     (d,) = _feed(rec, x)
-    pad = int(0.1 * sr)
-    cut = x[int(round(d["word_start"] * sr)) - pad:int(round(d["word_end"] * sr)) + pad]
-    feats = pipe(cut.astype(np.float32), sr)
-    model.eval()
-    with mg.no_grad():
-        logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
-                       np.array([feats.shape[0]])).numpy()[0]
-    p = np.exp(logits - logits.max())
-    p /= p.sum()
+    p = _cut_posterior(model, pipe, x, sr, d)
     assert d["label"] == str(int(np.argmax(p)))
     assert d["probability"] == pytest.approx(float(p.max()), rel=1e-5)
     assert d["word_start"] == pytest.approx(1.0, abs=0.03)
@@ -261,21 +270,13 @@ def test_word_mode_declips_the_cut_word_as_predict_reads_a_file():
     pipe = audio.FeaturePipeline(sample_rate=sr, cmvn=True, trim=True, declip=True)
     x = _clipped_word_stream(sr)
     assert clipped_samples(x).sum() > 100
-    pad = int(0.1 * sr)
     posteriors = {}
     for setting in (None, False):
         rec = StreamingRecognizer(model, pipe, sr, list("0123456789"), threshold=0.0,
                                   declip=setting)
         assert rec.declip is (setting is None)
         (d,) = _feed(rec, x)
-        cut = x[int(round(d["word_start"] * sr)) - pad:int(round(d["word_end"] * sr)) + pad]
-        read = declip(cut) if setting is None else cut
-        feats = pipe(read.astype(np.float32), sr)
-        with mg.no_grad():
-            logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
-                           np.array([feats.shape[0]])).numpy()[0]
-        p = np.exp(logits - logits.max())
-        p /= p.sum()
+        p = _cut_posterior(model, pipe, x, sr, d, declip if setting is None else None)
         assert d["probability"] == pytest.approx(float(p.max()), rel=1e-5)
         posteriors[setting] = d["probability"]
     assert posteriors[None] != posteriors[False]
@@ -326,15 +327,7 @@ def test_word_mode_runs_at_the_streams_own_rate_and_converts_each_word():
                   x8)
     assert d16["word_start"] == pytest.approx(d8["word_start"], abs=0.011)
     assert d16["word_end"] == pytest.approx(d8["word_end"], abs=0.011)
-    pad = int(0.1 * 16000)
-    cut = x16[int(round(d16["word_start"] * 16000)) - pad:
-              int(round(d16["word_end"] * 16000)) + pad]
-    feats = pipe(cut.astype(np.float32), 16000)
-    with mg.no_grad():
-        logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
-                       np.array([feats.shape[0]])).numpy()[0]
-    p = np.exp(logits - logits.max())
-    p /= p.sum()
+    p = _cut_posterior(model, pipe, x16, 16000, d16)
     assert d16["probability"] == pytest.approx(float(p.max()), rel=1e-5)
 
 
