@@ -183,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="recordings (WAV of any sample format, G.711 mu-law and A-law WAV, "
                         "NIST SPHERE), or folders: every .wav and .sph under a folder, sorted")
     p.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
+    p.add_argument("--words", action="store_true",
+                   help="a recording of several words (stretches of speech apart by more "
+                        "than 0.2 s) is answered word by word, each with its times")
     p.set_defaults(func=commands.predict)
 
     p = sub.add_parser("ensemble", help="combine models trained with the same features and "

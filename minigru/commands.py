@@ -166,7 +166,7 @@ def predict(args: argparse.Namespace) -> int:
         model, cfg = load_model(args.checkpoint)
     except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
-    results = predict_each(model, cfg, args.files)
+    results = predict_each(model, cfg, args.files, words=args.words)
     for r in results:
         if args.json:
             print(json.dumps(r), flush=True)
@@ -176,11 +176,18 @@ def predict(args: argparse.Namespace) -> int:
             probs = r["probabilities"]
             top = sorted(probs, key=lambda c: -probs[c])[:3]
             alternatives = ", ".join(f"{c} {probs[c]:.3f}" for c in top)
-            print(f"{r['file']}: {r['label']} (p = {r['probability']:.3f}; top: "
+            where = f" {r['start']:.2f}-{r['end']:.2f} s" if "start" in r else ""
+            print(f"{r['file']}{where}: {r['label']} (p = {r['probability']:.3f}; top: "
                   f"{alternatives})")
+            if len(r["words"]) > 1 and "start" not in r:
+                spans = ", ".join(f"{a:.2f}-{b:.2f}" for a, b in r["words"])
+                print(f"minigru predict: note: {r['file']} sounds like {len(r['words'])} "
+                      f"words ({spans} s) and was read as one; --words answers each",
+                      file=sys.stderr)
     failed = sum("error" in r for r in results)
     if failed:
-        print(f"minigru predict: {failed} of {len(results)} file(s) could not be classified",
+        files = len({r["file"] for r in results})
+        print(f"minigru predict: {failed} of {files} file(s) could not be classified",
               file=sys.stderr)
     return 1 if failed else 0
 

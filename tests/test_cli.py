@@ -79,6 +79,22 @@ def test_train_evaluate_predict_round_trip(tmp_path):
     assert f"tone.wav: {answer['label']} (p = {answer['probability']:.3f}" in text.stdout
     by_folder = run("predict", str(run_dir), str(wav), "--json")
     assert by_folder.returncode == 0 and json.loads(by_folder.stdout) == answer
+    assert answer["words"] == [[0.0, 0.5]]
+    sr, tone = wavfile.read(wav)
+    two = tmp_path / "two.wav"
+    wavfile.write(two, sr, np.concatenate([tone, np.zeros(sr // 2, np.int16), tone]))
+    result = run("predict", str(run_dir), str(two))
+    assert result.returncode == 0 and result.stdout.count("two.wav") == 1
+    assert "two.wav sounds like 2 words (0.00-0.50, 1.00-1.50 s) and was read as one; " \
+           "--words answers each" in result.stderr
+    result = run("predict", str(run_dir), str(two), str(wav), "--words", "--json")
+    assert result.returncode == 0, result.stderr
+    words = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(w["file"].endswith("two.wav"), w.get("start"), w.get("end")) for w in words] == [
+        (True, 0.0, 0.5), (True, 1.0, 1.5), (False, None, None)]
+    text = run("predict", str(run_dir), str(two), "--words")
+    assert "two.wav 0.00-0.50 s: " in text.stdout and "two.wav 1.00-1.50 s: " in text.stdout
+    assert "sounds like" not in text.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     result = run("predict", str(empty), str(wav))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import numpy as np
 import pytest
 
 from minigru.audio import FeaturePipeline
 from minigru.audio import endpoint as E
 from minigru.data.synthetic import synthesize_digit
+from minigru.errors import InputError
 
 SR = 8000
 
@@ -302,3 +305,83 @@ def test_trimming_does_not_import_scipy_signal():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-1] == "False"
+
+
+def words_apart(digits, gap_s: float, seed: int = 3) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Synthetic words trimmed to themselves, joined by ``gap_s`` of silence, and where each
+    lies (sample bounds)."""
+    parts, where, at = [], [], 0
+    for k, d in enumerate(digits):
+        w = synthesize_digit(d, SR, seed=seed + k, take=1, snr_db=(60.0, 60.0))
+        w = E.trim(w.astype(np.float64), SR)
+        gap = np.zeros(int(gap_s * SR)) if k else np.zeros(0)
+        parts += [gap, w]
+        at += gap.size
+        where.append((at, at + w.size))
+        at += w.size
+    return np.concatenate(parts), where
+
+
+def test_speech_runs_find_each_word_of_a_recording():
+    x, where = words_apart([1, 2, 3], 0.5)
+    runs = E.speech_runs(x, SR)
+    assert len(runs) == 3
+    for (s, e), (a, b) in zip(runs, where, strict=True):
+        assert a <= s <= a + 0.03 * SR and b - 0.03 * SR <= e <= b
+    # the same samples as the word's own trimming, for a word alone
+    assert E.speech_runs(x[where[1][0]:where[1][1]], SR) == [
+        E.speech_bounds(x[where[1][0]:where[1][1]], SR)]
+    # a gain moves no run; nor does silence added around the recording
+    assert E.speech_runs(x * 10 ** (-30 / 20), SR) == runs
+    pad = int(1.0 * SR)
+    assert E.speech_runs(np.pad(x, pad), SR) == [(s + pad, e + pad) for s, e in runs]
+
+
+def test_speech_runs_in_steady_noise():
+    x, where = words_apart([4, 7], 0.6)
+    noisy, start, _ = in_room(x, "white", 25.0, seed=1, pad_s=0.5)
+    runs = E.speech_runs(noisy, SR)
+    assert len(runs) == 2
+    slack = 0.06 * SR
+    for (s, e), (a, b) in zip(runs, where, strict=True):
+        assert abs(s - (a + start)) <= slack and abs(e - (b + start)) <= slack
+
+
+def test_a_pause_of_a_stop_is_one_run_and_a_click_is_none():
+    x, _ = words_apart([5, 9], E.MAX_GAP_FRAMES * E.HOP_S - 0.05)
+    assert len(E.speech_runs(x, SR)) == 1
+    x, where = words_apart([5], 0.0)
+    click = np.zeros(int(0.6 * SR))
+    click[int(0.5 * SR):int(0.55 * SR)] = 0.5 * np.abs(x).max() * np.sin(
+        np.arange(int(0.05 * SR)))
+    runs = E.speech_runs(np.concatenate([x, click]), SR)
+    assert runs == E.speech_runs(x, SR) and len(runs) == 1
+    assert E.MIN_RUN_FRAMES * E.HOP_S == pytest.approx(0.1)
+
+
+def test_silence_has_no_speech_runs_and_bad_input_is_named():
+    assert E.speech_runs(np.zeros(SR), SR) == []
+    with pytest.raises(InputError, match="frame_power: signal must be 1-D"):
+        E.speech_runs(np.zeros((2, SR)), SR)
+    with pytest.raises(InputError, match="sample_rate must be a positive integer"):
+        E.speech_runs(np.zeros(SR), 0)
+
+
+FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
+
+
+@pytest.mark.skipif(not (FSDD / "recordings").is_dir(),
+                    reason="../shared/data/fsdd is not beside the repository")
+def test_an_fsdd_clip_is_one_run():
+    """Of FSDD's 2,500 clips, 2,497 are one run: one "seven" has a pause of 0.27 s inside
+    it, and two quiet "six"es have no run of 100 ms."""
+    from minigru.audio import load_wav
+
+    counts: dict[int, int] = {}
+    odd = []
+    for f in sorted((FSDD / "recordings").glob("*.wav")):
+        n = len(E.speech_runs(*load_wav(f)))
+        counts[n] = counts.get(n, 0) + 1
+        if n != 1:
+            odd.append(f.name)
+    assert counts.get(1, 0) >= 2497 and sum(counts.values()) == 2500, (counts, odd)

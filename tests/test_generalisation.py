@@ -472,3 +472,34 @@ def test_train_with_a_speaker_held_out_tests_on_that_speaker(tmp_path, capsys):
     assert cli.main(["train", "--data", "fsdd", "--data-dir", str(root), "--test-speaker",
                      "dan", "--quiet", "--out", str(tmp_path / "run2")]) == 2
     assert "['ann', 'bob', 'cat']" in capsys.readouterr().err
+
+
+@needs_fsdd
+def test_a_recording_of_several_words_is_answered_word_by_word(fsdd_model, tmp_path):
+    """Three of one speaker's FSDD clips 0.5 s apart in one file: read as one word the
+    answer says there are three (``words``); with ``words=True`` each is answered on its own
+    cut (100 ms each side, through the model's pipeline), as the clip alone is."""
+    from minigru.audio.endpoint import speech_runs
+    from minigru.speech.views import draw_pipelines, mean_posterior
+
+    model, cfg = fsdd_model
+    names = ["3_george_7.wav", "8_george_2.wav", "1_george_30.wav"]
+    clips = [wavfile.read(FSDD / n)[1] for n in names]
+    gap = np.zeros(4000, np.int16)
+    joined = tmp_path / "three.wav"
+    wavfile.write(joined, 8000, np.concatenate([clips[0], gap, clips[1], gap, clips[2]]))
+    (whole,) = predict.predict_each(model, cfg, [joined])
+    assert len(whole["words"]) == 3 and "start" not in whole
+    each = predict.predict_each(model, cfg, [joined], words=True)
+    alone = predict.predict_each(model, cfg, [FSDD / n for n in names])
+    assert [r["label"] for r in each] == [r["label"] for r in alone]
+    pipelines = draw_pipelines(cfg, config.pipeline_of(cfg))
+    signal, rate = pipelines[0].load(joined)
+    pad = int(predict.WORD_PAD_S * rate)
+    for r, (a, b) in zip(each, speech_runs(signal, rate), strict=True):
+        assert (r["start"], r["end"]) == (round(a / rate, 3), round(b / rate, 3))
+        views = predict.signal_views(pipelines, joined, signal[max(0, a - pad):b + pad], rate)
+        np.testing.assert_allclose(list(r["probabilities"].values()),
+                                   mean_posterior(model, views), rtol=1e-6)
+    one = predict.predict_each(model, cfg, [FSDD / names[0]], words=True)
+    assert one[0].keys() == alone[0].keys() and "start" not in one[0]

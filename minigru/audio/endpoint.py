@@ -98,6 +98,9 @@ FLOOR_BELOW_DB = 12.0
 FLOOR_MARGIN_DB = 3.0
 FLOOR_RELEASE_DB = 0.0
 MAX_GAP_FRAMES = 20
+MIN_RUN_FRAMES = 10
+"""The fewest frames (100 ms, the streaming detector's shortest word) a run of speech frames
+needs to count as a word of its own (:func:`speech_runs`)."""
 SILENT_DB = -90.0
 """A recording whose loudest frame is below this many dB (re full scale 1.0) is silent."""
 
@@ -205,34 +208,96 @@ def is_silent(signal: Any, sample_rate: int) -> bool:
     return bool(np.max(frame_energy_db(signal, sample_rate)) < SILENT_DB)
 
 
+class _Frames(NamedTuple):
+    """A signal's frame powers, the threshold of step 2, the frames of step 2 (``near_peak``),
+    the band powers and floor of step 3, and the frames of step 2 that also rise
+    ``FLOOR_MARGIN_DB`` above the floor (``above``; ``near_peak`` when there is no floor)."""
+
+    power: np.ndarray
+    threshold: float
+    near_peak: np.ndarray
+    band: np.ndarray
+    floor: Floor | None
+    above: np.ndarray
+
+
+def _speech_frames(x: np.ndarray, sample_rate: int, top_db: float) -> _Frames | None:
+    """Steps 2 and 3's first test for the frames of ``x``; None for a silent signal."""
+    power = frame_power(x, sample_rate)
+    peak = power.max()
+    if 10.0 * np.log10(peak + 1e-10) < SILENT_DB:
+        return None
+    threshold = float(peak * 10.0 ** (-top_db / 10.0))
+    near_peak = power >= threshold
+    band = band_power(x, sample_rate)
+    floor = noise_floor(band)
+    above = near_peak if floor is None else \
+        near_peak & (band >= floor.top * 10.0 ** (FLOOR_MARGIN_DB / 10.0))
+    return _Frames(power, threshold, near_peak, band, floor, above)
+
+
+def speech_runs(signal: Any, sample_rate: int, top_db: float = TOP_DB
+                ) -> list[tuple[int, int]]:
+    """The separate stretches of speech in a recording, as ``(start, end)`` sample bounds in
+    time order: where it holds several words, one stretch a word.
+
+    The speech frames are those of steps 2 and 3 of the module docstring (within ``top_db``
+    of the loudest frame, and ``FLOOR_MARGIN_DB`` above a steady floor when the recording
+    has one). Frames apart by at most ``MAX_GAP_FRAMES`` non-speech frames are one run
+    (the silence of a stop inside a word is shorter), and a run of fewer than
+    ``MIN_RUN_FRAMES`` frames (a click, a breath) is no word. Each run is bounded to the
+    sample as :func:`speech_bounds` bounds the word (step 4). A silent recording has none; a
+    single word has one (2,497 of FSDD's 2,500 clips, where one "seven" has a pause of 0.27
+    s inside it and two quiet "six"es no run of 100 ms).
+
+    Words of one voice at one level are found apart. A word 12 dB or more quieter than the
+    loudest, whose vowel holds steady for 0.2 s, looks like a room's floor (step 3) and is
+    not found: three FSDD clips of three speakers joined, the quietest 17 dB below the
+    others, gave two runs.
+    """
+    x = np.asarray(signal, dtype=np.float64)
+    frames = _speech_frames(x, sample_rate, top_db)
+    if frames is None:
+        return []
+    idx = np.flatnonzero(frames.above)
+    if idx.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) - 1 > MAX_GAP_FRAMES)
+    firsts, lasts = np.r_[idx[0], idx[breaks + 1]], np.r_[idx[breaks], idx[-1]]
+    return [_to_samples(x, sample_rate, frames.threshold, int(a), int(b))
+            for a, b in zip(firsts, lasts, strict=True) if b - a + 1 >= MIN_RUN_FRAMES]
+
+
 def speech_bounds(signal: Any, sample_rate: int, top_db: float = TOP_DB) -> tuple[int, int]:
     """(start, end): the samples ``signal[start:end]`` that hold the speech, by the rule of
     the module docstring; ``(0, len(signal))`` for a silent signal."""
     x = np.asarray(signal, dtype=np.float64)
-    power = frame_power(x, sample_rate)
-    peak = power.max()
-    if 10.0 * np.log10(peak + 1e-10) < SILENT_DB:
+    frames = _speech_frames(x, sample_rate, top_db)
+    if frames is None:
         return 0, x.size
-    threshold = peak * 10.0 ** (-top_db / 10.0)
-    speech = near_peak = power >= threshold
-    band = band_power(x, sample_rate)
-    floor = noise_floor(band)
-    if floor is not None:
-        above = speech & (band >= floor.top * 10.0 ** (FLOOR_MARGIN_DB / 10.0))
-        if not np.array_equal(above, speech):
-            if not above.any():
-                above[int(np.argmax(power))] = True
-            speech = _around_loudest(above, power)
-            speech = _released(speech, near_peak & (band >= floor.top * 10.0 ** (
-                FLOOR_RELEASE_DB / 10.0)))
+    power, threshold, near_peak, band, floor, above = frames
+    speech = near_peak
+    if floor is not None and not np.array_equal(above, speech):
+        if not above.any():
+            above[int(np.argmax(power))] = True
+        speech = _around_loudest(above, power)
+        speech = _released(speech, near_peak & (band >= floor.top * 10.0 ** (
+            FLOOR_RELEASE_DB / 10.0)))
     speech = np.flatnonzero(speech)
+    return _to_samples(x, sample_rate, threshold, int(speech[0]), int(speech[-1]))
+
+
+def _to_samples(x: np.ndarray, sample_rate: int, threshold: float, first: int, last: int
+                ) -> tuple[int, int]:
+    """Step 4: the sample bounds of the speech frames ``first`` to ``last``, from the first
+    sample of frame ``first`` whose magnitude reaches ``sqrt(threshold)`` to the last such
+    sample of frame ``last``."""
     hop = max(1, int(round(HOP_S * sample_rate)))
     win = max(1, int(round(FRAME_S * sample_rate)))
     loud = np.abs(x) >= np.sqrt(threshold)
-    first, last = int(speech[0]) * hop, min(x.size, int(speech[-1]) * hop + win)
-    start = first + int(np.argmax(loud[first:first + win]))
-    tail = loud[max(0, last - win):last]
-    end = last - int(np.argmax(tail[::-1]))
+    head, tail = first * hop, min(x.size, last * hop + win)
+    start = head + int(np.argmax(loud[head:head + win]))
+    end = tail - int(np.argmax(loud[max(0, tail - win):tail][::-1]))
     return start, end
 
 

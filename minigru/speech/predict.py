@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..audio.endpoint import speech_runs
 from ..audio.pipeline import FeaturePipeline
 from ..audio.wav import OTHER_AUDIO_SUFFIXES, is_audio_file
 from ..data.dataset import ArrayDataset
@@ -64,7 +65,13 @@ def feature_views(pipelines: Sequence[FeaturePipeline], path: str | os.PathLike[
     """The model input of one file through each of ``pipelines`` (the draws of a noise floor,
     ``minigru.speech.views``), the file read once; ConfigError naming the file and what is
     wrong."""
-    signal, rate = pipelines[0].load(path)
+    return signal_views(pipelines, path, *pipelines[0].load(path))
+
+
+def signal_views(pipelines: Sequence[FeaturePipeline], path: str | os.PathLike[str],
+                 signal: np.ndarray, rate: int) -> list[np.ndarray]:
+    """:func:`feature_views` of a file already read by the pipeline (``signal`` at
+    ``rate``, as ``FeaturePipeline.load`` gives it); ``path`` names it in errors."""
     window = pipelines[0].mfcc_config().frame_sizes(rate)[0]
     silent = silent_reason(path, signal, rate) if signal.size >= window else None
     if silent:
@@ -95,31 +102,57 @@ def expand_folders(paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
     return out
 
 
-def predict_each(model: Module, cfg: dict[str, Any],
-                 files: Sequence[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+WORD_PAD_S = 0.1
+"""Seconds of the recording kept on each side of a word that ``predict_each(words=True)``
+classifies on its own (the streaming recogniser's ``pad_ms``); the pipeline's trimming then
+finds the word within it."""
+
+
+def predict_each(model: Module, cfg: dict[str, Any], files: Sequence[str | os.PathLike[str]],
+                 words: bool = False) -> list[dict[str, Any]]:
     """One result per file, in order, through the run's feature pipeline (a folder stands
     for every ``.wav`` under it, see :func:`expand_folders`): ``{"file",
-    "label", "probability", "probabilities": {class: p}}``, or ``{"file", "error"}`` for a
-    file that cannot be classified (missing, not a WAV, NaN samples, silent, too short); the
-    other files are still classified. The probabilities are averaged over the draws of the
-    pipeline's noise floor (``minigru.speech.views``)."""
+    "label", "probability", "probabilities": {class: p}, "words": [[start, end], ...]}``,
+    or ``{"file", "error"}`` for a file that cannot be classified (missing, not a WAV, NaN
+    samples, silent, too short); the other files are still classified. The probabilities
+    are averaged over the draws of the pipeline's noise floor (``minigru.speech.views``).
+
+    ``words`` in a result are the separate stretches of speech in the recording, in seconds
+    (:func:`mg.audio.endpoint.speech_runs`). The model reads a recording as one word, so
+    more than one means the answer is for a recording of several words.
+
+    With ``words=True`` a recording of several words is answered word by word: one result
+    for each stretch, cut from ``WORD_PAD_S`` before it to ``WORD_PAD_S`` after it, with its
+    ``start`` and ``end`` in seconds (a recording of one word, or none, gets its one result
+    as before, with no ``start``).
+    """
     pipelines = draw_pipelines(cfg, pipeline_of(cfg))
     classes = cfg["classes"]
     out: list[dict[str, Any]] = []
+
+    def answer(f: Any, signal: np.ndarray, rate: int) -> dict[str, Any]:
+        probs = mean_posterior(model, signal_views(pipelines, f, signal, rate))
+        best = int(np.argmax(probs))
+        return {"file": str(f), "label": classes[best], "probability": float(probs[best]),
+                "probabilities": {c: float(p) for c, p in zip(classes, probs, strict=True)}}
+
     for f in expand_folders(files):
         if isinstance(f, dict):
             out.append(f)
             continue
         try:
-            views = feature_views(pipelines, f)
+            signal, rate = pipelines[0].load(f)
+            runs = speech_runs(signal, rate)
+            spans = [[round(a / rate, 3), round(b / rate, 3)] for a, b in runs]
+            if words and len(runs) > 1:
+                pad = int(round(WORD_PAD_S * rate))
+                found = [answer(f, signal[max(0, a - pad):b + pad], rate) for a, b in runs]
+                out.extend({**r, "start": s[0], "end": s[1], "words": spans}
+                           for r, s in zip(found, spans, strict=True))
+            else:
+                out.append({**answer(f, signal, rate), "words": spans})
         except (OSError, ValueError) as exc:
             out.append({"file": str(f), "error": str(exc)})
-            continue
-        probs = mean_posterior(model, views)
-        best = int(np.argmax(probs))
-        out.append({"file": str(f), "label": classes[best], "probability": float(probs[best]),
-                    "probabilities": {c: float(p) for c, p in zip(classes, probs,
-                                                                   strict=True)}})
     return out
 
 
