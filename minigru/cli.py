@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE.wav",
                    help="recordings (WAV of any sample format, G.711 mu-law and A-law WAV, "
                         "NIST SPHERE), or folders: every .wav and .sph under a folder, sorted")
-    p.add_argument("--json", action="store_true", help="one JSON object per file on stdout")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per file on stdout (per word with --words)")
     p.add_argument("--words", action="store_true",
                    help="a recording of several words (stretches of speech apart by more "
                         "than 0.2 s) is answered word by word, each with its times")
