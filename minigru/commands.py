@@ -26,6 +26,7 @@ minigru and is shown with its traceback."""
 
 
 def mfcc(args: argparse.Namespace) -> int:
+    """``minigru mfcc FILE``: the features of one file, summarised per coefficient."""
     from .speech.inspect import feature_report, pipeline_for
 
     try:
@@ -48,6 +49,8 @@ def mfcc(args: argparse.Namespace) -> int:
 
 
 def train_overrides(args: argparse.Namespace) -> dict:
+    """The run settings the ``train`` arguments set (those given), as ``make_config`` takes
+    them."""
     keys = ("data", "data_dir", "model", "hidden", "layers", "bidirectional", "pooling",
             "epochs", "batch_size", "lr", "seed", "limit", "threads", "dropout", "patience",
             "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker",
@@ -67,6 +70,8 @@ def train_overrides(args: argparse.Namespace) -> dict:
 
 
 def train(args: argparse.Namespace) -> int:
+    """``minigru train``: train a recogniser into a run folder, print its summary and write its
+    report."""
     from .speech.run import prepare_run, train_run
     from .training import Interrupted, TrainingError
 
@@ -110,6 +115,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
+    """``minigru report RUN_DIR``: write the run's report.html."""
     from .speech.report import write_report
 
     path = write_report(args.run_dir, args.max_errors, args.max_correct)
@@ -118,6 +124,8 @@ def report(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    """``minigru evaluate CHECKPOINT``: accuracy, per class and confusion on a split or a
+    folder."""
     import json
 
     from .speech.predict import evaluate_checkpoint
@@ -158,6 +166,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def predict(args: argparse.Namespace) -> int:
+    """``minigru predict CHECKPOINT FILE ...``: an answer per file (per word with ``--words``)."""
     import json
 
     from .speech.predict import load_model, predict_each
@@ -193,6 +202,7 @@ def predict(args: argparse.Namespace) -> int:
 
 
 def ensemble(args: argparse.Namespace) -> int:
+    """``minigru ensemble MODEL ... --out FILE``: models answering as one, written as one file."""
     from .speech.ensemble import combine_models
 
     try:
@@ -209,6 +219,7 @@ def ensemble(args: argparse.Namespace) -> int:
 
 
 def adapt(args: argparse.Namespace) -> int:
+    """``minigru adapt MODEL --data-dir ROOT --out FILE``: a model fine-tuned to a new voice."""
     from .speech.adapt import adapt_checkpoint
 
     r = adapt_checkpoint(args.checkpoint, args.data_dir, args.out, data=args.data,
@@ -240,6 +251,7 @@ def adapt(args: argparse.Namespace) -> int:
 
 
 def sweep(args: argparse.Namespace) -> int:
+    """``minigru sweep SWEEP.toml``: a grid of training runs."""
     from pathlib import Path
 
     from .speech.config import ConfigError
@@ -270,6 +282,7 @@ def _print_detection(d: dict) -> None:
 
 
 def stream(args: argparse.Namespace) -> int:
+    """``minigru stream CHECKPOINT FILE``: words recognised in a file fed as if live."""
     from .speech.config import floor_draws_of, fsdd_dir, pipeline_of
     from .speech.predict import load_model
     from .speech.stream import make_demo, run_stream
@@ -317,6 +330,7 @@ def stream(args: argparse.Namespace) -> int:
 
 
 def gradcheck(args: argparse.Namespace) -> int:
+    """``minigru gradcheck``: the library's finite-difference checks."""
     from .selfcheck import run
 
     rows = run()
