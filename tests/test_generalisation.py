@@ -503,3 +503,5 @@ def test_a_recording_of_several_words_is_answered_word_by_word(fsdd_model, tmp_p
                                    mean_posterior(model, views), rtol=1e-6)
     one = predict.predict_each(model, cfg, [FSDD / names[0]], words=True)
     assert one[0].keys() == alone[0].keys() and "start" not in one[0]
+    with pytest.raises(config.ConfigError, match="predict_each: words must be True or False"):
+        predict.predict_each(model, cfg, [joined], words="yes")

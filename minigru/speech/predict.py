@@ -126,6 +126,8 @@ def predict_each(model: Module, cfg: dict[str, Any], files: Sequence[str | os.Pa
     ``start`` and ``end`` in seconds (a recording of one word, or none, gets its one result
     as before, with no ``start``).
     """
+    if not isinstance(words, bool):
+        raise ConfigError(f"predict_each: words must be True or False, got {words!r}")
     pipelines = draw_pipelines(cfg, pipeline_of(cfg))
     classes = cfg["classes"]
     out: list[dict[str, Any]] = []
