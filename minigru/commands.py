@@ -195,7 +195,7 @@ def predict(args: argparse.Namespace) -> int:
                       file=sys.stderr)
     failed = sum("error" in r for r in results)
     if failed:
-        files = len({r["file"] for r in results})
+        files = sum(r.get("word", 0) == 0 for r in results)
         print(f"minigru predict: {failed} of {files} file(s) could not be classified",
               file=sys.stderr)
     return 1 if failed else 0

@@ -90,8 +90,8 @@ def test_train_evaluate_predict_round_trip(tmp_path):
     result = run("predict", str(run_dir), str(two), str(wav), "--words", "--json")
     assert result.returncode == 0, result.stderr
     words = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(w["file"].endswith("two.wav"), w.get("start"), w.get("end")) for w in words] == [
-        (True, 0.0, 0.5), (True, 1.0, 1.5), (False, None, None)]
+    assert [(w["file"].endswith("two.wav"), w.get("word"), w.get("start"), w.get("end"))
+            for w in words] == [(True, 0, 0.0, 0.5), (True, 1, 1.0, 1.5), (False, None, None, None)]
     text = run("predict", str(run_dir), str(two), "--words")
     assert "two.wav 0.00-0.50 s: " in text.stdout and "two.wav 1.00-1.50 s: " in text.stdout
     assert "sounds like" not in text.stderr

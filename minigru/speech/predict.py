@@ -123,8 +123,8 @@ def predict_each(model: Module, cfg: dict[str, Any], files: Sequence[str | os.Pa
 
     With ``words=True`` a recording of several words is answered word by word: one result
     for each stretch, cut from ``WORD_PAD_S`` before it to ``WORD_PAD_S`` after it, with its
-    ``start`` and ``end`` in seconds (a recording of one word, or none, gets its one result
-    as before, with no ``start``).
+    index ``word`` (0, 1, ...) and its ``start`` and ``end`` in seconds (a recording of one
+    word, or none, gets its one result as before, without them).
     """
     if not isinstance(words, bool):
         raise ConfigError(f"predict_each: words must be True or False, got {words!r}")
@@ -149,8 +149,8 @@ def predict_each(model: Module, cfg: dict[str, Any], files: Sequence[str | os.Pa
             if words and len(runs) > 1:
                 pad = int(round(WORD_PAD_S * rate))
                 found = [answer(f, signal[max(0, a - pad):b + pad], rate) for a, b in runs]
-                out.extend({**r, "start": s[0], "end": s[1], "words": spans}
-                           for r, s in zip(found, spans, strict=True))
+                out.extend({**r, "word": k, "start": s[0], "end": s[1], "words": spans}
+                           for k, (r, s) in enumerate(zip(found, spans, strict=True)))
             else:
                 out.append({**answer(f, signal, rate), "words": spans})
         except (OSError, ValueError) as exc:
