@@ -17,7 +17,7 @@ from scipy.io import wavfile
 TUTORIALS = pathlib.Path(__file__).resolve().parents[1] / "tutorials"
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
 FIGURES = {"01_autograd_from_zero": [], "02_gru_by_hand": ["vanishing_gradient.png"],
-           "03_mfcc_step_by_step": ["mfcc_stages.png"],
+           "03_mfcc_step_by_step": ["mfcc_stages.png", "endpoint.png"],
            "04_train_and_look_inside": ["curves.png", "confusion.png", "gates.png",
                                         "augmentation.png"],
            "05_source_and_filter": ["source_and_filter.png", "pitch_tracks.png",

@@ -76,3 +76,50 @@ ceps = (log_mel @ basis.T) * (1 + 11 * np.sin(np.pi * np.arange(13) / 22))
 print("largest difference from minigru's MFCC:", np.abs(ceps - feats).max())
 assert np.allclose(ceps, feats, rtol=0, atol=1e-9)
 assert np.allclose(feats, mg.audio.mfcc(signal, rate), atol=1e-9)
+
+# %% [markdown]
+# ## Where the words are
+#
+# Before the features, the recogniser finds the word in its recording (`mg.audio.endpoint`).
+# Frames of 25 ms every 10 ms, each with its power p_t = mean(x_t^2); a frame is speech when
+# p_t >= P 10^(-35/10), P the loudest frame's power. Speech frames at most 20 frames (0.2 s)
+# apart are one stretch (the silence of a stop inside "eight" is shorter), and a stretch of
+# fewer than 10 frames (100 ms) is a click, not a word. (In a room with steady noise, the
+# frames must also rise 3 dB above it: the module's docstring.) Three words with half a
+# second of silence between them, the stretches rebuilt from that definition and found by
+# `speech_runs`, which `minigru predict --words` answers one by one:
+
+# %%
+from minigru.audio import endpoint  # noqa: E402
+
+if clip is not None and clip.is_file():
+    words = [mg.audio.load_wav(Path(fsdd) / f"{d}_jackson_0.wav")[0] for d in (1, 2, 3)]
+else:
+    words = [mg.data.synthesize_digit(d, rate, seed=0) for d in (1, 2, 3)]
+gap = np.zeros(rate // 2)
+three = np.concatenate([words[0], gap, words[1], gap, words[2]]).astype(np.float64)
+p = endpoint.frame_power(three, rate)
+speech = np.flatnonzero(p >= p.max() * 10 ** (-35 / 10))
+breaks = np.flatnonzero(np.diff(speech) - 1 > 20)
+firsts, lasts = np.r_[speech[0], speech[breaks + 1]], np.r_[speech[breaks], speech[-1]]
+runs = [(a, b) for a, b in zip(firsts, lasts, strict=True) if b - a + 1 >= 10]
+found = endpoint.speech_runs(three, rate)
+assert len(runs) == len(found) == 3
+hop, win = int(0.010 * rate), int(0.025 * rate)
+for (a, b), (s, e) in zip(runs, found, strict=True):
+    print(f"frames {a}-{b}: {s / rate:.3f}-{e / rate:.3f} s")
+    assert a * hop <= s < a * hop + win and b * hop < e <= b * hop + win
+
+fig, axes = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+t = np.arange(three.size) / rate
+axes[0].plot(t, three, lw=0.4, color="gray")
+for s, e in found:
+    axes[0].axvspan(s / rate, e / rate, color="tab:blue", alpha=0.2)
+axes[0].set(title="three words and the stretches of speech found", ylabel="sample")
+frames_t = np.arange(p.size) * hop / rate
+axes[1].plot(frames_t, 10 * np.log10(p + 1e-10), lw=0.8)
+axes[1].axhline(10 * np.log10(p.max()) - 35, color="tab:red", lw=0.8, ls="--")
+axes[1].set(title="frame power (dB) and the threshold, 35 dB below the loudest frame",
+            xlabel="s", ylabel="dB", ylim=(10 * np.log10(p.max()) - 60, None))
+fig.tight_layout()
+fig.savefig(os.path.join(OUT, "endpoint.png"), dpi=80)
