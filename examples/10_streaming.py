@@ -51,8 +51,9 @@ def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None,
     recogniser decides as ``decide`` says (``"auto"``: as its model's features allow), and
     is refused if it cannot; ``declip`` is the recogniser's (None: as the model's features
     say)."""
-    kwargs = {"declip": declip} if release_db is None else {"release_db": release_db,
-                                                            "declip": declip}
+    kwargs = {"declip": declip}
+    if release_db is not None:
+        kwargs["release_db"] = release_db
     recognizer = StreamingRecognizer(model, pipeline_of(run_cfg), sr, run_cfg["classes"],
                                      threshold=threshold, floor_draws=floor_draws_of(run_cfg),
                                      **kwargs)
