@@ -66,6 +66,11 @@ noise that is not steady (babble, music) or less than ``FLOOR_BELOW_DB`` below t
 is left to the model, which meets it in training through ``mg.audio.augment``. A signal with
 no frame louder than ``SILENT_DB`` is silent (:func:`is_silent`), and is left whole.
 
+A recording of several words has several runs of speech frames, each found by steps 2 and 3
+(:func:`speech_runs`, one stretch a word, which ``minigru predict --words`` answers one by
+one); the trimming keeps the run around the loudest frame where a floor takes frames away,
+and otherwise the span from the first speech frame to the last.
+
 The streaming recogniser finds words with the same frame energies, causally: a word starts
 when a frame is ``VAD_DB`` (12 dB) above the running floor of the energies seen so far
 (``minigru.speech.stream.StreamingRecognizer``), since a stream has no loudest frame yet, and
