@@ -45,6 +45,13 @@ def too_loud(signal, words, sr, fraction):
     return np.clip(signal / c, -1.0, 1.0)
 
 
+def first_overlap(found, word):
+    """The first of ``found`` (each with ``word_start`` and ``word_end`` in seconds) whose span
+    overlaps the true ``word``, or None."""
+    match = [d for d in found if d["word_start"] <= word["end"] and d["word_end"] >= word["start"]]
+    return match[0] if match else None
+
+
 def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None,
                  decide="auto", declip=None):
     """Feed ``signal`` in 10 ms chunks; return (hits, detections, delays, chunk times). The
@@ -70,10 +77,10 @@ def stream_words(model, run_cfg, signal, sr, words, threshold, release_db=None,
     found += recognizer.flush()
     hits, delays = 0, []
     for w in words:
-        match = [d for d in found if d["word_start"] <= w["end"] and d["word_end"] >= w["start"]]
-        if match and match[0]["label"] == run_cfg["classes"][w["digit"]]:
+        d = first_overlap(found, w)
+        if d is not None and d["label"] == run_cfg["classes"][w["digit"]]:
             hits += 1
-            delays.append(match[0]["time"] - w["end"])
+            delays.append(d["time"] - w["end"])
     return hits, found, delays, times
 
 
@@ -83,13 +90,10 @@ def offline_words(model, run_cfg, signal, sr, words, path):
     from scipy.io import wavfile
 
     wavfile.write(path, sr, np.asarray(signal, dtype=np.float32))
-    found = predict_each(model, run_cfg, [path], words=True)
-    hits = 0
-    for w in words:
-        match = [r for r in found if "start" in r and r["start"] <= w["end"]
-                 and r["end"] >= w["start"]]
-        hits += bool(match and match[0]["label"] == run_cfg["classes"][w["digit"]])
-    return hits
+    found = [{"label": r["label"], "word_start": r["start"], "word_end": r["end"]}
+             for r in predict_each(model, run_cfg, [path], words=True) if "start" in r]
+    return sum((d := first_overlap(found, w)) is not None
+               and d["label"] == run_cfg["classes"][w["digit"]] for w in words)
 
 
 def main() -> None:
