@@ -505,3 +505,27 @@ def test_a_recording_of_several_words_is_answered_word_by_word(fsdd_model, tmp_p
     assert one[0].keys() == alone[0].keys() and "start" not in one[0]
     with pytest.raises(config.ConfigError, match="predict_each: words must be True or False"):
         predict.predict_each(model, cfg, [joined], words="yes")
+
+
+@needs_fsdd
+def test_a_stream_that_starts_on_a_word_finds_that_word(fsdd_model, tmp_path):
+    """"one two three" (three of theo's clips, 0.5 s of silence between) in a file that
+    starts at the first sample of "one": streamed, each word is found once, the first from
+    0 s, each where the endpointer finds a stretch of speech (``predict --words``), though
+    the stream's floor started inside "one"."""
+    from minigru.audio.endpoint import speech_runs
+    from minigru.speech.stream import run_stream
+
+    model, cfg = fsdd_model
+    clips = [wavfile.read(FSDD / f"{d}_theo_3.wav")[1] for d in (1, 2, 3)]
+    gap = np.zeros(4000, np.int16)
+    joined = tmp_path / "one_two_three.wav"
+    wavfile.write(joined, 8000, np.concatenate([clips[0], gap, clips[1], gap, clips[2]]))
+    found = run_stream(model, config.pipeline_of(cfg), cfg["classes"], joined,
+                       threshold=0.0)["detections"]
+    signal, rate = FeaturePipeline(sample_rate=8000).load(joined)
+    runs = [(a / rate, b / rate) for a, b in speech_runs(signal, rate)]
+    assert len(found) == len(runs) == 3
+    assert found[0]["word_start"] == 0.0
+    for d, (a, b) in zip(found, runs, strict=True):
+        assert d["word_start"] < b and d["word_end"] > a

@@ -233,6 +233,87 @@ def test_word_mode_keeps_only_a_bounded_stretch_of_audio():
     assert sizes[-1] <= rec.pad + rec.mfcc.win + 8 * rec.mfcc.hop + 160
 
 
+def _opening_stream(sr=8000, lead_db=30.0, seed=5):
+    """A stream that begins inside a 'word': 0.3 s of broadband noise ``lead_db`` above the
+    background, 1 s of background, a second word 30 dB above it for 0.3 s, 1 s of
+    background."""
+    rng = np.random.default_rng(seed)
+    parts = [(0.3, lead_db), (1.0, 0.0), (0.3, 30.0), (1.0, 0.0)]
+    return 1e-3 * np.concatenate([10 ** (db / 20) * rng.standard_normal(int(s * sr))
+                                  for s, db in parts])
+
+
+def test_a_stream_that_begins_inside_a_word_finds_that_word():
+    """The floor starts at the first frame, inside the word; when it falls to the
+    background the opening is decided again: the first word is found from the stream's
+    first sample and read from there (word mode: the model's posterior on the cut from the
+    first sample to pad_ms after it), and the second word as before."""
+    from minigru.speech.stream import StreamingRecognizer
+
+    sr = 8000
+    mg.manual_seed(1)
+    model = models.GRUClassifier(26, 10, 8)
+    pipe = audio.FeaturePipeline(sample_rate=sr, cmvn=True, trim=True)
+    rec = StreamingRecognizer(model, pipe, sr, list("0123456789"), threshold=0.0)
+    x = _opening_stream(sr)
+    first, second = _feed(rec, x)
+    assert first["word_start"] == 0.0
+    assert first["word_end"] == pytest.approx(0.3, abs=0.03)
+    assert second["word_start"] == pytest.approx(1.3, abs=0.03)
+    cut = x[:int(round(first["word_end"] * sr)) + int(0.1 * sr)]
+    feats = pipe(cut.astype(np.float32), sr)
+    model.eval()
+    with mg.no_grad():
+        logits = model(mg.Tensor(feats[:, None, :].astype(np.float32)),
+                       np.array([feats.shape[0]])).numpy()[0]
+    p = np.exp(logits - logits.max())
+    assert first["probability"] == pytest.approx(float(p.max() / p.sum()), rel=1e-5)
+    assert rec.opening is None and rec.audio.size < sr
+
+
+def test_a_frame_stream_that_begins_inside_a_word_is_read_from_its_first_frame():
+    """Frame by frame, the replayed word's posterior is the model's on the stream's frames
+    from the first to the one that ended the word (its last speech frame and the
+    hang-over)."""
+    from minigru.speech.stream import StreamingRecognizer
+
+    sr = 8000
+    mg.manual_seed(3)
+    model = models.GRUClassifier(26, 10, 8).double()
+    pipe = audio.FeaturePipeline(sample_rate=sr)
+    rec = StreamingRecognizer(model, pipe, sr, list("0123456789"), threshold=0.0)
+    assert rec.decide == "frames"
+    x = _opening_stream(sr)
+    first, _ = _feed(rec, x)
+    assert first["word_start"] == 0.0
+    mfcc = pipe.streaming(sr)
+    frames = np.concatenate([mfcc.push(x), mfcc.flush()])
+    last = int(round((first["word_end"] - rec.win_s) / rec.hop_s))
+    n = last + rec.hangover + 1
+    model.eval()
+    with mg.no_grad():
+        logits = model(mg.tensor(frames[:n, None, :]), [n]).numpy()[0]
+    p = np.exp(logits - logits.max())
+    np.testing.assert_allclose(first["probability"], p.max() / p.sum(), rtol=1e-9)
+
+
+def test_a_louder_start_is_a_word_where_it_would_be_after_a_quiet_start():
+    """A stream whose background opens louder for 0.3 s: 6 dB louder is no word, 16 dB
+    louder is a word from the first sample; the same stream after 1 s of its background
+    finds the same words."""
+    sr = 8000
+    rng = np.random.default_rng(6)
+    for lead_db, words in ((6.0, 1), (16.0, 2)):
+        x = _opening_stream(sr, lead_db)
+        found = _detections(x, sr)
+        after = _detections(np.concatenate([1e-3 * rng.standard_normal(sr), x]), sr)
+        assert len(found) == len(after) == words, lead_db
+        for d, e in zip(found, after, strict=True):
+            assert d["word_start"] == pytest.approx(max(0.0, e["word_start"] - 1), abs=0.015)
+            assert d["word_end"] == pytest.approx(e["word_end"] - 1, abs=0.025)
+    assert found[0]["word_start"] == 0.0
+
+
 def test_word_mode_settings_are_checked():
     from minigru.speech.stream import StreamingRecognizer
 

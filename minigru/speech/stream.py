@@ -120,7 +120,13 @@ class StreamingRecognizer:
     split the word), and ends after ``hangover_ms`` below that; a word whose speech lasts less
     than ``min_word_ms`` is dropped. The floor follows the quietest frames:
     ``floor_t = min(floor_{t-1} + 0.01 vad_db, e_t)`` (it rises at most 1% of ``vad_db`` per
-    frame, 12 dB a second with the defaults, and falls at once). At the
+    frame, 12 dB a second with the defaults, and falls at once). A stream that begins inside
+    a word has no quieter frame before it, so its floor starts at the word's level: for its
+    opening (its first ``max_word_s``, until a word is reported) the frames are kept, and
+    when the floor falls so far that the frames from the first on are a word (each more than
+    ``release_db`` above ``floor_t``, one more than ``vad_db``: a word that rose before the
+    stream began), the detector is run again over them, in that word from the first frame,
+    with the floor held at ``floor_t`` (once a stream). At the
     end of a word the class with the highest posterior is reported if its probability is at
     least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
     ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
@@ -249,6 +255,8 @@ class StreamingRecognizer:
         self.last_speech = 0
         self.posterior = None
         self.pre_roll: list[np.ndarray] = []
+        self.opening: list[tuple[np.ndarray, float]] | None = []
+        self.opening_frames = max(1, int(max_word_s / self.hop_s))
 
     def warm_up(self) -> None:
         """Compile the kernels and fill the caches on a little silence, then start afresh, so
@@ -262,8 +270,49 @@ class StreamingRecognizer:
             t = np.arange(self.mfcc.win * 4) / self.sample_rate
             self._classify(0.1 * np.sin(2 * np.pi * 440 * t))
 
-    def _frame(self, feats: np.ndarray, c0: float, now: float) -> dict[str, Any] | None:
+    def _frame(self, feats: np.ndarray, c0: float, now: float) -> list[dict[str, Any]]:
+        """The detections one frame completes: the floor follows the frame, then the opening
+        is decided again if the floor now shows that the stream began inside a word."""
+        fell = self.floor is not None and c0 < self.floor
         self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
+        if self.opening is not None:
+            self.opening.append((feats, c0))
+            if fell and self._began_in_word():
+                return self._replay_opening(now)
+        d = self._decide(feats, c0, now)
+        if self.opening is not None and (d is not None
+                                         or len(self.opening) >= self.opening_frames):
+            self.opening = None
+        return [] if d is None else [d]
+
+    def _began_in_word(self) -> bool:
+        """Whether, against the current floor, the opening's first frames are a word that
+        began before the stream: a run of frames from the first, each ``release_db`` above
+        the floor, one of them ``vad_db`` above it."""
+        for _, c0 in self.opening:
+            if c0 <= self.floor + self.release_step:
+                return False
+            if c0 > self.floor + self.vad_step:
+                return True
+        return False
+
+    def _replay_opening(self, now: float) -> list[dict[str, Any]]:
+        """The stream began inside a word: decide its opening frames again, in that word
+        from the first frame, with the floor held where it has fallen to."""
+        frames, self.opening = self.opening, None
+        floor = self.floor
+        self.frame, self.in_word, self.quiet, self.pre_roll = 0, True, 0, []
+        self.start = self.last_speech = 0
+        self.posterior = None
+        if self.model_stream is not None:
+            self.model_stream.reset()
+        found = [d for feats, c0 in frames if (d := self._decide(feats, c0, now)) is not None]
+        self.floor = floor
+        return found
+
+    def _decide(self, feats: np.ndarray, c0: float, now: float) -> dict[str, Any] | None:
+        """One frame of the detector against the current floor: the word it completes, if
+        any."""
         speech = c0 > self.floor + (self.release_step if self.in_word else self.vad_step)
         index = self.frame
         self.frame += 1
@@ -319,12 +368,15 @@ class StreamingRecognizer:
                 "word_end": self.last_speech * self.hop_s + self.win_s, "time": now}
 
     def _keep(self, x: np.ndarray) -> None:
-        """Append the chunk to the kept audio; outside a word keep only what a word found in
+        """Append the chunk to the kept audio; in the stream's opening keep it all (a word
+        may have begun at its first sample), outside a word keep only what a word found in
         this chunk could need (``pad``, a frame and the frames deltas hold back), inside one
         at most ``max_word`` more."""
         if self.model_stream is not None:
             return
         self.audio = np.concatenate([self.audio, x])
+        if self.opening is not None:
+            return
         lag = self.pad + self.mfcc.win + 8 * self.mfcc.hop + x.size
         keep = lag
         if self.in_word:
@@ -344,9 +396,7 @@ class StreamingRecognizer:
         found = []
         rows = self.mfcc.push(x)
         for feats, c0 in zip(rows, self.mfcc.last_c0, strict=True):
-            d = self._frame(feats, float(c0), now)
-            if d is not None:
-                found.append(d)
+            found += self._frame(feats, float(c0), now)
         return found
 
     def flush(self) -> list[dict[str, Any]]:
@@ -354,7 +404,7 @@ class StreamingRecognizer:
         now = self.samples / self.sample_rate
         rows = self.mfcc.flush()
         found = [d for f, c0 in zip(rows, self.mfcc.last_c0, strict=True)
-                 if (d := self._frame(f, float(c0), now)) is not None]
+                 for d in self._frame(f, float(c0), now)]
         if self.in_word and (d := self._finish_word(now)) is not None:
             found.append(d)
         return found
