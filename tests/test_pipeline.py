@@ -77,6 +77,12 @@ def test_band_top_counts_down_from_the_nyquist_frequency_at_or_below_zero():
     assert band_top(8000, 3500.0) == 3500.0
     assert band_top(8000, -300.0) == 3700.0
     assert band_top(16000, 0.0) == 8000.0
+    for bad in (0, -8000, float("nan"), "8000", True):
+        with pytest.raises(mg.errors.InputError, match="band_top: sample_rate must be"):
+            band_top(bad, None)
+    for bad in (float("inf"), float("nan"), "3500"):
+        with pytest.raises(mg.errors.InputError, match="band_top: fmax must be None or"):
+            band_top(8000, bad)
 
 
 def test_fmax_is_the_top_of_the_filter_bank(clip):

@@ -74,6 +74,14 @@ def band_top(sample_rate: float, fmax: float | None) -> float:
     """The top of a filter bank in Hz: ``sample_rate / 2`` for ``fmax`` None, ``fmax`` when it
     is above 0, and ``sample_rate / 2 + fmax`` when it is 0 or less (counted down from the
     Nyquist frequency, as Kaldi's ``--high-freq``)."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float, np.number)) \
+            or not 0 < sample_rate < float("inf"):
+        raise InputError(f"band_top: sample_rate must be a positive number of Hz, got "
+                         f"{sample_rate!r}")
+    if fmax is not None and (isinstance(fmax, bool)
+                             or not isinstance(fmax, (int, float, np.number))
+                             or not np.isfinite(fmax)):
+        raise InputError(f"band_top: fmax must be None or a finite number of Hz, got {fmax!r}")
     if fmax is None:
         return sample_rate / 2
     return fmax + sample_rate / 2 if fmax <= 0 else fmax
