@@ -314,6 +314,26 @@ def test_a_louder_start_is_a_word_where_it_would_be_after_a_quiet_start():
     assert found[0]["word_start"] == 0.0
 
 
+def test_a_word_with_a_quiet_onset_at_the_start_is_found_whole():
+    """A stream that opens on a word's quiet onset (6 dB above the background, then 20 dB,
+    then 10 dB): its floor starts at the onset, so the detector found only the loud middle.
+    Decided again once the floor has fallen, the word has the bounds it has after 1 s of
+    the background."""
+    sr = 8000
+    rng = np.random.default_rng(7)
+    parts = [(0.05, 6.0), (0.1, 20.0), (0.1, 10.0), (1.0, 0.0), (0.3, 30.0), (1.0, 0.0)]
+    x = 1e-3 * np.concatenate([10 ** (db / 20) * rng.standard_normal(int(s * sr))
+                               for s, db in parts])
+    found = _detections(x, sr)
+    after = _detections(np.concatenate([1e-3 * np.random.default_rng(6).standard_normal(sr),
+                                        x]), sr)
+    assert len(found) == len(after) == 2
+    for d, e in zip(found, after, strict=True):
+        assert d["word_start"] == pytest.approx(e["word_start"] - 1, abs=1e-9)
+        assert d["word_end"] == pytest.approx(e["word_end"] - 1, abs=1e-9)
+    assert found[0]["word_end"] == pytest.approx(0.25, abs=0.015)
+
+
 def test_word_mode_settings_are_checked():
     from minigru.speech.stream import StreamingRecognizer
 

@@ -121,12 +121,14 @@ class StreamingRecognizer:
     than ``min_word_ms`` is dropped. The floor follows the quietest frames:
     ``floor_t = min(floor_{t-1} + 0.01 vad_db, e_t)`` (it rises at most 1% of ``vad_db`` per
     frame, 12 dB a second with the defaults, and falls at once). A stream that begins inside
-    a word has no quieter frame before it, so its floor starts at the word's level: for its
-    opening (its first ``max_word_s``, until a word is reported) the frames are kept, and
-    when the floor falls so far that the frames from the first on are a word (each more than
+    a word has no quieter frame before it, so its floor starts at the word's level, and the
+    word was lost or cut to its loudest part. So the stream keeps its opening's frames (its
+    first ``max_word_s``, until a word is reported), and each time the floor falls while a
+    word is open, or while the frames from the first on are a word (each more than
     ``release_db`` above ``floor_t``, one more than ``vad_db``: a word that rose before the
-    stream began), the detector is run again over them, in that word from the first frame,
-    with the floor held at ``floor_t`` (once a stream). At the
+    stream began), the detector decides the opening again from its first frame, with the
+    floor held at ``floor_t`` and, in the second case, in that word from the first frame:
+    as it would have, had the floor been known from the start. At the
     end of a word the class with the highest posterior is reported if its probability is at
     least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
     ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
@@ -277,12 +279,14 @@ class StreamingRecognizer:
         self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
         if self.opening is not None:
             self.opening.append((feats, c0))
-            if fell and self._began_in_word():
-                return self._replay_opening(now)
+            if fell and (self.in_word or self._began_in_word()):
+                found = self._replay_opening(now)
+            else:
+                found = [d] if (d := self._decide(feats, c0, now)) is not None else []
+            if found or len(self.opening) >= self.opening_frames:
+                self.opening = None
+            return found
         d = self._decide(feats, c0, now)
-        if self.opening is not None and (d is not None
-                                         or len(self.opening) >= self.opening_frames):
-            self.opening = None
         return [] if d is None else [d]
 
     def _began_in_word(self) -> bool:
@@ -297,18 +301,16 @@ class StreamingRecognizer:
         return False
 
     def _replay_opening(self, now: float) -> list[dict[str, Any]]:
-        """The stream began inside a word: decide its opening frames again, in that word
-        from the first frame, with the floor held where it has fallen to."""
-        frames, self.opening = self.opening, None
-        floor = self.floor
-        self.frame, self.in_word, self.quiet, self.pre_roll = 0, True, 0, []
+        """Decide the opening's frames again from the first, against the floor where it has
+        fallen to: in a word from the first frame if they begin with one."""
+        self.frame, self.quiet, self.pre_roll = 0, 0, []
+        self.in_word = self._began_in_word()
         self.start = self.last_speech = 0
         self.posterior = None
         if self.model_stream is not None:
             self.model_stream.reset()
-        found = [d for feats, c0 in frames if (d := self._decide(feats, c0, now)) is not None]
-        self.floor = floor
-        return found
+        return [d for feats, c0 in self.opening
+                if (d := self._decide(feats, c0, now)) is not None]
 
     def _decide(self, feats: np.ndarray, c0: float, now: float) -> dict[str, Any] | None:
         """One frame of the detector against the current floor: the word it completes, if
