@@ -37,6 +37,32 @@ def test_short_signal_and_reuse_after_flush():
     np.testing.assert_allclose(again, audio.mfcc(x, 16000), atol=1e-9)
 
 
+@pytest.mark.parametrize("deltas", [0, 2])
+def test_blank_frames_are_those_holding_a_hop_of_digital_silence(deltas):
+    """``last_blank`` marks each returned frame holding a run of at least a hop (80 samples at
+    8 kHz) of exact zeros, whatever the chunks: the frames over a muted stretch and the
+    edge frames that reach a full hop into it, not a frame with a shorter run."""
+    x = signal(8000, 0.6)
+    x[2000:2400] = 0.0  # 50 ms muted
+    x[3000:3079] = 0.0  # 79 samples: less than a hop
+    win, hop = 200, 80
+    starts = np.arange(1 + (x.size - win) // hop) * hop
+    expected = [any(np.all(x[a + k:a + k + hop] == 0) for k in range(win - hop + 1))
+                for a in starts]
+    assert sum(expected) == 6
+    for chunk in (37, 160, x.size):
+        stream = audio.StreamingMFCC(8000, preset="python_speech_features", deltas=deltas,
+                                     preemphasis=0.0)
+        blank = []
+        for i in range(0, x.size, chunk):
+            stream.push(x[i:i + chunk])
+            blank += list(stream.last_blank)
+        stream.flush()
+        blank += list(stream.last_blank)
+        assert blank[:len(expected)] == expected, chunk
+    assert len(blank) == len(audio.mfcc(x, 8000, preset="python_speech_features"))
+
+
 def test_running_cmvn_uses_the_frames_so_far():
     x = signal(16000, 0.5)
     plain = audio.StreamingMFCC(16000)
@@ -326,6 +352,36 @@ def test_a_word_with_a_quiet_onset_at_the_start_is_found_whole():
         assert d["word_start"] == pytest.approx(e["word_start"] - 1, abs=1e-9)
         assert d["word_end"] == pytest.approx(e["word_end"] - 1, abs=1e-9)
     assert found[0]["word_end"] == pytest.approx(0.25, abs=0.015)
+
+
+def test_digital_silence_sets_no_floor():
+    """A stream padded with 0.5 s of exact zeros before it, or muted for 0.5 s before its
+    second word, finds the words it finds without them, at the same places. With the zeros
+    taken for the floor, the room's noise after them rose 12 dB above it and was one long
+    word."""
+    sr = 8000
+    x = _burst_stream(sr)
+    plain = _detections(x, sr)
+    assert len(plain) == 1
+    padded = _detections(np.concatenate([np.zeros(sr // 2), x]), sr)
+    muted = x.copy()
+    muted[int(0.4 * sr):int(0.9 * sr)] = 0.0
+    for got, shift in ((padded, 0.5), (_detections(muted, sr), 0.0)):
+        assert len(got) == 1
+        assert got[0]["word_start"] == pytest.approx(plain[0]["word_start"] + shift, abs=0.015)
+        assert got[0]["word_end"] == pytest.approx(plain[0]["word_end"] + shift, abs=0.015)
+
+
+def test_a_word_right_after_digital_silence_is_found_from_its_first_sound():
+    """Zeros, then a stream that begins inside a word: the word starts at the first frame
+    that is not blank."""
+    sr = 8000
+    x = _opening_stream(sr)
+    found = _detections(np.concatenate([np.zeros(sr // 4), x]), sr)
+    alone = _detections(x, sr)
+    assert len(found) == len(alone) == 2
+    assert found[0]["word_start"] == pytest.approx(0.25 - 0.01, abs=0.015)
+    assert found[0]["word_end"] == pytest.approx(alone[0]["word_end"] + 0.25, abs=0.015)
 
 
 def test_word_mode_settings_are_checked():

@@ -20,6 +20,13 @@ Not streamable exactly, and refused with a ``ValueError``:
 Deltas over +-N frames need N frames of the future, so with deltas a frame is emitted N
 (or 2N for second-order deltas) frames late; the first and last frames replicate the edge
 frame as ``mg.audio.delta`` does.
+
+After each ``push`` or ``flush``, ``last_c0`` holds the first coefficient of the frames it
+returned, before any normalisation (the energy a word detector follows), and ``last_blank``
+whether each of them holds digital silence: a run of at least one hop of samples that are
+exactly zero (after pre-emphasis, which keeps such a run zero after its first sample). A
+blank frame's energy says nothing about the room: it is where a recording was padded,
+muted or edited.
 """
 
 from __future__ import annotations
@@ -107,6 +114,7 @@ class StreamingMFCC:
         self.cfg, self.sample_rate, self.running_cmvn = cfg, int(sample_rate), running_cmvn
         self.win, self.hop, self.n_fft = cfg.frame_sizes(sample_rate)
         self.last_c0 = np.zeros(0)
+        self.last_blank = np.zeros(0, dtype=bool)
         self.reset()
 
     def reset(self) -> None:
@@ -121,6 +129,7 @@ class StreamingMFCC:
         self._count = 0
         self._mean = None
         self._m2 = None
+        self._blank: list[bool] = []  # per frame made and not yet returned
 
     @property
     def feature_size(self) -> int:
@@ -149,6 +158,7 @@ class StreamingMFCC:
             self._buffer, (0, need - self._buffer.size))
         idx = start + np.arange(count)[:, None] * self.hop + np.arange(self.win)[None, :]
         frames = buf[idx]
+        self._blank.extend(_holds_zero_run(frames, self.hop))
         self._next_frame = end_frame
         drop = self._next_frame * self.hop - self._offset
         if drop > 0:
@@ -181,6 +191,8 @@ class StreamingMFCC:
 
     def _normalise(self, out: np.ndarray) -> np.ndarray:
         self.last_c0 = out[:, 0].copy() if out.size else np.zeros(0)
+        self.last_blank = np.array(self._blank[:out.shape[0]], dtype=bool)
+        del self._blank[:out.shape[0]]
         if not self.running_cmvn or out.shape[0] == 0:
             return out
         result = np.empty_like(out)
@@ -208,6 +220,7 @@ class StreamingMFCC:
             raise InputError("StreamingMFCC.push: the chunk holds NaN or infinite samples")
         if x.size == 0:
             self.last_c0 = np.zeros(0)
+            self.last_blank = np.zeros(0, dtype=bool)
             return np.zeros((0, self.feature_size))
         self._append(x)
         available = 0 if self._total < self.win else 1 + (self._total - self.win) // self.hop
@@ -227,3 +240,13 @@ class StreamingMFCC:
         out = self._emit(ceps, final=True)
         self.reset()
         return out
+
+
+def _holds_zero_run(frames: np.ndarray, run: int) -> list[bool]:
+    """For each row of ``frames`` (count, win), whether it holds ``run`` consecutive samples
+    that are exactly zero."""
+    if frames.shape[0] == 0:
+        return []
+    zeros = np.concatenate([np.zeros((frames.shape[0], 1), dtype=np.int64),
+                            np.cumsum(frames == 0, axis=1)], axis=1)
+    return list(np.any(zeros[:, run:] - zeros[:, :-run] == run, axis=1))

@@ -120,16 +120,22 @@ class StreamingRecognizer:
     split the word), and ends after ``hangover_ms`` below that; a word whose speech lasts less
     than ``min_word_ms`` is dropped. The floor follows the quietest frames:
     ``floor_t = min(floor_{t-1} + 0.01 vad_db, e_t)`` (it rises at most 1% of ``vad_db`` per
-    frame, 12 dB a second with the defaults, and falls at once). A stream that begins inside
-    a word has no quieter frame before it, so its floor starts at the word's level, and the
-    word was lost or cut to its loudest part. So the stream keeps its opening's frames (its
-    first ``max_word_s``, until a word is reported), and each time the floor falls while a
-    word is open, or while the frames from the first on are a word (each more than
-    ``release_db`` above ``floor_t``, one more than ``vad_db``: a word that rose before the
-    stream began), the detector decides the opening again from its first frame, with the
-    floor held at ``floor_t`` and, in the second case, in that word from the first frame:
-    as it would have, had the floor been known from the start. At the
-    end of a word the class with the highest posterior is reported if its probability is at
+    frame, 12 dB a second with the defaults, and falls at once). A blank frame (digital
+    silence: ``StreamingMFCC.last_blank``, where a recording was padded, muted or edited)
+    is no speech and leaves the floor as it was, so the room's noise after it is not taken
+    for a word.
+
+    A stream that begins inside a word has no quieter frame before it, so its floor starts
+    at the word's level, and the word was lost or cut to its loudest part. So the stream
+    keeps its opening's frames (its first ``max_word_s``, until a word is reported), and each
+    time the floor falls while a word is open, or while the frames from its first sound (its
+    first frame that is not blank) are a word (each more than ``release_db`` above
+    ``floor_t``, one more than ``vad_db``: a word that rose before the stream began), the
+    detector decides the opening again from its first frame, with the floor held at
+    ``floor_t`` and, in the second case, in that word from its first sound: as it would
+    have, had the floor been known from the start.
+
+    At the end of a word the class with the highest posterior is reported if its probability is at
     least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
     ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
     (``time`` is when the detection was made: the end of the chunk that completed it).
@@ -272,14 +278,22 @@ class StreamingRecognizer:
             t = np.arange(self.mfcc.win * 4) / self.sample_rate
             self._classify(0.1 * np.sin(2 * np.pi * 440 * t))
 
-    def _frame(self, feats: np.ndarray, c0: float, now: float) -> list[dict[str, Any]]:
-        """The detections one frame completes: the floor follows the frame, then the opening
-        is decided again if the floor now shows that the stream began inside a word."""
-        fell = self.floor is not None and c0 < self.floor
-        self.floor = c0 if self.floor is None else min(self.floor + 0.01 * self.vad_step, c0)
+    def _frame(self, feats: np.ndarray, c0: float, blank: bool, now: float
+               ) -> list[dict[str, Any]]:
+        """The detections one frame completes: the floor follows the frame (a blank one is
+        no speech and leaves the floor), then the opening is decided again if the floor now
+        shows that the stream began inside a word."""
+        fell = False
+        if blank:
+            c0 = -np.inf
+        elif self.floor is None:
+            self.floor = c0
+        else:
+            fell = c0 < self.floor
+            self.floor = min(self.floor + 0.01 * self.vad_step, c0)
         if self.opening is not None:
             self.opening.append((feats, c0))
-            if fell and (self.in_word or self._began_in_word()):
+            if fell and (self.in_word or self._word_at_start() is not None):
                 found = self._replay_opening(now)
             else:
                 found = [d] if (d := self._decide(feats, c0, now)) is not None else []
@@ -289,33 +303,42 @@ class StreamingRecognizer:
         d = self._decide(feats, c0, now)
         return [] if d is None else [d]
 
-    def _began_in_word(self) -> bool:
-        """Whether, against the current floor, the opening's first frames are a word that
-        began before the stream: a run of frames from the first, each ``release_db`` above
-        the floor, one of them ``vad_db`` above it."""
-        for _, c0 in self.opening:
+    def _word_at_start(self) -> int | None:
+        """The index of the opening's first sound (its first frame that is not blank) if,
+        against the current floor, a word begins there that rose before it: a run of frames
+        from there, each ``release_db`` above the floor, one of them ``vad_db`` above it;
+        else None."""
+        first = next((k for k, (_, c0) in enumerate(self.opening) if c0 > -np.inf), None)
+        if first is None:
+            return None
+        for _, c0 in self.opening[first:]:
             if c0 <= self.floor + self.release_step:
-                return False
+                return None
             if c0 > self.floor + self.vad_step:
-                return True
-        return False
+                return first
+        return None
 
     def _replay_opening(self, now: float) -> list[dict[str, Any]]:
         """Decide the opening's frames again from the first, against the floor where it has
-        fallen to: in a word from the first frame if they begin with one."""
-        self.frame, self.quiet, self.pre_roll = 0, 0, []
-        self.in_word = self._began_in_word()
-        self.start = self.last_speech = 0
+        fallen to: in a word from its first sound if a word begins there."""
+        start = self._word_at_start()
+        self.frame, self.quiet, self.pre_roll, self.in_word = 0, 0, [], False
         self.posterior = None
         if self.model_stream is not None:
             self.model_stream.reset()
-        return [d for feats, c0 in self.opening
-                if (d := self._decide(feats, c0, now)) is not None]
+        found = []
+        for k, (feats, c0) in enumerate(self.opening):
+            if k == start:
+                self.in_word, self.start, self.last_speech = True, k, k
+            if (d := self._decide(feats, c0, now)) is not None:
+                found.append(d)
+        return found
 
     def _decide(self, feats: np.ndarray, c0: float, now: float) -> dict[str, Any] | None:
         """One frame of the detector against the current floor: the word it completes, if
         any."""
-        speech = c0 > self.floor + (self.release_step if self.in_word else self.vad_step)
+        speech = self.floor is not None and \
+            c0 > self.floor + (self.release_step if self.in_word else self.vad_step)
         index = self.frame
         self.frame += 1
         if not self.in_word:
@@ -397,16 +420,18 @@ class StreamingRecognizer:
         now = self.samples / self.sample_rate
         found = []
         rows = self.mfcc.push(x)
-        for feats, c0 in zip(rows, self.mfcc.last_c0, strict=True):
-            found += self._frame(feats, float(c0), now)
+        for feats, c0, blank in zip(rows, self.mfcc.last_c0, self.mfcc.last_blank,
+                                    strict=True):
+            found += self._frame(feats, float(c0), bool(blank), now)
         return found
 
     def flush(self) -> list[dict[str, Any]]:
         """End of the signal: finish a word still open."""
         now = self.samples / self.sample_rate
         rows = self.mfcc.flush()
-        found = [d for f, c0 in zip(rows, self.mfcc.last_c0, strict=True)
-                 for d in self._frame(f, float(c0), now)]
+        found = [d for f, c0, blank in zip(rows, self.mfcc.last_c0, self.mfcc.last_blank,
+                                           strict=True)
+                 for d in self._frame(f, float(c0), bool(blank), now)]
         if self.in_word and (d := self._finish_word(now)) is not None:
             found.append(d)
         return found
