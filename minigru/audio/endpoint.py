@@ -75,7 +75,8 @@ The streaming recogniser finds words with the same frame energies, causally: a w
 when a frame is ``VAD_DB`` (12 dB) above the running floor of the energies seen so far
 (``minigru.speech.stream.StreamingRecognizer``), since a stream has no loudest frame yet, and
 goes on while frames stay ``RELEASE_DB`` (8 dB) above it: two thresholds (hysteresis), so the
-quieter consonants inside a word do not cut it into pieces too short to count.
+quieter consonants inside a word do not cut it into pieces too short to count. There too,
+digital silence sets no floor.
 """
 
 from __future__ import annotations
