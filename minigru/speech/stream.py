@@ -135,10 +135,11 @@ class StreamingRecognizer:
     ``floor_t`` and, in the second case, in that word from its first sound: as it would
     have, had the floor been known from the start.
 
-    At the end of a word the class with the highest posterior is reported if its probability is at
-    least ``threshold``. ``push(samples)`` returns the detections completed by that chunk, each
-    ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of stream time
-    (``time`` is when the detection was made: the end of the chunk that completed it).
+    At the end of a word the class with the highest posterior is reported if its probability
+    is at least ``threshold``. ``push(samples)`` returns the detections completed by that
+    chunk, each ``{"label", "probability", "word_start", "word_end", "time"}`` in seconds of
+    stream time (``time`` is when the detection was made: the end of the chunk that
+    completed it).
 
     How the posterior of a word is computed (``decide``):
 
@@ -281,8 +282,8 @@ class StreamingRecognizer:
     def _frame(self, feats: np.ndarray, c0: float, blank: bool, now: float
                ) -> list[dict[str, Any]]:
         """The detections one frame completes: the floor follows the frame (a blank one is
-        no speech and leaves the floor), then the opening is decided again if the floor now
-        shows that the stream began inside a word."""
+        no speech and leaves the floor); in the stream's opening, a fall of the floor while
+        a word is open or begins the opening decides the opening again."""
         fell = False
         if blank:
             c0 = -np.inf
