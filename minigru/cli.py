@@ -11,6 +11,7 @@ Subcommands:
         [--unlabelled [--keep 0.5 0.7]]                      (its recordings unlabelled)
     minigru sweep SWEEP.toml [--workers N] [--scheduler ADDRESS] [--out DIR]   a grid of runs
     minigru stream CHECKPOINT FILE.wav [--chunk-ms 10]      live recognition with latency
+    minigru stream CHECKPOINT - --rate 16000                 ... of raw PCM on standard input
     minigru mfcc FILE.wav [--preset P] [--plot OUT.png]    features of one file
     minigru gradcheck                                      the library checks its gradients
 
@@ -239,7 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", nargs="?",
                    help="the best-model file of a run, or its run folder (a unidirectional "
                         "GRU/LSTM/RNN for --decide frames)")
-    p.add_argument("file", nargs="?", metavar="FILE.wav")
+    p.add_argument("file", nargs="?", metavar="FILE.wav",
+                   help="a recording, or - for raw PCM on standard input as it arrives (a "
+                        "microphone through arecord, sox or ffmpeg; give --rate)")
+    p.add_argument("--rate", type=int, metavar="HZ",
+                   help="the sample rate of raw input (-)")
+    p.add_argument("--format", choices=("s16le", "s32le", "f32le", "u8"), default=None,
+                   help="the sample format of raw input (-; default s16le)")
+    p.add_argument("--channels", type=int, default=None,
+                   help="interleaved channels of raw input (-; default 1), averaged")
     p.add_argument("--chunk-ms", type=float, default=10.0)
     p.add_argument("--decide", choices=("auto", "frames", "word"), default="auto",
                    help="frames: the recurrent state advances with every frame; word: each "

@@ -282,8 +282,10 @@ def _print_detection(d: dict) -> None:
 
 
 def stream(args: argparse.Namespace) -> int:
-    """``minigru stream CHECKPOINT FILE``: words recognised in a file fed as if live."""
+    """``minigru stream CHECKPOINT FILE``: words recognised in a file fed as if live, or
+    (FILE ``-``) in raw PCM read from standard input as it arrives."""
     from .speech.config import floor_draws_of, fsdd_dir, pipeline_of
+    from .speech.live import run_live
     from .speech.predict import load_model
     from .speech.stream import make_demo, run_stream
 
@@ -297,19 +299,38 @@ def stream(args: argparse.Namespace) -> int:
               f"{demo['truth']} (the words and their times)")
         return 0
     if not args.checkpoint or not args.file:
-        raise UserError("give CHECKPOINT and FILE.wav (or --make-demo OUT.wav)")
+        raise UserError("give CHECKPOINT and FILE.wav, or - for raw PCM on standard input "
+                        "(or --make-demo OUT.wav)")
     if not args.chunk_ms > 0:
         raise UserError(f"--chunk-ms must be positive, got {args.chunk_ms}")
     if not 0 <= args.threshold <= 1:
         raise UserError(f"--threshold must be a probability in [0, 1], got {args.threshold}")
+    raw = args.file == "-"
+    if raw and args.rate is None:
+        raise UserError("raw input (-) has no header: give its sample rate, --rate HZ")
+    if not raw and (args.rate, args.format, args.channels) != (None, None, None):
+        raise UserError("--rate, --format and --channels describe raw input (-); a WAV "
+                        "file gives its own")
     try:
         model, cfg = load_model(args.checkpoint)
-        r = run_stream(model, pipeline_of(cfg), cfg["classes"], args.file, args.chunk_ms,
-                       args.threshold, on_detection=_print_detection, decide=args.decide,
-                       floor_draws=floor_draws_of(cfg))
+        if raw:
+            fmt, channels = args.format or "s16le", args.channels or 1
+            print(f"listening to {fmt} at {args.rate} Hz, {channels} channel(s), on standard "
+                  f"input; Ctrl-C or the end of the input stops", file=sys.stderr)
+            r = run_live(model, pipeline_of(cfg), cfg["classes"], sys.stdin.buffer, args.rate,
+                         fmt, channels, args.chunk_ms, args.threshold,
+                         on_detection=_print_detection, decide=args.decide,
+                         floor_draws=floor_draws_of(cfg))
+        else:
+            r = run_stream(model, pipeline_of(cfg), cfg["classes"], args.file, args.chunk_ms,
+                           args.threshold, on_detection=_print_detection, decide=args.decide,
+                           floor_draws=floor_draws_of(cfg))
     except USER_ERRORS as exc:
         raise UserError(str(exc)) from exc
     times, rtf, delays = r["chunk_ms"], r["real_time_factor"], r["delays"]
+    if not times.size:
+        print("no audio came", file=sys.stderr)
+        return 0
     print(f"\n{len(r['detections'])} detections in {r['seconds']:.1f} s of audio, chunks of "
           f"{1000 * r['chunk_seconds']:.1f} ms, each word decided by "
           f"{'its frames as they came' if r['decide'] == 'frames' else 'the whole word'}")

@@ -170,6 +170,55 @@ def test_stream_command(tmp_path):
     assert result.returncode == 2 and "no recurrent layer to stream" in result.stderr
 
 
+def test_stream_reads_raw_pcm_on_standard_input(tmp_path):
+    """``minigru stream CKPT - --rate R``: the bytes of a WAV file's samples piped in give
+    the file's detections; without --rate, with a WAV file and --rate, or with a sample cut
+    in two, one line says what is wrong; Ctrl-C ends it with the words so far."""
+    import signal
+    import time
+
+    run_dir = tmp_path / "run"
+    assert run("train", "--limit", "4", "--epochs", "2", "--hidden", "8", "--quiet",
+               "--out", str(run_dir)).returncode == 0
+    rng = np.random.default_rng(3)
+    sr = 16000
+    parts = [(0.5, 0.0), (0.3, 30.0), (0.6, 0.0), (0.3, 30.0), (0.5, 0.0)]
+    x = np.concatenate([10 ** (db / 20) * rng.standard_normal(int(s * sr)) for s, db in parts])
+    q = np.round(x / np.abs(x).max() * 20000).astype(np.int16)
+    wav = tmp_path / "two.wav"
+    wavfile.write(wav, sr, q)
+    best = str(run_dir / "best.npz")
+    from_file = run("stream", best, str(wav), "--threshold", "0")
+    command = [sys.executable, "-m", "minigru", "stream", best, "-", "--threshold", "0"]
+    piped = subprocess.run(command + ["--rate", str(sr)], input=q.tobytes(),
+                           capture_output=True)
+    assert piped.returncode == 0, piped.stderr
+    assert b"listening to s16le at 16000 Hz" in piped.stderr
+    words = piped.stdout.decode().split("\n\n")[0].splitlines()
+    assert len(words) == 2 and words == from_file.stdout.split("\n\n")[0].splitlines()
+    stereo = subprocess.run(command + ["--rate", str(sr), "--channels", "2"],
+                            input=np.repeat(q, 2).tobytes(), capture_output=True)
+    assert stereo.stdout.decode().split("\n\n")[0].splitlines() == words
+    for extra, data, message in (
+            ([], b"", "give its sample rate, --rate HZ"),
+            (["--rate", "8000"], b"\0" * 3, "ended inside a sample: 1 byte")):
+        bad = subprocess.run(command + extra, input=data, capture_output=True)
+        assert bad.returncode == 2 and message in bad.stderr.decode()
+    result = run("stream", best, str(wav), "--rate", "8000")
+    assert result.returncode == 2 and "describe raw input (-)" in result.stderr
+    live = subprocess.Popen(command + ["--rate", str(sr)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    live.stdin.write(q[:int(1.6 * sr)].tobytes())
+    live.stdin.flush()
+    first = live.stdout.readline().decode()
+    assert first == words[0] + "\n"
+    time.sleep(0.2)
+    live.send_signal(signal.SIGINT)
+    out, err = live.communicate(timeout=60)
+    assert live.returncode == 0, err
+    assert b"detections in" in out
+
+
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd"
 
 

@@ -10,6 +10,7 @@
 - ``pseudo_labels``: the model's own surest answers on unlabelled clips as labels
   (self-training, ``adapt --unlabelled``).
 - ``stream``: recognition of a live signal, and its latency report.
+- ``live``: that recognition on raw PCM read from a pipe as it arrives (a microphone).
 - ``sweep``: grids of runs on local processes or a Dask cluster.
 - ``figures``, ``inspect``: what a person looks at.
 

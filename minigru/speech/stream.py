@@ -14,7 +14,7 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -466,12 +466,11 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
     ``make_demo`` writes), the detections are matched against it: a word counts as
     recognised when the first detection overlapping it in time has its label.
 
-    ``decide`` and ``floor_draws`` are the :class:`StreamingRecognizer`'s. Returns a dict:
-    ``decide`` (the mode used), ``detections`` (list), ``seconds`` of audio, ``chunk_seconds``,
-    ``chunk_ms`` (per-chunk processing times in ms, an array), ``real_time_factor`` (array:
-    processing time / chunk duration), ``delays`` (detection time - detected word end, s),
-    and when a truth file exists ``truth`` (its name), ``words``, ``hits`` and
-    ``true_delays`` (detection time - true word end, s).
+    ``decide`` and ``floor_draws`` are the :class:`StreamingRecognizer`'s. Returns the dict
+    of :func:`feed_chunks` (``decide``, the mode used, ``detections``, ``seconds`` of audio,
+    ``chunk_seconds``, ``chunk_ms``, ``real_time_factor``, ``delays``), and when a truth
+    file exists ``truth`` (its name), ``words``, ``hits`` and ``true_delays`` (detection
+    time - true word end, s).
     """
     if not 0 <= threshold <= 1:
         raise InputError(f"threshold must be a probability in [0, 1], got {threshold}")
@@ -482,25 +481,9 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
                                      decide=decide, floor_draws=floor_draws, declip=False)
     chunk = max(1, int(round(chunk_ms / 1000 * sr)))
     recognizer.warm_up()
-    times, found = [], []
-    for start in range(0, signal.size, chunk):
-        t0 = time.perf_counter()
-        new = recognizer.push(signal[start:start + chunk])
-        times.append(time.perf_counter() - t0)
-        for d in new:
-            if on_detection is not None:
-                on_detection(d)
-        found += new
-    for d in recognizer.flush():
-        if on_detection is not None:
-            on_detection(d)
-        found.append(d)
-    seconds_per_chunk = chunk / sr
-    report: dict[str, Any] = {
-        "decide": recognizer.decide, "detections": found, "seconds": signal.size / sr,
-        "chunk_seconds": seconds_per_chunk, "chunk_ms": 1000 * np.array(times),
-        "real_time_factor": np.array(times) / seconds_per_chunk,
-        "delays": np.array([d["time"] - d["word_end"] for d in found])}
+    report = feed_chunks(recognizer, (signal[a:a + chunk] for a in range(0, signal.size, chunk)),
+                         chunk, on_detection)
+    found = report["detections"]
     truth_file = Path(path).with_suffix(".json")
     if truth_file.exists():
         words = json.loads(truth_file.read_text())
@@ -514,6 +497,47 @@ def run_stream(model: Any, pipeline: FeaturePipeline, classes: list[str],
         report.update(truth=truth_file.name, words=len(words), hits=hits,
                       true_delays=np.array(true_delays))
     return report
+
+
+def feed_chunks(recognizer: StreamingRecognizer, chunks: Iterable[np.ndarray], chunk: int,
+                on_detection: Callable[[dict[str, Any]], None] | None = None,
+                interruptible: bool = False) -> dict[str, Any]:
+    """Push each of ``chunks`` (``chunk`` samples each, the last maybe fewer) to the
+    recogniser, timing each push, then flush it; ``on_detection`` is called with each
+    detection as it is made. With ``interruptible``, Ctrl-C (KeyboardInterrupt) while the
+    chunks come ends them and the words so far are still finished and reported.
+
+    Returns ``decide``, ``detections``, ``seconds`` of audio pushed, ``chunk_seconds``,
+    ``chunk_ms`` (each push's time, an array), ``real_time_factor`` (those times over a
+    chunk's duration), ``delays`` (detection time - detected word end, s) and
+    ``interrupted``."""
+    times, found, samples, interrupted = [], [], 0, False
+
+    def report(new: list[dict[str, Any]]) -> None:
+        for d in new:
+            if on_detection is not None:
+                on_detection(d)
+        found.extend(new)
+
+    try:
+        for x in chunks:
+            t0 = time.perf_counter()
+            new = recognizer.push(x)
+            times.append(time.perf_counter() - t0)
+            samples += np.size(x)
+            report(new)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        interrupted = True
+    report(recognizer.flush())
+    seconds_per_chunk = chunk / recognizer.sample_rate
+    return {"decide": recognizer.decide, "detections": found,
+            "seconds": samples / recognizer.sample_rate, "chunk_seconds": seconds_per_chunk,
+            "chunk_ms": 1000 * np.array(times),
+            "real_time_factor": np.array(times) / seconds_per_chunk,
+            "delays": np.array([d["time"] - d["word_end"] for d in found]),
+            "interrupted": interrupted}
 
 
 def make_demo(fsdd_root: str | os.PathLike[str], out: str | os.PathLike[str], words: int = 20,
