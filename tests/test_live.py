@@ -63,6 +63,19 @@ def test_raw_input_errors_name_what_is_wrong():
         with pytest.raises(mg.errors.InputError, match=f"{name} must be an integer >= 1"):
             list(pcm_chunks(io.BytesIO(b""), **args))
     assert list(pcm_chunks(io.BytesIO(b""), "s16le", 1, 10)) == []
+    with pytest.raises(mg.errors.InputError, match="source must be a binary file object"):
+        list(pcm_chunks(io.StringIO("abc"), "s16le", 1, 10))
+
+
+def test_feed_chunks_checks_the_chunk_size():
+    from minigru.speech.stream import StreamingRecognizer, feed_chunks
+
+    rec = StreamingRecognizer(models.GRUClassifier(26, 10, 8),
+                              audio.FeaturePipeline(sample_rate=8000), 8000, list("0123456789"))
+    for bad in (0, 1.5, True):
+        with pytest.raises(mg.errors.InputError, match="chunk must be an integer >= 1"):
+            feed_chunks(rec, [], bad)
+    assert feed_chunks(rec, [np.zeros(80)], 80)["seconds"] == 0.01
 
 
 def test_live_raw_input_gives_the_words_of_the_file(tmp_path):

@@ -73,6 +73,9 @@ def _read_up_to(source: BinaryIO, size: int) -> bytes:
     parts, got = [], 0
     while got < size:
         data = source.read(size - got)
+        if isinstance(data, str):
+            raise InputError("pcm_chunks: source must be a binary file object (opened with "
+                             "'rb', or sys.stdin.buffer), got one that reads text")
         if not data:
             break
         parts.append(data)

@@ -511,6 +511,8 @@ def feed_chunks(recognizer: StreamingRecognizer, chunks: Iterable[np.ndarray], c
     ``chunk_ms`` (each push's time, an array), ``real_time_factor`` (those times over a
     chunk's duration), ``delays`` (detection time - detected word end, s) and
     ``interrupted``."""
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise InputError(f"feed_chunks: chunk must be an integer >= 1 (samples), got {chunk!r}")
     times, found, samples, interrupted = [], [], 0, False
 
     def report(new: list[dict[str, Any]]) -> None:
