@@ -21,12 +21,13 @@ FIGURES = {"01_autograd_from_zero": [], "02_gru_by_hand": ["vanishing_gradient.p
            "04_train_and_look_inside": ["curves.png", "confusion.png", "gates.png",
                                         "augmentation.png"],
            "05_source_and_filter": ["source_and_filter.png", "pitch_tracks.png",
-                                    "declipping.png"]}
+                                    "declipping.png"],
+           "06_listening_to_a_stream": ["stream_detector.png"]}
 SOUNDS = {"05_source_and_filter": ["voice.wav", "voice_lower.wav", "voice_higher.wav",
                                    "voice_clipped.wav", "voice_declipped.wav"]}
 
 
-def test_there_are_five_tutorials_with_cells():
+def test_every_tutorial_has_cells_and_checks():
     names = sorted(p.stem for p in TUTORIALS.glob("[0-9][0-9]_*.py"))
     assert names == sorted(FIGURES)
     for name in names:
