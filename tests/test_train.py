@@ -59,6 +59,18 @@ def test_resume_in_process_is_bit_identical(tmp_path):
         assert np.array_equal(full[k], part[k]), k
 
 
+def test_resume_rewrites_metrics_left_behind_by_a_kill(tmp_path):
+    """Killed after the last epoch's checkpoint was written and before metrics.jsonl was,
+    a run resumes with nothing left to train: it still writes the checkpoint's epochs."""
+    cfg = config.make_config(TINY)
+    run.train_run(cfg, tmp_path / "full", log=None, quiet=True)
+    metrics = tmp_path / "full" / "metrics.jsonl"
+    expected = metrics.read_text()
+    metrics.write_text("".join(expected.splitlines(keepends=True)[:-1]))
+    run.train_run(cfg, tmp_path / "full", resume=True, log=None, quiet=True)
+    assert metrics.read_text() == expected
+
+
 def _cli(*args):
     return [sys.executable, "-m", "minigru", "train", *args]
 

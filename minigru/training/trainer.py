@@ -228,6 +228,10 @@ class Trainer:
             self.files.create()
             if not self.history:
                 self.save_checkpoint()
+            else:
+                # The checkpoint's history is the record: a kill after the checkpoint was
+                # written and before metrics.jsonl was can leave the file an epoch behind.
+                self.files.write_metrics(self.history)
         in_main = threading.current_thread() is threading.main_thread()
         previous = signal.getsignal(signal.SIGINT) if in_main else None
         if in_main:  # Ctrl-C handling; a worker thread (Dask) cannot install handlers
