@@ -308,6 +308,10 @@ def stream(args: argparse.Namespace) -> int:
     raw = args.file == "-"
     if raw and args.rate is None:
         raise UserError("raw input (-) has no header: give its sample rate, --rate HZ")
+    if raw and sys.stdin.isatty():
+        raise UserError("standard input is a terminal: pipe a recorder's raw samples in, "
+                        "e.g. arecord -q -t raw -f S16_LE -r 16000 -c 1 | minigru stream "
+                        "CHECKPOINT - --rate 16000")
     if not raw and (args.rate, args.format, args.channels) != (None, None, None):
         raise UserError("--rate, --format and --channels describe raw input (-); a WAV "
                         "file gives its own")

@@ -172,8 +172,9 @@ def test_stream_command(tmp_path):
 
 def test_stream_reads_raw_pcm_on_standard_input(tmp_path):
     """``minigru stream CKPT - --rate R``: the bytes of a WAV file's samples piped in give
-    the file's detections; without --rate, with a WAV file and --rate, or with a sample cut
-    in two, one line says what is wrong; Ctrl-C ends it with the words so far."""
+    the file's detections; without --rate, with a WAV file and --rate, with a sample cut in
+    two, or from a terminal, one line says what is wrong; Ctrl-C ends it with the words so
+    far."""
     import signal
     import time
 
@@ -206,6 +207,15 @@ def test_stream_reads_raw_pcm_on_standard_input(tmp_path):
         assert bad.returncode == 2 and message in bad.stderr.decode()
     result = run("stream", best, str(wav), "--rate", "8000")
     assert result.returncode == 2 and "describe raw input (-)" in result.stderr
+    if sys.platform != "win32":
+        import os
+        import pty
+
+        terminal, side = pty.openpty()
+        typed = subprocess.run(command + ["--rate", "8000"], stdin=side, capture_output=True)
+        os.close(terminal)
+        os.close(side)
+        assert typed.returncode == 2 and b"standard input is a terminal" in typed.stderr
     live = subprocess.Popen(command + ["--rate", str(sr)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     live.stdin.write(q[:int(1.6 * sr)].tobytes())
