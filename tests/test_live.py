@@ -67,6 +67,30 @@ def test_raw_input_errors_name_what_is_wrong():
         list(pcm_chunks(io.StringIO("abc"), "s16le", 1, 10))
 
 
+def test_the_pipe_is_read_ahead_while_the_recogniser_is_busy():
+    """``read_ahead`` empties the pipe on its own thread before anything is taken (as while
+    the recogniser warms up), gives the chunks in order, and raises the reader's error where
+    they are taken."""
+    import threading
+
+    from minigru.speech.live import read_ahead
+
+    q = np.arange(4000, dtype="<i2")
+    source = Trickle(q.tobytes(), 100)
+    done = threading.Event()
+
+    def chunks():
+        yield from pcm_chunks(source, "s16le", 1, 160)
+        done.set()
+
+    taken = read_ahead(chunks())
+    assert done.wait(30) and source.pos == q.nbytes
+    got = np.concatenate(list(taken))
+    np.testing.assert_array_equal(got, q / 32768.0)
+    with pytest.raises(mg.errors.InputError, match="ended inside a sample"):
+        list(read_ahead(pcm_chunks(io.BytesIO(b"\0" * 201), "s16le", 1, 160)))
+
+
 def test_feed_chunks_checks_the_chunk_size():
     from minigru.speech.stream import StreamingRecognizer, feed_chunks
 

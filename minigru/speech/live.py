@@ -18,6 +18,8 @@ channels of a frame (interleaved) are averaged.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -83,13 +85,42 @@ def _read_up_to(source: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
+def read_ahead(chunks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    """``chunks``, read on a thread of their own from the moment this is called: a pipe is
+    emptied as fast as the recorder fills it, while the recogniser warms up (seconds the
+    first time, when Numba compiles its kernels) or decides a word. A recorder writing to a
+    full pipe would stop reading its sound card, which then drops samples. What the reader
+    raises is raised where the chunks are taken."""
+    box: queue.Queue[Any] = queue.Queue()
+    end = object()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                box.put(chunk)
+            box.put(end)
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put(exc)
+
+    threading.Thread(target=read, name="minigru-read-ahead", daemon=True).start()
+
+    def take() -> Iterator[np.ndarray]:
+        while (item := box.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    return take()
+
+
 def run_live(model: Any, pipeline: FeaturePipeline, classes: list[str], source: BinaryIO,
              sample_rate: int, pcm_format: str = "s16le", channels: int = 1,
              chunk_ms: float = 10.0, threshold: float = 0.5,
              on_detection: Callable[[dict[str, Any]], None] | None = None,
              decide: str = "auto", floor_draws: int = 1) -> dict[str, Any]:
     """Recognise the words of raw PCM read from ``source`` as it arrives, in chunks of
-    ``chunk_ms``, until it ends or the user interrupts (Ctrl-C): a
+    ``chunk_ms`` (read ahead on a thread of their own: :func:`read_ahead`), until it ends or
+    the user interrupts (Ctrl-C): a
     :class:`StreamingRecognizer` at the input's own ``sample_rate`` (each word decided whole
     is declipped and converted to the model's rate by its pipeline; a stream decided frame
     by frame must come at the model's rate). ``on_detection`` is called with each detection
@@ -103,6 +134,6 @@ def run_live(model: Any, pipeline: FeaturePipeline, classes: list[str], source: 
                                      threshold=threshold, decide=decide,
                                      floor_draws=floor_draws)
     chunk = max(1, int(round(chunk_ms / 1000 * recognizer.sample_rate)))
+    chunks = read_ahead(pcm_chunks(source, pcm_format, channels, chunk))
     recognizer.warm_up()
-    return feed_chunks(recognizer, pcm_chunks(source, pcm_format, channels, chunk), chunk,
-                       on_detection, interruptible=True)
+    return feed_chunks(recognizer, chunks, chunk, on_detection, interruptible=True)
