@@ -120,11 +120,10 @@ def run_live(model: Any, pipeline: FeaturePipeline, classes: list[str], source: 
              decide: str = "auto", floor_draws: int = 1) -> dict[str, Any]:
     """Recognise the words of raw PCM read from ``source`` as it arrives, in chunks of
     ``chunk_ms`` (read ahead on a thread of their own: :func:`read_ahead`), until it ends or
-    the user interrupts (Ctrl-C): a
-    :class:`StreamingRecognizer` at the input's own ``sample_rate`` (each word decided whole
-    is declipped and converted to the model's rate by its pipeline; a stream decided frame
-    by frame must come at the model's rate). ``on_detection`` is called with each detection
-    as it is made.
+    the user interrupts (Ctrl-C): a :class:`StreamingRecognizer` at the input's own
+    ``sample_rate`` (each word decided whole is declipped and converted to the model's rate
+    by its pipeline; a stream decided frame by frame must come at the model's rate).
+    ``on_detection`` is called with each detection as it is made.
 
     Returns the dict of :func:`~minigru.speech.stream.feed_chunks` (``interrupted`` is True
     when Ctrl-C ended it)."""

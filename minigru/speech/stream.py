@@ -294,8 +294,9 @@ class StreamingRecognizer:
             self.floor = min(self.floor + 0.01 * self.vad_step, c0)
         if self.opening is not None:
             self.opening.append((feats, c0))
-            if fell and (self.in_word or self._word_at_start() is not None):
-                found = self._replay_opening(now)
+            start = self._word_at_start() if fell else None
+            if fell and (self.in_word or start is not None):
+                found = self._replay_opening(start, now)
             else:
                 found = [d] if (d := self._decide(feats, c0, now)) is not None else []
             if found or len(self.opening) >= self.opening_frames:
@@ -319,10 +320,10 @@ class StreamingRecognizer:
                 return first
         return None
 
-    def _replay_opening(self, now: float) -> list[dict[str, Any]]:
+    def _replay_opening(self, start: int | None, now: float) -> list[dict[str, Any]]:
         """Decide the opening's frames again from the first, against the floor where it has
-        fallen to: in a word from its first sound if a word begins there."""
-        start = self._word_at_start()
+        fallen to: in a word from frame ``start`` (its first sound) if a word begins there
+        (:meth:`_word_at_start`)."""
         self.frame, self.quiet, self.pre_roll, self.in_word = 0, 0, [], False
         self.posterior = None
         if self.model_stream is not None:
