@@ -11,7 +11,7 @@ import minigru as mg
 from minigru import audio
 from minigru.speech import models
 from minigru.speech.live import PCM_FORMATS, pcm_chunks, run_live
-from minigru.speech.stream import run_stream
+from minigru.speech.stream import StreamingRecognizer, feed_chunks, run_stream
 
 
 class Trickle(io.RawIOBase):
@@ -92,14 +92,23 @@ def test_the_pipe_is_read_ahead_while_the_recogniser_is_busy():
 
 
 def test_feed_chunks_checks_the_chunk_size():
-    from minigru.speech.stream import StreamingRecognizer, feed_chunks
-
     rec = StreamingRecognizer(models.GRUClassifier(26, 10, 8),
                               audio.FeaturePipeline(sample_rate=8000), 8000, list("0123456789"))
     for bad in (0, 1.5, True):
         with pytest.raises(mg.errors.InputError, match="chunk must be an integer >= 1"):
             feed_chunks(rec, [], bad)
     assert feed_chunks(rec, [np.zeros(80)], 80)["seconds"] == 0.01
+
+
+def test_a_nan_in_the_stream_is_named_by_its_time():
+    """Raw float samples may hold a NaN (a driver's fault): the error says where."""
+    x = np.zeros(4000, dtype="<f4")
+    x[2345] = np.inf
+    x[3000] = np.nan
+    with pytest.raises(mg.errors.InputError,
+                       match=r"NaN or infinite sample at 0\.293 s \(sample 2345\)"):
+        run_live(models.GRUClassifier(26, 10, 8), audio.FeaturePipeline(sample_rate=8000),
+                 list("0123456789"), io.BytesIO(x.tobytes()), 8000, pcm_format="f32le")
 
 
 def test_live_raw_input_gives_the_words_of_the_file(tmp_path):

@@ -506,7 +506,8 @@ def feed_chunks(recognizer: StreamingRecognizer, chunks: Iterable[np.ndarray], c
     """Push each of ``chunks`` (``chunk`` samples each, the last maybe fewer) to the
     recogniser, timing each push, then flush it; ``on_detection`` is called with each
     detection as it is made. With ``interruptible``, Ctrl-C (KeyboardInterrupt) while the
-    chunks come ends them and the words so far are still finished and reported.
+    chunks come ends them and the words so far are still finished and reported. A chunk
+    holding a NaN or infinite sample is an InputError naming its time in the stream.
 
     Returns ``decide``, ``detections``, ``seconds`` of audio pushed, ``chunk_seconds``,
     ``chunk_ms`` (each push's time, an array), ``real_time_factor`` (those times over a
@@ -524,6 +525,11 @@ def feed_chunks(recognizer: StreamingRecognizer, chunks: Iterable[np.ndarray], c
 
     try:
         for x in chunks:
+            bad = ~np.isfinite(x)
+            if bad.any():
+                first = samples + int(np.argmax(bad))
+                raise InputError(f"the stream holds a NaN or infinite sample at "
+                                 f"{first / recognizer.sample_rate:.3f} s (sample {first})")
             t0 = time.perf_counter()
             new = recognizer.push(x)
             times.append(time.perf_counter() - t0)
