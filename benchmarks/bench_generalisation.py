@@ -19,7 +19,9 @@
    0.8 and 1.25 (``pitch_shift``: a lower or higher voice over the same vocal tract) and,
    as their control, times 1.25 and then 0.8 (the pitch back where it was, and what the
    shift itself does to a recording twice over), -30 dB gain, the clip recorded so loud
-   that 1% and 10% of its samples are clipped at full scale (``overdrive``), and a DC
+   that 1% and 10% of its samples are clipped at full scale (``overdrive``), the same
+   clipping done at twice the clip's rate and the clip then resampled back (the flat tops
+   reshaped, as a recorder clipping at 16 kHz and a converter to 8 kHz leave them), and a DC
    offset of 0.02 (2% of full scale, as a cheap sound card adds). The
    model reads each corrupted clip through its own feature pipeline, as ``minigru predict`` does.
 3. Enrolment (``--enrol 1 3 5``): each fold's model adapted, as ``minigru adapt`` does, to K
@@ -105,6 +107,9 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
     out["-30 dB gain"] = lambda x, rng: (A.apply_gain(x, -30.0), rate)
     for fraction in (0.01, 0.1):
         out[f"clipped {fraction:.0%}"] = lambda x, rng, f=fraction: (A.overdrive(x, f), rate)
+    for fraction in (0.01, 0.1):
+        out[f"clipped {fraction:.0%} at 2x, resampled"] = lambda x, rng, f=fraction: (
+            resample_poly(A.overdrive(resample_poly(x, 2, 1), f), 1, 2), rate)
     out["DC offset 0.02"] = lambda x, rng: (A.add_dc(x, 0.02), rate)
     return out
 

@@ -56,7 +56,7 @@ def train_overrides(args: argparse.Namespace) -> dict:
             "augment", "mix_synthetic", "ema", "weight_decay", "weight_noise", "test_speaker",
             "schedule", "floor_draws", "ensemble")
     over = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
-    flags = ("cmvn", "trim", "declip", "stack", "compression", "floor")
+    flags = ("cmvn", "trim", "declip", "declip_reshaped", "stack", "compression", "floor")
     features = {k: getattr(args, k) for k in flags if getattr(args, k) is not None}
     if args.dither_db is not None:
         features["dither_db"] = None if args.dither_db == "none" else float(args.dither_db)

@@ -433,6 +433,33 @@ def test_word_mode_declips_the_cut_word_as_predict_reads_a_file():
     assert posteriors[None] != posteriors[False]
 
 
+def test_word_mode_restores_reshaped_peaks_as_predict_reads_a_file():
+    """A word clipped at 16 kHz and streamed at 8 kHz has no flat peak left: a pipeline with
+    ``declip_reshaped`` reads the cut with its piled peaks restored, as ``predict`` reads
+    the file, and ``declip=False`` turns both rules off."""
+    from minigru.audio.declip import clipped_samples, declip, piled_peaks
+    from minigru.speech.stream import StreamingRecognizer
+
+    sr = 8000
+    mg.manual_seed(2)
+    model = models.GRUClassifier(26, 10, 8)
+    x = audio.resample(_clipped_word_stream(2 * sr), 2 * sr, sr)
+    assert not clipped_samples(x).any() and piled_peaks(x)[0].sum() > 100
+    pipe = audio.FeaturePipeline(sample_rate=sr, cmvn=True, trim=True, declip=True,
+                                 declip_reshaped=True)
+    posteriors = {}
+    for setting in (None, False):
+        rec = StreamingRecognizer(model, pipe, sr, list("0123456789"), threshold=0.0,
+                                  declip=setting)
+        assert rec.reader.declip_reshaped is (setting is None)
+        (d,) = _feed(rec, x)
+        restore = (lambda c: declip(c, rule="reshaped")) if setting is None else None
+        p = _cut_posterior(model, pipe, x, sr, d, restore)
+        assert d["probability"] == pytest.approx(float(p.max()), rel=1e-5)
+        posteriors[setting] = d["probability"]
+    assert posteriors[None] != posteriors[False]
+
+
 def test_declip_follows_the_pipeline_and_needs_whole_words():
     from minigru.speech.stream import StreamingRecognizer
 
@@ -445,6 +472,9 @@ def test_declip_follows_the_pipeline_and_needs_whole_words():
     assert (rec.decide, rec.declip) == ("frames", False)
     plain = audio.FeaturePipeline(sample_rate=8000)
     assert StreamingRecognizer(model, plain, 8000, classes, declip=True).decide == "word"
+    reshaping = audio.FeaturePipeline(sample_rate=8000, declip_reshaped=True)
+    rec = StreamingRecognizer(model, reshaping, 8000, classes)
+    assert rec.decide == "word" and rec.reader.declip_reshaped and not rec.declip
     with pytest.raises(mg.errors.InputError, match="declip=True needs the whole word"):
         StreamingRecognizer(model, plain, 8000, classes, decide="frames", declip=True)
     with pytest.raises(mg.errors.InputError, match="declip must be True, False or None"):

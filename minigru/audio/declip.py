@@ -17,7 +17,8 @@ gain or a DC offset applied after the clipping moves every clipped sample alike,
 stay level and are found. A recording whose clipped peaks were reshaped afterwards
 (resampled, filtered, dithered, or channels clipped apart and mixed down to mono:
 ``FeaturePipeline.read`` declips each channel before it averages them) has no exact level,
-so it is not found and passes unchanged.
+so this rule (``rule="flat"``, the default) does not find it; the rule for reshaped peaks,
+below, finds it by where its samples lie.
 
 How they are restored (Janssen, Veldhuis and Vries 1986, with the constraint of consistent
 declipping): over a short stretch speech is an autoregressive process,
@@ -42,6 +43,25 @@ are known), ``iterations`` times (3 by default):
 Blocks are taken in order, ``passes`` times over the recording (2), so on the second pass
 every block's context on both sides is already restored. The samples that were not clipped
 are never changed.
+
+Peaks clipped and then reshaped (``rule="reshaped"``, :func:`piled_peaks`). A recording
+clipped at level c and then resampled is ``y = h * z``, ``z`` the clipped signal and ``h``
+the resampler's low-pass filter: each flat top of ``z`` comes out as a stretch near c that
+ripples a little above and below it, and no two samples share a level. What remains is
+where the samples lie: they pile up just below the recording's maximum m. In speech the
+top of the distribution of |x| thins out instead, so for each polarity s (the samples
+``s x > 0``, maximum ``m_s``), with ``N_s(t)`` the number of samples with ``s x >= t``,
+
+    N_s(l m_s) / N_s(u m_s)      (l = PILE_LEVEL = 0.8, u = PILE_BASE = 0.6)
+
+is small in a recording that was not clipped and large in one that was (FSDD's 2,500
+clips: median 0.32, 90th percentile 0.47; clipped at 16 kHz and resampled to 8 kHz, 0.50
+with 1% of the samples clipped and 0.68 with 10%, medians over one speaker's 500). A
+polarity whose share is at least ``PILE_SHARE`` (0.45) and which has at least
+:data:`MIN_CLIPPED` samples at or above ``l m_s`` counts as clipped: those samples are taken
+as missing and restored as above, with ``s x_M >= l m_s`` as the constraint. The test is
+met by about one clean recording in eight; restoring a clean recording's loudest peaks by
+linear prediction moves them a little and leaves the rest as it was.
 """
 
 from __future__ import annotations
@@ -56,6 +76,15 @@ from .lpc import prediction_error_filter
 
 MIN_CLIPPED = 3
 """Fewest samples at a recording's maximum (or minimum) for that level to count as clipped."""
+PILE_LEVEL = 0.8
+"""The fraction of a polarity's maximum above which the samples of a reshaped clipped peak
+lie (:func:`piled_peaks`)."""
+PILE_BASE = 0.6
+"""The fraction of a polarity's maximum whose exceedances the pile is measured against."""
+PILE_SHARE = 0.45
+"""The share of the samples above ``PILE_BASE`` that lie above ``PILE_LEVEL`` from which a
+polarity counts as clipped and reshaped."""
+RULES = ("flat", "reshaped")
 
 
 def clipped_samples(x: Any) -> np.ndarray:
@@ -69,6 +98,27 @@ def clipped_samples(x: Any) -> np.ndarray:
         if level != 0 and np.count_nonzero(at) >= MIN_CLIPPED:
             mask |= at
     return mask
+
+
+def piled_peaks(x: Any) -> tuple[np.ndarray, float, float]:
+    """The peaks of a recording clipped and then reshaped (resampled, filtered), found by
+    where its samples lie (the rule is in the module docstring): a boolean mask of them,
+    (N,), and the levels ``high`` and ``low`` the positive and negative ones lie beyond
+    (``inf`` and ``-inf`` for a polarity not found clipped)."""
+    a = check_signal(x, "piled_peaks: x")
+    mask = np.zeros(a.size, dtype=bool)
+    levels = [np.inf, -np.inf]
+    for k, sign in enumerate((1.0, -1.0)):
+        v = sign * a
+        top = v.max(initial=0.0)
+        if top <= 0:
+            continue
+        above = v >= PILE_LEVEL * top
+        count = np.count_nonzero(above)
+        if count >= MIN_CLIPPED and count >= PILE_SHARE * np.count_nonzero(v >= PILE_BASE * top):
+            mask |= above
+            levels[k] = sign * PILE_LEVEL * top
+    return mask, levels[0], levels[1]
 
 
 def _positive_int(value: Any, low: int, name: str) -> int:
@@ -98,10 +148,10 @@ def _least_squares(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def declip(x: Any, order: int = 16, block: int = 256, iterations: int = 3,
-           passes: int = 2) -> np.ndarray:
-    """``x`` with its clipped samples (:func:`clipped_samples`) restored by linear prediction
-    (the method is in the module docstring); float64, (N,). A recording that is not clipped
-    comes back unchanged (as float64).
+           passes: int = 2, rule: str = "flat") -> np.ndarray:
+    """``x`` with its clipped samples restored by linear prediction (the method is in the
+    module docstring); float64, (N,). A recording that is not clipped comes back unchanged
+    (as float64).
 
     Args:
         x: (N,) signal.
@@ -110,21 +160,29 @@ def declip(x: Any, order: int = 16, block: int = 256, iterations: int = 3,
         block: samples per block (each read with ``order`` samples of context each side).
         iterations: rounds of estimating ``a`` and solving for the clipped samples per block.
         passes: times over the whole recording.
+        rule: which samples are clipped: "flat", those at the recording's extreme levels
+            (:func:`clipped_samples`), or "reshaped", the peaks piled below its maximum of
+            a recording clipped and then resampled or filtered (:func:`piled_peaks`).
 
     Raises:
-        InputError: a bad signal, or ``order``, ``block``, ``iterations`` or ``passes`` not an
-            integer >= 1 (``block`` >= ``order``).
+        InputError: a bad signal, ``rule`` not one of :data:`RULES`, or ``order``,
+            ``block``, ``iterations`` or ``passes`` not an integer >= 1 (``block`` >=
+            ``order``).
     """
     a = check_signal(x, "declip: x").astype(np.float64)
     p = _positive_int(order, 1, "order")
     size = _positive_int(block, p, "block")
     rounds = _positive_int(iterations, 1, "iterations")
     sweeps = _positive_int(passes, 1, "passes")
-    clipped = clipped_samples(a)
+    if rule not in RULES:
+        raise InputError(f"declip: rule must be one of {RULES}, got {rule!r}")
+    if rule == "flat":
+        clipped, high, low = clipped_samples(a), a.max(), a.min()
+    else:
+        clipped, high, low = piled_peaks(a)
     y = a.copy()
     if not clipped.any():
         return y
-    high, low = a.max(), a.min()
     n = a.size
     for _ in range(sweeps):
         for start in range(0, n, size):

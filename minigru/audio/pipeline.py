@@ -14,6 +14,8 @@ For a signal ``x`` at rate ``r`` the pipeline computes::
        -> downmix to mono (mean of the channels)
        -> resample r -> sample_rate by the reduced ratio up/down  (mg.audio.resample)
           to round(N up / down) samples, the input's duration to the nearest sample (to_rate)
+       -> if ``declip_reshaped``: peaks clipped and then resampled  (mg.audio.declip)
+          or filtered, restored at ``sample_rate`` (in ``read`` alone)
        -> if ``trim``: the speech alone, silence around it removed (mg.audio.endpoint.trim)
        -> if ``dither_db`` and ``floor="noise"``: + white noise that many dB below it,
           seeded by its duration in ms (and by ``floor_draw``: see
@@ -99,6 +101,11 @@ class FeaturePipeline:
         declip: restore a recording's clipped peaks by linear prediction
             (``mg.audio.declip``) where it is read (:meth:`read`, :meth:`load`), at its own
             rate, before it is resampled; the stages of :meth:`convert` do not declip.
+        declip_reshaped: restore the peaks of a recording clipped and then resampled or
+            filtered, found by where its samples pile up below its maximum
+            (``declip(rule="reshaped")``), where it is read, once it is at the pipeline's
+            rate (after ``declip``, which restores what was still flat: a converter that
+            writes integers clips again the overshoot of the peaks it reshaped).
     """
 
     preset: str | None = None
@@ -115,6 +122,7 @@ class FeaturePipeline:
     floor_draw: int = 0
     fmax: float | None = None
     declip: bool = False
+    declip_reshaped: bool = False
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -138,7 +146,7 @@ class FeaturePipeline:
         if (not isinstance(r, (int, float)) or isinstance(r, bool) or not 0.0 < r < 1.0):
             raise InputError(f"FeaturePipeline: root_power must be a number in (0, 1), got "
                              f"{r!r}")
-        for name in ("cmvn", "trim", "declip"):
+        for name in ("cmvn", "trim", "declip", "declip_reshaped"):
             if not isinstance(getattr(self, name), bool):
                 raise InputError(f"FeaturePipeline: {name} must be true or false, got "
                                  f"{getattr(self, name)!r}")
@@ -177,10 +185,11 @@ class FeaturePipeline:
         """The pipeline as a JSON-ready dict (the ``features`` section of a run config).
         ``dither_db`` is left out when it is None, ``compression`` when it is "log",
         ``root_power`` when it is PNCC's 1/15, ``floor`` when it is "noise",
-        ``floor_draw`` when it is 0, ``fmax`` when it is None and ``declip`` when it is
-        False, so a pipeline without a noise floor, with the log, with a drawn floor, with
-        its first draw, with the preset's filter bank or without declipping, is described,
-        and its cached features are found, as before the settings existed."""
+        ``floor_draw`` when it is 0, ``fmax`` when it is None and ``declip`` and
+        ``declip_reshaped`` when they are False, so a pipeline without a noise floor, with
+        the log, with a drawn floor, with its first draw, with the preset's filter bank or
+        without declipping, is described, and its cached features are found, as before the
+        settings existed."""
         d = dataclasses.asdict(self)
         if d["dither_db"] is None:
             del d["dither_db"]
@@ -194,8 +203,9 @@ class FeaturePipeline:
             del d["floor_draw"]
         if d["fmax"] is None:
             del d["fmax"]
-        if not d["declip"]:
-            del d["declip"]
+        for name in ("declip", "declip_reshaped"):
+            if not d[name]:
+                del d[name]
         return d
 
     @classmethod
@@ -294,8 +304,10 @@ class FeaturePipeline:
         """A recording as this pipeline reads it: its clipped peaks restored (if ``declip``,
         :func:`mg.audio.declip.declip`, each channel on its own) at the rate it was recorded
         at, where they are flat, the channels averaged to mono float32, then at the
-        pipeline's rate (or its own when the pipeline has none; :func:`to_rate`). Its
-        features are then ``self(*self.read(signal, rate))``.
+        pipeline's rate (or its own when the pipeline has none; :func:`to_rate`), and there,
+        if ``declip_reshaped``, the peaks of a recording clipped and then reshaped restored
+        (``declip(rule="reshaped")``). Its features are then
+        ``self(*self.read(signal, rate))``.
 
         A recording enters the pipeline here once: a file through :meth:`load`, a recording
         in memory through this method. The other stages (:meth:`convert`) do not declip, so a
@@ -304,7 +316,10 @@ class FeaturePipeline:
         """
         x, rate = to_mono(signal, sample_rate, "FeaturePipeline.read",
                           declip if self.declip else None)
-        return self._at_rate(x.astype(np.float32), rate)
+        x, rate = self._at_rate(x.astype(np.float32), rate)
+        if self.declip_reshaped and x.size:
+            x = declip(x, rule="reshaped").astype(np.float32)
+        return x, rate
 
     def _at_rate(self, x: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
         """``x`` at the pipeline's rate (:func:`to_rate`; unchanged when the pipeline has

@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "augment": "auto", "mix_synthetic": 0, "floor_draws": 5, "ensemble": None,
     "features": {"dither_db": None, "floor": "noise", "compression": "log",
                  "root_power": ROOT_POWER, "fmax": None, "declip": False,
+                 "declip_reshaped": False,
                  **RECOGNISER_PIPELINE.to_dict()},
     "synthetic": {"train_per_class": 200, "val_per_class": 30, "test_per_class": 50,
                   "data_seed": 1234, "sample_rate": 16000, "voices": "classic"},

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.declip import declip as declip_signal
 from ..audio.endpoint import RELEASE_DB, VAD_DB
 from ..audio.pipeline import FeaturePipeline
 from ..audio.spectral import band_top
@@ -157,11 +156,12 @@ class StreamingRecognizer:
       (``stack > 1``), adds a noise floor (``dither_db``) or declips (``declip``), else
       ``"frames"``.
 
-    ``declip`` (``None``: the pipeline's own setting): a word decided whole has its clipped
-    peaks restored (:func:`mg.audio.declip.declip`) before the pipeline reads it, as a file
-    is when ``predict`` reads it, so a word spoken too loud into a live stream is read as
-    the file would be. The cut's own extremes are the levels looked for, so the stream must
-    come at the rate it was recorded at (a resampled stream has no flat level left). A frame
+    ``declip`` (``None``: the pipeline's own settings, ``declip`` and ``declip_reshaped``;
+    True: flat peaks, and reshaped ones if the pipeline restores them; False: neither): a
+    word decided whole has its clipped peaks restored (:func:`mg.audio.declip.declip`) as
+    ``FeaturePipeline.read`` restores a file's when ``predict`` reads it, so a word spoken
+    too loud into a live stream is read as the file would be. Flat peaks are looked for at
+    the cut's own extremes, at the stream's rate, and reshaped ones at the model's. A frame
     stream cannot wait for the samples after a clipped peak, so ``declip=True`` with
     ``decide="frames"`` is refused (with ``None`` a frame stream reads the peaks as they
     are, as it leaves trimming to its detector). :func:`run_stream` declips the whole file
@@ -221,9 +221,13 @@ class StreamingRecognizer:
         self.draws = features.floor_draws(floor_draws)
         if decide == "auto":
             decide = "word" if features.cmvn or features.trim or features.stack != 1 \
-                or features.dither_db is not None or features.declip or declip else "frames"
+                or features.dither_db is not None or features.declip \
+                or features.declip_reshaped or declip else "frames"
         self.decide = decide
         self.declip = decide == "word" and (features.declip if declip is None else declip)
+        reshaped = decide == "word" and features.declip_reshaped and declip is not False
+        self.reader = dataclasses.replace(features, declip=self.declip,
+                                          declip_reshaped=reshaped)
         self.features = features
         if sample_rate is not None and features.sample_rate is not None \
                 and int(sample_rate) != features.sample_rate and decide == "frames":
@@ -374,9 +378,12 @@ class StreamingRecognizer:
     def _classify(self, samples: np.ndarray) -> np.ndarray:
         """softmax(model(pipeline(samples))), averaged over the draws of the pipeline's noise
         floor (``floor_draws``; ``minigru.speech.views``): the posterior of one whole word, in
-        eval mode; its clipped peaks restored first if ``declip``."""
-        x = (declip_signal(samples) if self.declip else samples).astype(np.float32)
-        return mean_posterior(self.model, [p(x, self.sample_rate) for p in self.draws])
+        eval mode; its clipped peaks restored first as the pipeline restores a file's
+        (``FeaturePipeline.read``) if ``declip``."""
+        x, rate = samples.astype(np.float32), self.sample_rate
+        if self.reader.declip or self.reader.declip_reshaped:
+            x, rate = self.reader.read(samples, self.sample_rate)
+        return mean_posterior(self.model, [p(x, rate) for p in self.draws])
 
     def _finish_word(self, now: float) -> dict[str, Any] | None:
         self.in_word = False
