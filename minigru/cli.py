@@ -103,9 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="restore a recording's clipped peaks before its features, at "
                         "training and at test (default on; see mg.audio.declip)")
     p.add_argument("--declip-reshaped", action=argparse.BooleanOptionalAction, default=None,
-                   help="where no peak is clipped flat, restore those clipped and then "
-                        "resampled or filtered, found where the samples pile up below the "
-                        "maximum (see mg.audio.declip, rule='reshaped')")
+                   help="also restore peaks clipped and then resampled or filtered, "
+                        "found where the samples pile up below the maximum, at the model's "
+                        "rate (default off; see mg.audio.declip, rule='reshaped')")
     p.add_argument("--dither-db", type=_db_or_none, metavar="DB", default=None,
                    help="a noise floor: white noise DB dB below each trimmed word, at "
                         "training and at test (default 25; none: off; how it is added: "

@@ -153,8 +153,8 @@ class StreamingRecognizer:
       costs one whole-word forward pass then instead of a step per frame.
     - ``"auto"`` (the default): ``"word"`` when the pipeline normalises or trims each
       utterance (``cmvn`` or ``trim``, as the default recogniser does), stacks frames
-      (``stack > 1``), adds a noise floor (``dither_db``) or declips (``declip``), else
-      ``"frames"``.
+      (``stack > 1``), adds a noise floor (``dither_db``) or declips (``declip``,
+      ``declip_reshaped``), else ``"frames"``.
 
     ``declip`` (``None``: the pipeline's own settings, ``declip`` and ``declip_reshaped``;
     True: flat peaks, and reshaped ones if the pipeline restores them; False: neither): a
@@ -378,8 +378,8 @@ class StreamingRecognizer:
     def _classify(self, samples: np.ndarray) -> np.ndarray:
         """softmax(model(pipeline(samples))), averaged over the draws of the pipeline's noise
         floor (``floor_draws``; ``minigru.speech.views``): the posterior of one whole word, in
-        eval mode; its clipped peaks restored first as the pipeline restores a file's
-        (``FeaturePipeline.read``) if ``declip``."""
+        eval mode; its clipped peaks restored first, if the stream declips, as the pipeline
+        restores a file's (``FeaturePipeline.read``)."""
         x, rate = samples.astype(np.float32), self.sample_rate
         if self.reader.declip or self.reader.declip_reshaped:
             x, rate = self.reader.read(samples, self.sample_rate)
