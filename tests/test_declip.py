@@ -9,8 +9,16 @@ import pytest
 from scipy.io import wavfile
 
 from minigru.audio import FeaturePipeline, load_wav, resample
+from minigru.audio import declip as declip_module
 from minigru.audio.augment import overdrive
-from minigru.audio.declip import MIN_CLIPPED, PILE_LEVEL, clipped_samples, declip, piled_peaks
+from minigru.audio.declip import (
+    MIN_CLIPPED,
+    PILE_LEVEL,
+    below_band_edge,
+    clipped_samples,
+    declip,
+    piled_peaks,
+)
 
 SR = 8000
 FSDD = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fsdd" / "recordings"
@@ -100,21 +108,50 @@ def test_peaks_clipped_then_resampled_are_found_where_they_pile_and_restored(fra
 def test_the_reshaped_rule_leaves_speech_like_signals_alone():
     """Peaks that thin out, as a word's, Gaussian or Laplacian noise's do, are not taken for
     clipping. A steady tone's samples do pile below its peak (a sine's share is
-    acos(0.8) / acos(0.6) = 0.69): it is taken, and linear prediction, which predicts a
-    tone exactly, gives its peaks back as they were."""
+    acos(0.8) / acos(0.6) = 0.69): its samples above 0.8 of its peak (a share
+    2 acos(0.8) / pi of them) are taken, and linear prediction, which predicts a tone
+    exactly, gives them back as they were."""
     rng = np.random.default_rng(0)
     for x in (two_tones() * np.hanning(4000), rng.standard_normal(8000),
               rng.laplace(size=8000), np.zeros(100)):
         mask, high, low = piled_peaks(x)
         assert not mask.any() and (high, low) == (np.inf, -np.inf)
         np.testing.assert_array_equal(declip(x, rule="reshaped"), x)
-    tone = two_tones()
-    assert piled_peaks(tone)[0].sum() > 0.1 * tone.size
+    tone = 0.5 * np.sin(2 * np.pi * 197 * np.arange(4000) / SR + 0.3)
+    mask, high, low = piled_peaks(tone)
+    assert mask.mean() == pytest.approx(2 * np.arccos(0.8) / np.pi, abs=0.01)
+    assert (high, low) == pytest.approx((0.4, -0.4), abs=1e-3)
     np.testing.assert_allclose(declip(tone, rule="reshaped"), tone, atol=1e-4)
     with pytest.raises(ValueError, match="declip: rule must be one of"):
         declip(tone, rule="soft")
     with pytest.raises(ValueError, match="piled_peaks: x: "):
         piled_peaks(np.zeros((2, 3)))
+
+
+def test_below_band_edge_keeps_the_band_and_fades_its_top():
+    """Zero-phase: a tone at 0.3 of Nyquist comes out as it went in, one at 0.825 (half
+    way through the fade) at half its amplitude and in phase, one at 0.95 not at all (away
+    from the recording's ends, where the padding's edge rings)."""
+    n = np.arange(4000)
+    middle = slice(500, 3500)
+    for fraction, gain in ((0.3, 1.0), (0.825, 0.5), (0.95, 0.0)):
+        tone = np.sin(np.pi * fraction * n + 0.2)
+        np.testing.assert_allclose(below_band_edge(tone)[middle], gain * tone[middle],
+                                   atol=1e-6)
+    assert below_band_edge(np.zeros(0)).size == 0
+
+
+def test_the_top_of_the_band_does_not_decide_whether_peaks_piled(monkeypatch):
+    """A tone at 0.95 of Nyquist over a word clipped and resampled lifts its maximum and
+    hides the pile from a share measured on the whole band. Measured below the band's edge
+    (where resamplers differ), the pile is found, in the recording and in its copy taken
+    through 16 kHz and back."""
+    x = clipped_at_twice_the_rate(two_tones() * np.hanning(4000), 0.1)
+    x = x + 0.2 * x.max() * np.sin(np.pi * 0.95 * np.arange(x.size))
+    trip = resample(resample(x, SR, 16000), 16000, SR)
+    assert piled_peaks(x)[0].any() and piled_peaks(trip)[0].any()
+    monkeypatch.setattr(declip_module, "SHARE_BAND", (1.0, 1.01))
+    assert not piled_peaks(x)[0].any()
 
 
 def test_a_recording_that_is_not_clipped_comes_back_unchanged():

@@ -55,13 +55,19 @@ top of the distribution of |x| thins out instead, so for each polarity s (the sa
     N_s(l m_s) / N_s(u m_s)      (l = PILE_LEVEL = 0.8, u = PILE_BASE = 0.6)
 
 is small in a recording that was not clipped and large in one that was (FSDD's 2,500
-clips: median 0.32, 90th percentile 0.47; clipped at 16 kHz and resampled to 8 kHz, 0.50
-with 1% of the samples clipped and 0.68 with 10%, medians over one speaker's 500). A
-polarity whose share is at least ``PILE_SHARE`` (0.45) and which has at least
-:data:`MIN_CLIPPED` samples at or above ``l m_s`` counts as clipped: those samples are taken
-as missing and restored as above, with ``s x_M >= l m_s`` as the constraint. The test is
-met by about one clean recording in eight; restoring a clean recording's loudest peaks by
-linear prediction moves them a little and leaves the rest as it was.
+clips: median 0.32, 90th percentile 0.47; clipped at 16 kHz and resampled to 8 kHz, 0.49
+with 1% of the samples clipped and 0.66 with 10%, medians over one speaker's 500). The
+share is counted on the recording without the top of its band (:func:`below_band_edge`,
+faded out between 0.75 and 0.9 of the Nyquist frequency, its own ``m_s``), which is where
+resamplers differ: on the whole band, 14 of FSDD's clips were judged otherwise than their
+copies taken to 16 or 44.1 kHz and read back at 8 kHz; below the edge, 1. A polarity whose
+share is at least ``PILE_SHARE`` (0.5) and which has at least :data:`MIN_CLIPPED` samples
+of the recording at or above ``l m_s`` counts as clipped: those samples are taken as
+missing and restored as above, with ``s x_M >= l m_s`` as the constraint. The test finds
+nearly all the recordings clipped 10% (492 and 498 of 500) and about half of those clipped
+1% (whose clipping mattered less), and takes about one clean recording in fourteen (178
+of FSDD's 2,500): restoring a clean recording's loudest peaks by linear prediction moves
+them a little (7% of their RMS, median) and leaves the rest as it was.
 """
 
 from __future__ import annotations
@@ -81,9 +87,12 @@ PILE_LEVEL = 0.8
 lie (:func:`piled_peaks`)."""
 PILE_BASE = 0.6
 """The fraction of a polarity's maximum whose exceedances the pile is measured against."""
-PILE_SHARE = 0.45
+PILE_SHARE = 0.5
 """The share of the samples above ``PILE_BASE`` that lie above ``PILE_LEVEL`` from which a
 polarity counts as clipped and reshaped."""
+SHARE_BAND = (0.75, 0.9)
+"""The fractions of the Nyquist frequency between which the copy the share is measured on
+fades out (:func:`below_band_edge`)."""
 RULES = ("flat", "reshaped")
 
 
@@ -100,6 +109,19 @@ def clipped_samples(x: Any) -> np.ndarray:
     return mask
 
 
+def below_band_edge(x: np.ndarray) -> np.ndarray:
+    """``x`` (N,) without the top of its band: zero-phase, its spectrum (of the signal
+    padded with 64 zeros) times ``g(f) = (1 - cos(pi r)) / 2``, ``r = clip((f_1 - f) /
+    (f_1 - f_0), 0, 1)``, with f the frequency as a fraction of Nyquist and
+    ``(f_0, f_1) = SHARE_BAND``: 1 below 0.75 of Nyquist, 0 above 0.9. The top of the band
+    is where resamplers differ, and what makes a recording's peaks differ from its copy's
+    at another rate read back at this one."""
+    n = x.size + 64
+    low, high = SHARE_BAND
+    fade = np.clip((high - np.fft.rfftfreq(n, 0.5)) / (high - low), 0.0, 1.0)
+    return np.fft.irfft(np.fft.rfft(x, n) * (0.5 - 0.5 * np.cos(np.pi * fade)), n)[:x.size]
+
+
 def piled_peaks(x: Any) -> tuple[np.ndarray, float, float]:
     """The peaks of a recording clipped and then reshaped (resampled, filtered), found by
     where its samples lie (the rule is in the module docstring): a boolean mask of them,
@@ -108,14 +130,16 @@ def piled_peaks(x: Any) -> tuple[np.ndarray, float, float]:
     a = check_signal(x, "piled_peaks: x")
     mask = np.zeros(a.size, dtype=bool)
     levels = [np.inf, -np.inf]
+    smooth = below_band_edge(a.astype(np.float64)) if a.size else a
     for k, sign in enumerate((1.0, -1.0)):
-        v = sign * a
-        top = v.max(initial=0.0)
-        if top <= 0:
+        v, w = sign * a, sign * smooth
+        top, smooth_top = v.max(initial=0.0), w.max(initial=0.0)
+        if top <= 0 or smooth_top <= 0:
             continue
         above = v >= PILE_LEVEL * top
-        count = np.count_nonzero(above)
-        if count >= MIN_CLIPPED and count >= PILE_SHARE * np.count_nonzero(v >= PILE_BASE * top):
+        piled = np.count_nonzero(w >= PILE_LEVEL * smooth_top)
+        if (np.count_nonzero(above) >= MIN_CLIPPED
+                and piled >= PILE_SHARE * np.count_nonzero(w >= PILE_BASE * smooth_top)):
             mask |= above
             levels[k] = sign * PILE_LEVEL * top
     return mask, levels[0], levels[1]
