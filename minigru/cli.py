@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--declip-reshaped", action=argparse.BooleanOptionalAction, default=None,
                    help="also restore peaks clipped and then resampled or filtered, "
                         "found where the samples pile up below the maximum, at the model's "
-                        "rate (default off; see mg.audio.declip, rule='reshaped')")
+                        "rate (default on; --no-declip turns it off too unless it is given; "
+                        "see mg.audio.declip, rule='reshaped')")
     p.add_argument("--dither-db", type=_db_or_none, metavar="DB", default=None,
                    help="a noise floor: white noise DB dB below each trimmed word, at "
                         "training and at test (default 25; none: off; how it is added: "

@@ -241,7 +241,8 @@ def test_declip_is_a_setting_written_only_when_on():
     old = {"data": "fsdd", "features": {"cmvn": True, "trim": True, "sample_rate": 8000}}
     assert config.pipeline_of(old).declip is False  # a model written before reads as it did
     assert config.pipeline_of(old).declip_reshaped is False
-    assert config.pipeline_of(config.make_config({"data": "fsdd"})).declip is True
+    new = config.pipeline_of(config.make_config({"data": "fsdd"}))
+    assert new.declip is True and new.declip_reshaped is True
     with pytest.raises(ValueError, match="declip must be true or false"):
         FeaturePipeline(declip="yes")
     with pytest.raises(ValueError, match="FeaturePipeline.read: signal"):
@@ -259,12 +260,25 @@ def test_a_spoken_digit_overdriven_reads_nearer_its_own_features_declipped():
     loud = overdrive(x, 0.1).astype(np.float32)
     on = RECOGNISER_PIPELINE
     assert on.declip
-    plain = FeaturePipeline(**{**on.to_dict(), "declip": False})
+    plain = FeaturePipeline(**{**on.to_dict(), "declip": False, "declip_reshaped": False})
     clean = plain(*plain.read(x, sr))
     off = np.mean(np.abs(plain(*plain.read(loud, sr)) - clean))
     restored = on(*on.read(loud, sr))
     assert restored.shape == clean.shape
     assert np.mean(np.abs(restored - clean)) < 0.7 * off
+
+
+def test_turning_declipping_off_turns_off_both_rules_unless_the_reshaped_one_is_set():
+    from minigru.speech import config
+
+    def rules(features):
+        pipe = config.pipeline_of(config.make_config({"data": "fsdd", "features": features}))
+        return pipe.declip, pipe.declip_reshaped
+
+    assert rules({}) == (True, True)
+    assert rules({"declip": False}) == (False, False)
+    assert rules({"declip": False, "declip_reshaped": True}) == (False, True)
+    assert rules({"declip_reshaped": False}) == (True, False)
 
 
 def test_declip_from_the_command_line():

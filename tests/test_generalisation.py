@@ -367,7 +367,7 @@ def test_train_flags_set_the_features_and_augmentation():
     assert cfg["augment"] == "strong" and cfg["mix_synthetic"] == 3
     assert config.pipeline_of(cfg) == FeaturePipeline(cmvn=False, trim=True, sample_rate=16000,
                                                       dither_db=25.0, floor="expected",
-                                                      declip=True)
+                                                      declip=True, declip_reshaped=True)
     assert config.augment_of(config.make_config({})) == "none"
     over = commands.train_overrides(cli.build_parser().parse_args(["train", "--stack", "2"]))
     assert config.pipeline_of(config.make_config(over)).stack == 2

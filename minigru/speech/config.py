@@ -25,10 +25,11 @@ SYNTHETIC_VOICES = (*VOICE_FAMILIES, "espeak")
 eSpeak NG's (``minigru.data.espeak``, which needs the ``espeak-ng`` program or the library
 of the ``voices`` extra)."""
 RECOGNISER_PIPELINE = FeaturePipeline(cmvn=True, trim=True, dither_db=25.0, floor="expected",
-                                      declip=True)
+                                      declip=True, declip_reshaped=True)
 """The recogniser's features: minigru's MFCCs and deltas, a recording's clipped peaks restored
-(``declip``), the silence around the word trimmed, the expected floor of white noise 25 dB
-below the word (``dither_db``, ``floor``) and each utterance normalised (CMVN),
+(``declip``, and ``declip_reshaped`` for peaks clipped and then resampled), the silence
+around the word trimmed, the expected floor of white noise 25 dB below the word
+(``dither_db``, ``floor``) and each utterance normalised (CMVN),
 which is what holds up on voices and recordings the model never met
 (``benchmarks/bench_generalisation.py``)."""
 MODELS = ("gru", "lstm", "rnn", "cnn-gru")
@@ -54,10 +55,12 @@ DEFAULTS: dict[str, Any] = {
 }
 """Every setting and its default. ``bidirectional: None`` means the model's own (false for
 gru/lstm/rnn, true for cnn-gru) and is stored in the run's configuration as the bool the model was
-built with. ``pooling`` is how a word's frames become one vector: ``mean`` (the average of the
-top layer's outputs over the valid frames; the default, best on voices never heard) or
-``last`` (the final state). ``schedule`` is the learning rate's course: ``plateau`` halves it
-after 2 epochs without a better validation loss; ``cosine`` follows
+built with. ``features.declip: false`` turns off both declipping rules: the reshaped rule
+(``features.declip_reshaped``) stays on only where it is set as well. ``pooling`` is how a
+word's frames become one vector: ``mean`` (the average of the top layer's outputs over
+the valid frames; the default, best on voices never heard) or ``last`` (the final
+state). ``schedule`` is the learning rate's course: ``plateau`` halves it after 2 epochs
+without a better validation loss; ``cosine`` follows
 ``lr_e = lr (1 + cos(pi e / epochs)) / 2`` over the epochs e = 0 ... epochs - 1 (set by the
 epoch count, so it is usually run with ``patience: None``). ``patience: None`` trains every
 epoch. ``ema`` is the decay of a
@@ -152,6 +155,9 @@ def make_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             cfg[key] = value
     if cfg["bidirectional"] is None:
         cfg["bidirectional"] = cfg["model"] == "cnn-gru"
+    features = (overrides or {}).get("features", {})
+    if cfg["features"]["declip"] is False and "declip_reshaped" not in features:
+        cfg["features"]["declip_reshaped"] = False
     check_config(cfg)
     return cfg
 
