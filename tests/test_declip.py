@@ -138,7 +138,9 @@ def test_below_band_edge_keeps_the_band_and_fades_its_top():
         tone = np.sin(np.pi * fraction * n + 0.2)
         np.testing.assert_allclose(below_band_edge(tone)[middle], gain * tone[middle],
                                    atol=1e-6)
-    assert below_band_edge(np.zeros(0)).size == 0
+    for bad in (np.zeros(0), np.zeros((2, 3)), np.array([0.0, np.nan])):
+        with pytest.raises(ValueError, match="below_band_edge: x: "):
+            below_band_edge(bad)
 
 
 def test_the_top_of_the_band_does_not_decide_whether_peaks_piled(monkeypatch):

@@ -109,17 +109,22 @@ def clipped_samples(x: Any) -> np.ndarray:
     return mask
 
 
-def below_band_edge(x: np.ndarray) -> np.ndarray:
+def below_band_edge(x: Any) -> np.ndarray:
     """``x`` (N,) without the top of its band: zero-phase, its spectrum (of the signal
     padded with 64 zeros) times ``g(f) = (1 - cos(pi r)) / 2``, ``r = clip((f_1 - f) /
     (f_1 - f_0), 0, 1)``, with f the frequency as a fraction of Nyquist and
     ``(f_0, f_1) = SHARE_BAND``: 1 below 0.75 of Nyquist, 0 above 0.9. The top of the band
     is where resamplers differ, and what makes a recording's peaks differ from its copy's
-    at another rate read back at this one."""
-    n = x.size + 64
+    at another rate read back at this one. float64, (N,).
+
+    Raises:
+        InputError: ``x`` is not a 1-D, non-empty, finite signal.
+    """
+    a = check_signal(x, "below_band_edge: x")
+    n = a.size + 64
     low, high = SHARE_BAND
     fade = np.clip((high - np.fft.rfftfreq(n, 0.5)) / (high - low), 0.0, 1.0)
-    return np.fft.irfft(np.fft.rfft(x, n) * (0.5 - 0.5 * np.cos(np.pi * fade)), n)[:x.size]
+    return np.fft.irfft(np.fft.rfft(a, n) * (0.5 - 0.5 * np.cos(np.pi * fade)), n)[:a.size]
 
 
 def piled_peaks(x: Any) -> tuple[np.ndarray, float, float]:
@@ -130,7 +135,7 @@ def piled_peaks(x: Any) -> tuple[np.ndarray, float, float]:
     a = check_signal(x, "piled_peaks: x")
     mask = np.zeros(a.size, dtype=bool)
     levels = [np.inf, -np.inf]
-    smooth = below_band_edge(a.astype(np.float64)) if a.size else a
+    smooth = below_band_edge(a)
     for k, sign in enumerate((1.0, -1.0)):
         v, w = sign * a, sign * smooth
         top, smooth_top = v.max(initial=0.0), w.max(initial=0.0)
