@@ -22,7 +22,10 @@
    that 1% and 10% of its samples are clipped at full scale (``overdrive``), the same
    clipping done at twice the clip's rate and the clip then resampled back (the flat tops
    reshaped, as a recorder clipping at 16 kHz and a converter to 8 kHz leave them), and a DC
-   offset of 0.02 (2% of full scale, as a cheap sound card adds). The
+   offset of 0.02 (2% of full scale, as a cheap sound card adds), and a click (a tap on
+   the microphone, a key: 3 ms of decaying noise, 0.1-0.9 s before or after the word) in
+   the 1 s of silence around the word, as loud as the word's peak, and in the 1 s of white
+   noise 20 dB below it, four times the word's peak. The
    model reads each corrupted clip through its own feature pipeline, as ``minigru predict`` does.
 3. Enrolment (``--enrol 1 3 5``): each fold's model adapted, as ``minigru adapt`` does, to K
    clips of each digit of the held-out speaker, drawn from their takes 0-4, and scored on
@@ -111,6 +114,8 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
         out[f"clipped {fraction:.0%} at 2x, resampled"] = lambda x, rng, f=fraction: (
             resample_poly(A.overdrive(resample_poly(x, 2, 1), f), 1, 2), rate)
     out["DC offset 0.02"] = lambda x, rng: (A.add_dc(x, 0.02), rate)
+    out["1 s silence, a click"] = clicked(1.0, None, rate)
+    out["1 s white noise, 20 dB, a click x4"] = clicked(4.0, 20.0, rate)
     return out
 
 
@@ -121,6 +126,25 @@ def in_noise(kind: str, snr: float, rate: int):
         noise = A.make_noise(kind, x.size + 2 * rate, rng)
         scale = np.sqrt(np.mean(np.square(x, dtype=np.float64)) * 10 ** (-snr / 10))
         return np.pad(x, rate) + scale * noise, rate
+    return corrupt
+
+
+def clicked(level: float, snr: float | None, rate: int):
+    """The word with 1 s of silence (or of white noise ``snr`` dB below the word's power) on
+    each side, and a click in it: 3 ms of Gaussian noise under ``exp(-t / 0.8 ms)``, its
+    peak ``level`` times the word's, 0.1-0.9 s before the word or after it (drawn)."""
+    pad = (lambda x, rng: (np.pad(x, rate), rate)) if snr is None else \
+        in_noise("white", snr, rate)
+
+    def corrupt(x, rng):
+        y, _ = pad(x, rng)
+        n = int(0.003 * rate)
+        burst = rng.standard_normal(n) * np.exp(-np.arange(n) / (0.0008 * rate))
+        away = int(rng.uniform(0.1, 0.9) * rate)
+        at = rate - away - n if rng.random() < 0.5 else rate + x.size + away
+        y = y.copy()
+        y[at:at + n] += burst * level * np.abs(x).max() / np.abs(burst).max()
+        return y, rate
     return corrupt
 
 

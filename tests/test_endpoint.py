@@ -359,6 +359,64 @@ def test_a_pause_of_a_stop_is_one_run_and_a_click_is_none():
     assert E.MIN_RUN_FRAMES * E.HOP_S == pytest.approx(0.1)
 
 
+def with_click(x: np.ndarray, at_s: float, level: float, seed: int = 0) -> np.ndarray:
+    """``x`` with a click at ``at_s``: 3 ms of noise decaying with a time constant of 0.8
+    ms, whose peak is ``level`` times the peak of ``x``."""
+    rng = np.random.default_rng(seed)
+    n = int(0.003 * SR)
+    burst = rng.standard_normal(n) * np.exp(-np.arange(n) / (0.0008 * SR))
+    y = x.copy()
+    at = int(at_s * SR)
+    y[at:at + n] += burst * level * np.abs(x).max() / np.abs(burst).max()
+    return y
+
+
+@pytest.mark.parametrize("at_s", [0.2, 0.7, 1.8, 2.2])
+@pytest.mark.parametrize("level", [0.5, 1.0, 8.0])
+def test_a_click_away_from_the_word_is_set_aside(at_s, level):
+    """A click more than 0.2 s from the word, as loud as the word or far louder, moves
+    neither its bounds nor its runs: the frames of a run shorter than ``MIN_RUN_FRAMES``
+    beside a word are taken as silent before the loudest frame is found."""
+    word, _ = words_apart([3], 0.0)
+    x = np.pad(word, SR)  # the word lies from 1.0 s to at most 1.55 s
+    assert 0.1 * SR < word.size < 0.55 * SR
+    y = with_click(x, at_s, level)
+    assert E.speech_bounds(y, SR) == E.speech_bounds(x, SR)
+    assert E.speech_runs(y, SR) == E.speech_runs(x, SR) == [E.speech_bounds(x, SR)]
+    pipeline = FeaturePipeline(sample_rate=SR, trim=True)
+    assert np.array_equal(pipeline(y, SR), pipeline(x, SR))
+
+
+@pytest.mark.parametrize("at_s", [0.3, 2.0])
+def test_a_loud_click_in_a_noisy_room_is_not_taken_for_the_word(at_s):
+    """In steady noise the speech is the run around the loudest frame (step 3), so a click
+    louder than the word would be taken for it, and the word left out, were it not set
+    aside first."""
+    word, _ = words_apart([7], 0.0)
+    x, start, end = in_room(word, "white", 20.0, seed=2)
+    s, e = E.speech_bounds(with_click(x, at_s, 4.0), SR)
+    slack = 0.06 * SR
+    assert abs(s - start) <= slack and abs(e - end) <= slack
+    assert (s, e) == E.speech_bounds(x, SR)
+
+
+def test_a_click_next_to_the_word_stays_with_it_and_a_lone_click_is_kept():
+    """A click within ``MAX_GAP_FRAMES`` of the word is in the word's run and is kept with
+    it; a recording whose every run is short (a click alone) keeps its runs for its bounds,
+    and has no word."""
+    word, _ = words_apart([3], 0.0)
+    x = np.pad(word, SR)
+    s, e = E.speech_bounds(x, SR)
+    near = e + int(0.1 * SR)
+    ns, ne = E.speech_bounds(with_click(x, near / SR, 1.0), SR)
+    assert ns == s and near <= ne <= near + int(0.003 * SR)
+    lone = np.zeros(SR)
+    lone[int(0.5 * SR):int(0.5 * SR) + 24] = np.exp(-np.arange(24) / 6.4)
+    ls, le = E.speech_bounds(lone, SR)
+    assert int(0.5 * SR) == ls and le <= int(0.5 * SR) + 24
+    assert E.speech_runs(lone, SR) == []
+
+
 def test_silence_has_no_speech_runs_and_bad_input_is_named():
     assert E.speech_runs(np.zeros(SR), SR) == []
     with pytest.raises(InputError, match="frame_power: signal must be 1-D"):

@@ -85,7 +85,8 @@ assert np.allclose(feats, mg.audio.mfcc(signal, rate), atol=1e-9)
 # p_t >= P 10^(-35/10), P the loudest frame's power. Speech frames at most 20 frames (0.2 s)
 # apart are one stretch (the silence of a stop inside "eight" is shorter), and a stretch of
 # fewer than 10 frames (100 ms) is a click, not a word. (In a room with steady noise, the
-# frames must also rise 3 dB above it: the module's docstring.) Three words with half a
+# frames must also rise 3 dB above it; and a click beside a word is set aside before P is
+# taken, so it cannot stand for the loudest frame: the module's docstring.) Three words with half a
 # second of silence between them, the stretches rebuilt from that definition and found by
 # `speech_runs`, which `minigru predict --words` answers one by one:
 
