@@ -236,7 +236,9 @@ def is_silent(signal: Any, sample_rate: int) -> bool:
 class _Frames(NamedTuple):
     """A signal's frame powers, the threshold of step 2, the frames of step 2 (``near_peak``),
     the band powers and floor of step 3, and the frames of step 2 that also rise
-    ``FLOOR_MARGIN_DB`` above the floor (``above``; ``near_peak`` when there is no floor)."""
+    ``FLOOR_MARGIN_DB`` above the floor (``above``; ``near_peak`` when there is no floor).
+    The clicks of step 4 are in neither mask, and those that held the loudest frame have
+    power and band power 0."""
 
     power: np.ndarray
     threshold: float
