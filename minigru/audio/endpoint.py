@@ -260,32 +260,34 @@ def _speech_frames(x: np.ndarray, sample_rate: int, top_db: float) -> _Frames | 
     while True:
         frames = _frames_of(power, band, aside, top_db)
         click = _click_at_loudest(frames.near_peak, frames.power, frames.band)
-        if click is None:
+        if click is None and frames.floor is not None:
             click = _click_at_loudest(frames.above, frames.power, frames.band)
         if click is None:
             break
         aside[click[0]:click[1] + 1] = True
-    runs = _runs(frames.above)
-    if not any(b - a + 1 >= MIN_RUN_FRAMES for a, b in runs):
-        return frames
     short = np.zeros(power.size, dtype=bool)
-    for a, b in runs:
-        if b - a + 1 < MIN_RUN_FRAMES:
-            short[a:b + 1] = True
+    for a, b in _clicks(frames.above):
+        short[a:b + 1] = True
     return frames._replace(near_peak=frames.near_peak & ~short, above=frames.above & ~short)
+
+
+def _clicks(speech: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of ``speech`` frames (:func:`_runs`) shorter than ``MIN_RUN_FRAMES``, when
+    another run is not (step 4's clicks beside a word); else none."""
+    runs = _runs(speech)
+    if not any(b - a + 1 >= MIN_RUN_FRAMES for a, b in runs):
+        return []
+    return [(a, b) for a, b in runs if b - a + 1 < MIN_RUN_FRAMES]
 
 
 def _click_at_loudest(speech: np.ndarray, power: np.ndarray, band: np.ndarray
                       ) -> tuple[int, int] | None:
-    """The run of ``speech`` frames (:func:`_runs`) that holds the loudest frame of
-    ``power`` or of ``band``, when it is shorter than ``MIN_RUN_FRAMES`` and another run
-    is not; else None."""
-    runs = _runs(speech)
-    if not any(b - a + 1 >= MIN_RUN_FRAMES for a, b in runs):
-        return None
+    """The click of ``speech`` (:func:`_clicks`) that holds the loudest frame of ``power``
+    or, failing that, of ``band``; None when none does."""
+    clicks = _clicks(speech)
     for loudest in (int(np.argmax(power)), int(np.argmax(band))):
-        for a, b in runs:
-            if a <= loudest <= b and b - a + 1 < MIN_RUN_FRAMES:
+        for a, b in clicks:
+            if a <= loudest <= b:
                 return a, b
     return None
 
