@@ -21,8 +21,11 @@
    shift itself does to a recording twice over), -30 dB gain, the clip recorded so loud
    that 1% and 10% of its samples are clipped at full scale (``overdrive``), the same
    clipping done at twice the clip's rate and the clip then resampled back (the flat tops
-   reshaped, as a recorder clipping at 16 kHz and a converter to 8 kHz leave them), and a DC
-   offset of 0.02 (2% of full scale, as a cheap sound card adds), and a click (a tap on
+   reshaped, as a recorder clipping at 16 kHz and a converter to 8 kHz leave them), a DC
+   offset of 0.02 (2% of full scale, as a cheap sound card adds) on the clip, on the clip
+   with 1 s of silence on each side (at the clip's own mean, as the silence its recorder
+   made) and on the clip in 1 s of pink noise 30 dB below it (the offset over the whole
+   recording), and a click (a tap on
    the microphone, a key: 3 ms of decaying noise, 0.1-0.9 s before or after the word) in
    the 1 s of silence around the word, as loud as the word's peak, and in the 1 s of white
    noise 20 dB below it, four times the word's peak. The
@@ -114,6 +117,10 @@ def corruptions(rate: int, babble_pool: list[np.ndarray]) -> dict:
         out[f"clipped {fraction:.0%} at 2x, resampled"] = lambda x, rng, f=fraction: (
             resample_poly(A.overdrive(resample_poly(x, 2, 1), f), 1, 2), rate)
     out["DC offset 0.02"] = lambda x, rng: (A.add_dc(x, 0.02), rate)
+    out["1 s silence, DC offset 0.02"] = lambda x, rng: (
+        A.add_dc(np.pad(x, rate, constant_values=np.mean(x)), 0.02), rate)
+    out["1 s pink noise, 30 dB, DC offset 0.02"] = lambda x, rng: (
+        A.add_dc(in_noise("pink", 30, rate)(x, rng)[0], 0.02), rate)
     out["1 s silence, a click"] = clicked(1.0, None, rate)
     out["1 s white noise, 20 dB, a click x4"] = clicked(4.0, 20.0, rate)
     return out

@@ -419,7 +419,7 @@ def test_a_click_next_to_the_word_stays_with_it_and_a_lone_click_is_kept():
 
 def test_silence_has_no_speech_runs_and_bad_input_is_named():
     assert E.speech_runs(np.zeros(SR), SR) == []
-    with pytest.raises(InputError, match="frame_power: signal must be 1-D"):
+    with pytest.raises(InputError, match="without_offset: signal must be 1-D"):
         E.speech_runs(np.zeros((2, SR)), SR)
     with pytest.raises(InputError, match="sample_rate must be a positive integer"):
         E.speech_runs(np.zeros(SR), 0)
@@ -461,3 +461,89 @@ def test_an_fsdd_clip_is_one_run():
         if n != 1:
             odd.append(f.name)
     assert counts.get(1, 0) >= 2497 and sum(counts.values()) == 2500, (counts, odd)
+
+
+def test_digital_silence_is_long_runs_of_zeros_and_zeros_at_the_edges():
+    hop = int(E.HOP_S * SR)
+    x = np.r_[0.0, 0.0, 0.5, 0.0, -0.5, np.zeros(hop), 0.25, np.zeros(hop - 1), 0.1, 0.0]
+    expect = np.r_[True, True, False, False, False, np.ones(hop, bool), False,
+                   np.zeros(hop - 1, bool), False, True]
+    np.testing.assert_array_equal(E.digital_silence(x, SR), expect)
+    assert E.digital_silence(np.zeros(3), SR).all()
+
+
+def test_without_offset_takes_the_mean_away_outside_digital_silence():
+    rng = np.random.default_rng(1)
+    sound = 0.1 * rng.standard_normal(SR)
+    x = np.r_[np.zeros(SR // 2), sound + 0.02, np.zeros(SR // 2)]
+    y = E.without_offset(x, SR)
+    np.testing.assert_array_equal(y[:SR // 2], 0.0)
+    np.testing.assert_array_equal(y[-(SR // 2):], 0.0)
+    np.testing.assert_allclose(y[SR // 2:-(SR // 2)], sound + 0.02 - np.mean(sound + 0.02),
+                               rtol=0, atol=1e-15)
+    np.testing.assert_allclose(E.without_offset(np.full(SR, 0.3), SR), 0.0, atol=1e-15)
+    assert E.is_silent(np.full(SR, 0.3), SR)
+    assert E.speech_bounds(np.full(SR, 0.3), SR) == (0, SR)
+    assert E.speech_runs(np.full(SR, -0.3), SR) == []
+    with pytest.raises(InputError, match="without_offset: sample_rate must be a positive"):
+        E.without_offset(x, -1)
+
+
+def test_an_offset_too_small_to_count_leaves_the_signal_as_it_is():
+    """c^2 more than TOP_DB + OFFSET_BELOW_DB below the loudest frame: x itself, so a
+    recording without an offset is trimmed to the samples it always was."""
+    word = synthesize_digit(4, SR, 0, 0, (20.0, 30.0))
+    x, _, _ = padded(word, 0.3, 0.3, noise_db=-70.0)
+    loudest = E.frame_power(x - x.mean(), SR).max()
+    limit = np.sqrt(loudest * 10 ** (-(E.TOP_DB + E.OFFSET_BELOW_DB) / 10))
+    for c in (0.0, 0.5 * limit):
+        shifted = x - x.mean() + c
+        np.testing.assert_array_equal(E.without_offset(shifted, SR), shifted)
+    moved = x - x.mean() + 2 * limit
+    np.testing.assert_allclose(E.without_offset(moved, SR), x - x.mean(), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("offset", [0.003, 0.01, -0.03])
+@pytest.mark.parametrize("noise_db", [-70.0, None])
+def test_a_dc_offset_moves_no_bound(offset, noise_db):
+    """A word in 0.6 s of quiet room (or of nothing) on each side, the whole recording
+    carrying an offset as a cheap sound card adds one: trimmed as without it, to the same
+    samples, the offset taken away, and read as the same features. The offset's
+    square alone reaches step 2's threshold, so before step 1 the word was kept with all of
+    the silence around it."""
+    word = synthesize_digit(7, SR, 1, 0, (20.0, 30.0))
+    if noise_db is None:
+        x = np.pad(word - word.mean(), int(0.6 * SR))
+    else:
+        x, _, _ = padded(word, 0.6, 0.6, noise_db=noise_db, seed=2)
+        x = x - x.mean()
+    bounds = E.speech_bounds(x, SR)
+    assert bounds[1] - bounds[0] < word.size + int(E.FRAME_S * SR)
+    assert offset ** 2 >= E.frame_power(x + offset, SR).max() * 10 ** (-E.TOP_DB / 10)
+    assert E.speech_bounds(x + offset, SR) == bounds
+    assert len(E.speech_runs(x + offset, SR)) == 1
+    pipe = FeaturePipeline(sample_rate=SR, trim=True, dither_db=25.0)
+    np.testing.assert_allclose(pipe(x + offset, SR), pipe(x, SR), rtol=0, atol=1e-4)
+    np.testing.assert_allclose(E.trim(x + offset, SR), E.trim(x, SR), rtol=0, atol=1e-7)
+    assert E.trim((x + offset).astype(np.float32), SR).dtype == np.float32
+
+
+@pytest.mark.skipif(not (FSDD / "recordings").is_dir(),
+                    reason="../shared/data/fsdd is not beside the repository")
+def test_an_fsdd_voice_with_an_offset_is_trimmed_alike_padded_or_not():
+    """nicolas's recordings carry an offset of about -0.007 (-43 dB): one clip in 10 is
+    trimmed to the same samples alone and padded with 1 s of zeros, and within a hop of
+    them with 1 s on each side of the recording's own offset and a faint hiss."""
+    from minigru.audio import load_wav
+
+    rng = np.random.default_rng(0)
+    hop = int(E.HOP_S * SR)
+    for path in sorted((FSDD / "recordings").glob("*_nicolas_*.wav"))[::10]:
+        x, rate = load_wav(path)
+        x = x.astype(np.float64)
+        assert rate == SR and -0.009 < x.mean() < -0.005, path.name
+        start, end = E.speech_bounds(x, SR)
+        assert E.speech_bounds(np.pad(x, SR), SR) == (start + SR, end + SR), path.name
+        room = np.full(SR, x.mean()) + 1e-4 * rng.standard_normal(SR)
+        s, e = E.speech_bounds(np.r_[room, x, room], SR)
+        assert abs(s - SR - start) <= hop and abs(e - SR - end) <= hop, path.name

@@ -3,8 +3,23 @@
 One rule, used by every entry point (the pipeline's ``trim`` setting at training,
 evaluation and prediction; the streaming recogniser's word detector):
 
-1. Cut the signal into frames of ``FRAME_S`` (25 ms) every ``HOP_S`` (10 ms) and take each
-   frame's power ``p_t = mean(x_t^2)``.
+1. Take the recording's offset away. A cheap sound card adds a constant ``c`` to every
+   sample (a DC offset); its square counts in every frame's power, so a quiet room around
+   the word would reach within 35 dB of it, and the word would be kept with all of it.
+   ``c`` is the mean of the samples that are not digital silence (runs of at least one hop
+   of exact zeros, as a recording padded or muted by an editor holds, and the exact zeros
+   that begin or end it), and where ``c^2``
+   is within ``TOP_DB + OFFSET_BELOW_DB`` (55 dB) of the loudest frame's power of
+   ``x - c``, ``y = x - c`` outside digital silence and 0 on it; else ``y = x``
+   (:func:`without_offset`). So a recording that carries an offset throughout is read as
+   if it had none, a clip with an offset padded with zeros keeps its own samples' ``y``,
+   and a recording whose offset is too small to count (20 dB below step 2's threshold:
+   a mean of a few hundredths of a quantisation step) is read exactly as it is. Cut ``y``
+   into frames of ``FRAME_S`` (25 ms) every ``HOP_S`` (10 ms) and take each frame's power
+   ``p_t = mean(y_t^2)``. Every step below reads ``y``, and :func:`trim` keeps ``y``
+   between the bounds: the words' features do not carry the offset either (the noise
+   floor's level, ``mean(x^2)``, would count ``c^2``, and what pre-emphasis leaves of it
+   reaches the lowest mel filter of every quiet frame).
 2. A frame is speech when its power is within ``TOP_DB`` (35 dB) of the loudest frame's:
    ``p_t >= P 10^(-TOP_DB / 10)`` with ``P = max_t p_t``.
 3. A recording made in a room has a floor of steady noise around the word (its fan, its
@@ -68,7 +83,7 @@ evaluation and prediction; the streaming recogniser's word detector):
    the samples it is trimmed to without the click; in white noise 10-30 dB below the word,
    to within 40 ms for 99 in 100.
 5. The speech runs from the first sample of the first speech frame whose magnitude reaches
-   the threshold's amplitude, ``|x[n]| >= sqrt(P 10^(-TOP_DB / 10))``, to the last such
+   the threshold's amplitude, ``|y[n]| >= sqrt(P 10^(-TOP_DB / 10))``, to the last such
    sample of the last speech frame (such samples exist: a frame's RMS cannot exceed its
    largest sample). Bounds to the sample, not the frame, keep silence out of the edge
    frames, so CMVN statistics are not pulled by it.
@@ -117,6 +132,7 @@ streams of FSDD training clips: 190 of 200 words found and recognised with 12 dB
 10, 6 and 4 dB gave 194)."""
 TOP_DB = 35.0
 BAND_HZ = 150.0
+OFFSET_BELOW_DB = 10.0
 FLOOR_FRAMES = 20
 STEADY_DB = 6.0
 FLOOR_BELOW_DB = 12.0
@@ -153,6 +169,48 @@ def frame_power(signal: Any, sample_rate: int) -> np.ndarray:
     starts = np.arange(n) * hop
     ends = np.minimum(starts + win, x.size)
     return np.maximum(squares[ends] - squares[starts], 0.0) / win
+
+
+def without_offset(signal: Any, sample_rate: int) -> np.ndarray:
+    """Step 1 of the module docstring, in float64, shape (N,): ``x - c`` outside digital
+    silence (:func:`digital_silence`) and 0 on it, ``c`` the mean of the samples outside
+    it; or ``x`` itself when ``c^2`` lies more than ``TOP_DB + OFFSET_BELOW_DB`` dB below
+    the loudest frame power (:func:`frame_power`) of ``x - c``. A constant signal becomes
+    0 (to rounding)."""
+    return _offset_free(signal, sample_rate)[0]
+
+
+def _offset_free(signal: Any, sample_rate: int) -> tuple[np.ndarray, bool]:
+    """:func:`without_offset`, and whether it took an offset away."""
+    x = np.asarray(signal, dtype=np.float64)
+    if x.ndim != 1:
+        raise InputError(f"without_offset: signal must be 1-D, got shape {np.shape(signal)}")
+    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+        raise InputError(f"without_offset: sample_rate must be a positive integer, got "
+                         f"{sample_rate!r}")
+    blank = digital_silence(x, sample_rate)
+    if blank.all():
+        return x, False
+    c = float(np.mean(x[~blank]))
+    y = np.where(blank, 0.0, x - c)
+    if c * c < frame_power(y, sample_rate).max() * 10.0 ** (-(TOP_DB + OFFSET_BELOW_DB) / 10.0):
+        return x, False
+    return y, True
+
+
+def digital_silence(signal: Any, sample_rate: int) -> np.ndarray:
+    """The samples of 1-D ``signal`` (a boolean mask, shape (N,)) in runs of exact zeros
+    that are at least one hop (``HOP_S``) long or begin or end the signal (a recorder's
+    first samples before its input settles, an editor's padding)."""
+    zero = np.asarray(signal) == 0
+    hop = max(1, int(round(HOP_S * sample_rate)))
+    edges = np.flatnonzero(np.diff(np.r_[0, zero.astype(np.int8), 0]))
+    starts, ends = edges[::2], edges[1::2]
+    blank = (ends - starts >= hop) | (starts == 0) | (ends == zero.size)
+    marks = np.zeros(zero.size + 1, dtype=np.int64)
+    np.add.at(marks, starts[blank], 1)
+    np.add.at(marks, ends[blank], -1)
+    return np.cumsum(marks[:-1]) > 0
 
 
 def band_power(signal: Any, sample_rate: int) -> np.ndarray:
@@ -229,8 +287,10 @@ def _released(run: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 
 def is_silent(signal: Any, sample_rate: int) -> bool:
-    """True when no frame of the signal is louder than ``SILENT_DB``."""
-    return bool(np.max(frame_energy_db(signal, sample_rate)) < SILENT_DB)
+    """True when no frame of the signal, its offset taken away (:func:`without_offset`),
+    is louder than ``SILENT_DB``: a constant is silent."""
+    return bool(np.max(frame_energy_db(without_offset(signal, sample_rate), sample_rate))
+                < SILENT_DB)
 
 
 class _Frames(NamedTuple):
@@ -249,9 +309,9 @@ class _Frames(NamedTuple):
 
 
 def _speech_frames(x: np.ndarray, sample_rate: int, top_db: float) -> _Frames | None:
-    """Steps 2-4 of the module docstring for the frames of ``x``: the frames of step 2, and
-    of step 3's first test, with the clicks beside a word set aside; None for a silent
-    signal."""
+    """Steps 2-4 of the module docstring for the frames of ``x`` (step 1's ``y``): the
+    frames of step 2, and of step 3's first test, with the clicks beside a word set aside;
+    None for a silent signal."""
     power = frame_power(x, sample_rate)
     if 10.0 * np.log10(power.max() + 1e-10) < SILENT_DB:
         return None
@@ -337,21 +397,25 @@ def speech_runs(signal: Any, sample_rate: int, top_db: float = TOP_DB
     not found: three FSDD clips of three speakers joined, the quietest 17 dB below the
     others, gave two runs.
     """
-    x = np.asarray(signal, dtype=np.float64)
-    frames = _speech_frames(x, sample_rate, top_db)
+    y = without_offset(signal, sample_rate)
+    frames = _speech_frames(y, sample_rate, top_db)
     if frames is None:
         return []
-    return [_to_samples(x, sample_rate, frames.threshold, a, b)
+    return [_to_samples(y, sample_rate, frames.threshold, a, b)
             for a, b in _runs(frames.above) if b - a + 1 >= MIN_RUN_FRAMES]
 
 
 def speech_bounds(signal: Any, sample_rate: int, top_db: float = TOP_DB) -> tuple[int, int]:
     """(start, end): the samples ``signal[start:end]`` that hold the speech, by the rule of
     the module docstring; ``(0, len(signal))`` for a silent signal."""
-    x = np.asarray(signal, dtype=np.float64)
-    frames = _speech_frames(x, sample_rate, top_db)
+    return _bounds(without_offset(signal, sample_rate), sample_rate, top_db)
+
+
+def _bounds(y: np.ndarray, sample_rate: int, top_db: float) -> tuple[int, int]:
+    """:func:`speech_bounds` of step 1's ``y``."""
+    frames = _speech_frames(y, sample_rate, top_db)
     if frames is None:
-        return 0, x.size
+        return 0, y.size
     power, threshold, near_peak, band, floor, above = frames
     speech = near_peak
     if floor is not None and not np.array_equal(above, speech):
@@ -361,7 +425,7 @@ def speech_bounds(signal: Any, sample_rate: int, top_db: float = TOP_DB) -> tupl
         speech = _released(speech, near_peak & (band >= floor.top * 10.0 ** (
             FLOOR_RELEASE_DB / 10.0)))
     speech = np.flatnonzero(speech)
-    return _to_samples(x, sample_rate, threshold, int(speech[0]), int(speech[-1]))
+    return _to_samples(y, sample_rate, threshold, int(speech[0]), int(speech[-1]))
 
 
 def _to_samples(x: np.ndarray, sample_rate: int, threshold: float, first: int, last: int
@@ -379,7 +443,14 @@ def _to_samples(x: np.ndarray, sample_rate: int, threshold: float, first: int, l
 
 
 def trim(signal: Any, sample_rate: int) -> np.ndarray:
-    """The speech of ``signal`` without the silence or noise around it: ``signal[start:end]``
-    for :func:`speech_bounds`."""
-    start, end = speech_bounds(signal, sample_rate)
-    return np.asarray(signal)[start:end]
+    """The speech of ``signal`` without the silence or noise around it, nor its offset:
+    ``signal[start:end]`` for :func:`speech_bounds` where step 1 takes no offset away, and
+    else step 1's ``y[start:end]`` (the offset taken away, digital silence kept at 0), in
+    the signal's dtype when that is floating (float64 otherwise)."""
+    x = np.asarray(signal)
+    y, moved = _offset_free(x, sample_rate)
+    start, end = _bounds(y, sample_rate, TOP_DB)
+    if not moved:
+        return x[start:end]
+    return y[start:end].astype(x.dtype) if np.issubdtype(x.dtype, np.floating) \
+        else y[start:end]
