@@ -81,7 +81,9 @@ assert np.allclose(feats, mg.audio.mfcc(signal, rate), atol=1e-9)
 # ## Where the words are
 #
 # Before the features, the recogniser finds the word in its recording (`mg.audio.endpoint`).
-# Frames of 25 ms every 10 ms, each with its power p_t = mean(x_t^2); a frame is speech when
+# First it takes away the recording's DC offset, a constant a cheap sound card adds to every
+# sample, where it is large enough to count (these recordings have none that does). Then
+# frames of 25 ms every 10 ms, each with its power p_t = mean(x_t^2); a frame is speech when
 # p_t >= P 10^(-35/10), P the loudest frame's power. Speech frames at most 20 frames (0.2 s)
 # apart are one stretch (the silence of a stop inside "eight" is shorter), and a stretch of
 # fewer than 10 frames (100 ms) is a click, not a word. (In a room with steady noise, the

@@ -8,18 +8,20 @@ evaluation and prediction; the streaming recogniser's word detector):
    the word would reach within 35 dB of it, and the word would be kept with all of it.
    ``c`` is the mean of the samples that are not digital silence (runs of at least one hop
    of exact zeros, as a recording padded or muted by an editor holds, and the exact zeros
-   that begin or end it), and where ``c^2``
-   is within ``TOP_DB + OFFSET_BELOW_DB`` (55 dB) of the loudest frame's power of
-   ``x - c``, ``y = x - c`` outside digital silence and 0 on it; else ``y = x``
-   (:func:`without_offset`). So a recording that carries an offset throughout is read as
-   if it had none, a clip with an offset padded with zeros keeps its own samples' ``y``,
-   and a recording whose offset is too small to count (20 dB below step 2's threshold:
-   a mean of a few hundredths of a quantisation step) is read exactly as it is. Cut ``y``
-   into frames of ``FRAME_S`` (25 ms) every ``HOP_S`` (10 ms) and take each frame's power
-   ``p_t = mean(y_t^2)``. Every step below reads ``y``, and :func:`trim` keeps ``y``
-   between the bounds: the words' features do not carry the offset either (the noise
-   floor's level, ``mean(x^2)``, would count ``c^2``, and what pre-emphasis leaves of it
-   reaches the lowest mel filter of every quiet frame).
+   that begin or end it). Where ``c^2`` is within ``TOP_DB + OFFSET_BELOW_DB`` (45 dB) of
+   the loudest frame's power of ``x - c``, ``y = x - c`` outside digital silence and 0 on
+   it; else ``y = x`` (:func:`without_offset`). So a recording that carries an offset
+   throughout is read as if it had none, and a clip with an offset padded with zeros
+   keeps its own samples' ``y``. An offset whose square is more than ``OFFSET_BELOW_DB``
+   (10 dB) below step 2's threshold adds at most a tenth of the threshold to any frame:
+   it could move only a frame already within 0.4 dB of it, and the mean of a short clip
+   that small is mostly the speech's own. Such a recording is read exactly as it is, so
+   recordings without an offset are trimmed to the samples they were before this step.
+   Cut ``y`` into frames of ``FRAME_S`` (25 ms) every ``HOP_S`` (10 ms) and take each
+   frame's power ``p_t = mean(y_t^2)``. Every step below reads ``y``, and :func:`trim`
+   keeps ``y`` between the bounds, so the words' features do not carry the offset either
+   (the noise floor's level, ``mean(x^2)``, would count ``c^2``, and what pre-emphasis
+   leaves of it reaches the lowest mel filter of every quiet frame).
 2. A frame is speech when its power is within ``TOP_DB`` (35 dB) of the loudest frame's:
    ``p_t >= P 10^(-TOP_DB / 10)`` with ``P = max_t p_t``.
 3. A recording made in a room has a floor of steady noise around the word (its fan, its
@@ -133,6 +135,8 @@ streams of FSDD training clips: 190 of 200 words found and recognised with 12 dB
 TOP_DB = 35.0
 BAND_HZ = 150.0
 OFFSET_BELOW_DB = 10.0
+"""Step 1 takes an offset away when its square is no more than this many dB below step 2's
+threshold (``TOP_DB`` below the loudest frame)."""
 FLOOR_FRAMES = 20
 STEADY_DB = 6.0
 FLOOR_BELOW_DB = 12.0
@@ -156,12 +160,7 @@ def frame_power(signal: Any, sample_rate: int) -> np.ndarray:
     """Mean square ``p_t = mean(x_t^2)`` of frames of ``FRAME_S`` every ``HOP_S``: shape
     (frames,), with ``frames = 1 + ceil((N - win) / hop)`` so every sample is in a frame (the
     last frame is completed with zeros; a signal shorter than one frame is one frame)."""
-    x = np.asarray(signal, dtype=np.float64)
-    if x.ndim != 1:
-        raise InputError(f"frame_power: signal must be 1-D, got shape {np.shape(signal)}")
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise InputError(f"frame_power: sample_rate must be a positive integer, got "
-                         f"{sample_rate!r}")
+    x = _checked(signal, sample_rate, "frame_power")
     win = max(1, int(round(FRAME_S * sample_rate)))
     hop = max(1, int(round(HOP_S * sample_rate)))
     n = 1 + max(0, -(-(x.size - win) // hop))
@@ -169,6 +168,18 @@ def frame_power(signal: Any, sample_rate: int) -> np.ndarray:
     starts = np.arange(n) * hop
     ends = np.minimum(starts + win, x.size)
     return np.maximum(squares[ends] - squares[starts], 0.0) / win
+
+
+def _checked(signal: Any, sample_rate: Any, name: str) -> np.ndarray:
+    """``signal`` as a 1-D float64 array, or InputError naming ``name`` and what is wrong
+    with the signal or ``sample_rate`` (a positive integer)."""
+    x = np.asarray(signal, dtype=np.float64)
+    if x.ndim != 1:
+        raise InputError(f"{name}: signal must be 1-D, got shape {np.shape(signal)}")
+    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+        raise InputError(f"{name}: sample_rate must be a positive integer, got "
+                         f"{sample_rate!r}")
+    return x
 
 
 def without_offset(signal: Any, sample_rate: int) -> np.ndarray:
@@ -182,12 +193,7 @@ def without_offset(signal: Any, sample_rate: int) -> np.ndarray:
 
 def _offset_free(signal: Any, sample_rate: int) -> tuple[np.ndarray, bool]:
     """:func:`without_offset`, and whether it took an offset away."""
-    x = np.asarray(signal, dtype=np.float64)
-    if x.ndim != 1:
-        raise InputError(f"without_offset: signal must be 1-D, got shape {np.shape(signal)}")
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
-        raise InputError(f"without_offset: sample_rate must be a positive integer, got "
-                         f"{sample_rate!r}")
+    x = _checked(signal, sample_rate, "without_offset")
     blank = digital_silence(x, sample_rate)
     if blank.all():
         return x, False
