@@ -410,7 +410,8 @@ class Policy:
     7. noise (one of ``noises``: white, pink, brown or babble), SNR uniform in ``snr``;
     8. :func:`overdrive`, the fraction of samples clipped uniform in ``clip`` (in no named
        policy: see docs/generalisation.md);
-    9. gain uniform in ``gain_db`` and a DC offset uniform in +-``dc``;
+    9. gain uniform in ``gain_db`` and a DC offset uniform in +-``dc`` (a pipeline that
+       trims takes the offset away again: ``mg.audio.endpoint``, step 1);
     10. silence of up to ``shift_s`` seconds before and after the word (a time shift that
         cuts nothing);
     11. after the features, SpecAugment masks (``spec_augment``: keyword arguments of
