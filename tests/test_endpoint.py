@@ -470,6 +470,9 @@ def test_digital_silence_is_long_runs_of_zeros_and_zeros_at_the_edges():
                    np.zeros(hop - 1, bool), False, True]
     np.testing.assert_array_equal(E.digital_silence(x, SR), expect)
     assert E.digital_silence(np.zeros(3), SR).all()
+    assert E.digital_silence(np.zeros(0), SR).size == 0
+    with pytest.raises(InputError, match="digital_silence: sample_rate"):
+        E.digital_silence(x, 0)
 
 
 def test_without_offset_takes_the_mean_away_outside_digital_silence():

@@ -208,7 +208,7 @@ def digital_silence(signal: Any, sample_rate: int) -> np.ndarray:
     """The samples of 1-D ``signal`` (a boolean mask, shape (N,)) in runs of exact zeros
     that are at least one hop (``HOP_S``) long or begin or end the signal (a recorder's
     first samples before its input settles, an editor's padding)."""
-    zero = np.asarray(signal) == 0
+    zero = _checked(signal, sample_rate, "digital_silence") == 0
     hop = max(1, int(round(HOP_S * sample_rate)))
     edges = np.flatnonzero(np.diff(np.r_[0, zero.astype(np.int8), 0]))
     starts, ends = edges[::2], edges[1::2]
