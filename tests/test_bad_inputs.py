@@ -34,6 +34,7 @@ def files(tmp_path_factory):
     t = np.arange(8000) / 8000
     wavfile.write(root / "tone.wav", 8000, (8000 * np.sin(2 * np.pi * 300 * t)).astype(np.int16))
     wavfile.write(root / "silence.wav", 8000, np.zeros(8000, np.int16))
+    wavfile.write(root / "constant.wav", 8000, np.full(8000, 300, np.int16))
     wavfile.write(root / "short.wav", 8000, np.full(80, 1000, np.int16))
     wavfile.write(root / "nan.wav", 8000, np.array([0.1, np.nan] * 400, np.float32))
     wavfile.write(root / "empty.wav", 8000, np.zeros(0, np.int16))
@@ -187,6 +188,9 @@ API = [
     ("predict_files: silent",
      lambda f: predict_files(*load_model(f / "run" / "best.npz"), [f / "silence.wav"]),
      ConfigError, r"silence\.wav is silent"),
+    ("predict_files: a constant (an offset, no sound)",
+     lambda f: predict_files(*load_model(f / "run" / "best.npz"), [f / "constant.wav"]),
+     ConfigError, r"constant\.wav is silent"),
     ("predict_files: too short",
      lambda f: predict_files(*load_model(f / "run" / "best.npz"), [f / "short.wav"]),
      ConfigError, r"short\.wav is too short"),
@@ -205,6 +209,8 @@ def test_api_bad_input(files, name, call, kind, message):
 CLI = [
     ("predict: silence", ["predict", "{run}/best.npz", "{f}/silence.wav"], 1,
      r"silence\.wav is silent"),
+    ("predict: a constant", ["predict", "{run}/best.npz", "{f}/constant.wav"], 1,
+     r"constant\.wav is silent"),
     ("predict: too short", ["predict", "{run}/best.npz", "{f}/short.wav"], 1,
      r"short\.wav is too short"),
     ("predict: not a WAV", ["predict", "{run}/best.npz", "{f}/text.wav"], 1, r"text\.wav"),

@@ -293,3 +293,23 @@ def test_declip_from_the_command_line():
     assert commands.train_overrides(parse(["train", "--declip-reshaped"]))["features"] == {
         "declip_reshaped": True}
     assert "features" not in commands.train_overrides(parse(["train"]))
+
+
+@pytest.mark.parametrize("rule", ["flat", "reshaped"])
+def test_a_level_held_by_most_of_a_recording_is_not_clipping(rule):
+    """A constant, or an offset held through the silence around a word, is where the
+    recording sits, not its peaks: returned unchanged, where restoring it from no unclipped
+    context gave values of 10^5."""
+    constant = np.full(SR, 0.3)
+    word = 0.5 * two_tones(0.3)
+    offset = np.r_[np.full(SR, -0.02), np.maximum(word, -0.02), np.full(SR, -0.02)]
+    for x in (constant, -constant):
+        np.testing.assert_array_equal(declip(x, rule=rule), x)
+    restored = declip(offset, rule=rule)  # the tones' own peaks may count (module docstring)
+    np.testing.assert_array_equal(restored[:SR], offset[:SR])
+    np.testing.assert_array_equal(restored[-SR:], offset[-SR:])
+    assert np.abs(restored).max() < 1.0
+    assert not clipped_samples(constant).any() and not piled_peaks(constant)[0].any()
+    held = np.r_[np.full(SR // 2 - 1, 0.3), np.zeros(SR // 2 + 1)]
+    assert clipped_samples(held).sum() == SR // 2 - 1
+

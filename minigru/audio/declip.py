@@ -10,7 +10,10 @@ never met 20 points less often when a tenth of the samples were clipped
 Which samples are clipped: those equal to the recording's maximum, where it is positive, and
 to its minimum, where it is negative (an integer WAV clips at +32767 and -32768 sixteen-bit
 steps, so the two levels are found separately). A level counts as clipped only when at
-least :data:`MIN_CLIPPED` samples lie at it: a single loudest sample is not clipping. A
+least :data:`MIN_CLIPPED` samples lie at it: a single loudest sample is not clipping; and
+only when no more than half of the recording's samples do (:data:`MAX_CLIPPED_SHARE`): a
+level held by most of the recording is where it sits (a constant, or an offset held through
+silence), and restoring it from no unclipped context gave values of 10^5. A
 synthetic signal that repeats itself exactly, or one quantised to a few bits, can meet this
 rule unclipped; restoring its loudest samples moves them a little beyond their level. A
 gain or a DC offset applied after the clipping moves every clipped sample alike, so they
@@ -62,12 +65,13 @@ faded out between 0.75 and 0.9 of the Nyquist frequency, its own ``m_s``), which
 resamplers differ: on the whole band, 14 of FSDD's clips were judged otherwise than their
 copies taken to 16 or 44.1 kHz and read back at 8 kHz; below the edge, 1. A polarity whose
 share is at least ``PILE_SHARE`` (0.5) and which has at least :data:`MIN_CLIPPED` samples
-of the recording at or above ``l m_s`` counts as clipped: those samples are taken as
-missing and restored as above, with ``s x_M >= l m_s`` as the constraint. The test finds
-nearly all the recordings clipped 10% (492 and 498 of 500) and about half of those clipped
-1% (whose clipping mattered less), and takes about one clean recording in fourteen (178
-of FSDD's 2,500): restoring a clean recording's loudest peaks by linear prediction moves
-them a little (7% of their RMS, median) and leaves the rest as it was.
+of the recording at or above ``l m_s``, and no more than half of all its samples, counts as
+clipped: those samples are taken as missing and restored as above, with ``s x_M >= l m_s``
+as the constraint. The test finds nearly all the recordings clipped 10% (492 and 498 of
+500) and about half of those clipped 1% (whose clipping mattered less), and takes about one
+clean recording in fourteen (178 of FSDD's 2,500): restoring a clean recording's loudest
+peaks by linear prediction moves them a little (7% of their RMS, median) and leaves the
+rest as it was.
 """
 
 from __future__ import annotations
@@ -82,6 +86,10 @@ from .lpc import prediction_error_filter
 
 MIN_CLIPPED = 3
 """Fewest samples at a recording's maximum (or minimum) for that level to count as clipped."""
+MAX_CLIPPED_SHARE = 0.5
+"""Clipping cuts a waveform's peaks: a level (or a polarity's piled peaks) that holds more
+than this share of a recording's samples is where the recording sits, not its peaks (a
+constant, an offset held through silence), and is not taken as clipped."""
 PILE_LEVEL = 0.8
 """The fraction of a polarity's maximum above which the samples of a reshaped clipped peak
 lie (:func:`piled_peaks`)."""
@@ -99,12 +107,12 @@ RULES = ("flat", "reshaped")
 def clipped_samples(x: Any) -> np.ndarray:
     """A boolean mask of the clipped samples of ``x`` (N,): those at its maximum, where that is
     positive, and those at its minimum, where that is negative, each level only when at least
-    :data:`MIN_CLIPPED` samples lie at it."""
+    :data:`MIN_CLIPPED` samples lie at it and no more than :data:`MAX_CLIPPED_SHARE` of all."""
     a = check_signal(x, "clipped_samples: x")
     mask = np.zeros(a.size, dtype=bool)
     for level in (a.max(), a.min()):
         at = a == level
-        if level != 0 and np.count_nonzero(at) >= MIN_CLIPPED:
+        if level != 0 and MIN_CLIPPED <= np.count_nonzero(at) <= MAX_CLIPPED_SHARE * a.size:
             mask |= at
     return mask
 
@@ -143,7 +151,7 @@ def piled_peaks(x: Any) -> tuple[np.ndarray, float, float]:
             continue
         above = v >= PILE_LEVEL * top
         piled = np.count_nonzero(w >= PILE_LEVEL * smooth_top)
-        if (np.count_nonzero(above) >= MIN_CLIPPED
+        if (MIN_CLIPPED <= np.count_nonzero(above) <= MAX_CLIPPED_SHARE * a.size
                 and piled >= PILE_SHARE * np.count_nonzero(w >= PILE_BASE * smooth_top)):
             mask |= above
             levels[k] = sign * PILE_LEVEL * top
